@@ -1,0 +1,71 @@
+//! `survey-console events`: the catalog.
+
+use clap::Args;
+use serde_json::json;
+
+use super::output::{clip, print_json, print_table};
+use crate::catalog::{ENVELOPE_FIELDS, events};
+
+/// Arguments of `events`.
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: &EventsArgs) -> u8 {
+    if args.json {
+        let list: Vec<_> = events()
+            .iter()
+            .map(|e| {
+                json!({
+                    "id": e.id.id(),
+                    "name": e.name,
+                    "source": e.source,
+                    "channel": e.channel,
+                    "function_limit": e.function_limit,
+                    "result": e.result_contract,
+                    "on_error": e.on_error,
+                    "fields": e.fields.iter().map(|f| json!({
+                        "path": f.path,
+                        "type": f.ty.as_str(),
+                        "description": f.description,
+                        "example": f.example,
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let envelope: Vec<_> = ENVELOPE_FIELDS
+            .iter()
+            .map(|f| json!({"path": f.path, "type": f.ty.as_str(), "description": f.description}))
+            .collect();
+        print_json(&json!({"events": list, "envelope": envelope}));
+        return super::EXIT_OK;
+    }
+    for (i, e) in events().iter().enumerate() {
+        if i > 0 {
+            println!();
+        }
+        println!("{} ({})", e.name, e.id.id());
+        println!("  source: {}, {}", e.source, e.channel);
+        println!("  functions per event: {}", e.function_limit);
+        println!("  result: {}", e.result_contract);
+        println!("  on error: {}", e.on_error);
+        println!();
+        let rows: Vec<Vec<String>> = e
+            .fields
+            .iter()
+            .map(|f| {
+                vec![
+                    f.path.to_owned(),
+                    f.ty.as_str().to_owned(),
+                    clip(f.description, 60),
+                    clip(f.example, 40),
+                ]
+            })
+            .collect();
+        print_table(&["PATH", "TYPE", "DESCRIPTION", "EXAMPLE"], &rows);
+    }
+    super::EXIT_OK
+}

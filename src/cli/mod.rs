@@ -1,0 +1,49 @@
+//! The headless command line: one file per subcommand, each printing a table or `--json`.
+
+mod events;
+mod inspect;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Command-line arguments. Without a subcommand the console opens.
+#[derive(Debug, Parser)]
+#[command(
+    name = "survey-console",
+    version,
+    about = "Console for LivePerson Functions survey events and Rocket.Chat livechat surveys.",
+    long_about = "Console for LivePerson Functions survey events and Rocket.Chat livechat surveys.\n\
+                  Without a subcommand it opens the desktop console."
+)]
+pub struct Cli {
+    /// What to do; nothing opens the desktop console.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the events, their sources, function limits and documented payload fields.
+    Events(events::EventsArgs),
+    /// Flatten a payload file into rows and check it against its event.
+    Inspect(inspect::InspectArgs),
+}
+
+/// Runs a subcommand and returns the process exit code.
+pub fn run(command: Command) -> ExitCode {
+    let code = match command {
+        Command::Events(args) => events::run(&args),
+        Command::Inspect(args) => inspect::run(&args),
+    };
+    ExitCode::from(code)
+}
+
+/// Exit code: success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: the check failed (error findings, a failed call, a broken contract).
+pub const EXIT_FAILED: u8 = 1;
+/// Exit code: bad arguments or unreadable input.
+pub const EXIT_USAGE: u8 = 2;

@@ -1,0 +1,14 @@
+//! Function configuration: the one function of each event, its endpoint and auth, and the JSON
+//! file that keeps them (atomic saves, a backup, no plain secrets). Pure: no GUI.
+
+mod config;
+mod store;
+mod validate;
+
+pub use config::{
+    Auth, DEFAULT_TIMEOUT_MS, Endpoint, FunctionConfig, FunctionState, Region, SecretRef,
+};
+pub use store::{
+    FILE_VERSION, FunctionStore, FunctionsFile, StoreError, default_path, parse, write_atomic,
+};
+pub use validate::{FieldError, MAX_TIMEOUT_MS, validate};

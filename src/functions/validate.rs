@@ -1,0 +1,213 @@
+//! Rules for a function's configuration, each error keyed by the field it is about, so a form can
+//! show it next to that field.
+
+use super::config::{Auth, Endpoint, FunctionConfig};
+
+/// Largest timeout the console accepts (10 minutes); the platform itself stops at 30 s.
+pub const MAX_TIMEOUT_MS: u64 = 600_000;
+
+/// One problem with one field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field's path: `name`, `timeout_ms`, `endpoint.url`, `headers.X-Trace`, …
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+fn err(field: impl Into<String>, message: impl Into<String>) -> FieldError {
+    FieldError {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// Every problem with `config`; empty when it can be saved.
+pub fn validate(config: &FunctionConfig) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let name = config.name.trim();
+    if name.is_empty() {
+        errors.push(err("name", "a function needs a name"));
+    } else if name.len() > 100 {
+        errors.push(err("name", "at most 100 characters"));
+    } else if name.chars().any(char::is_control) {
+        errors.push(err("name", "no control characters"));
+    }
+    if config.timeout_ms == 0 || config.timeout_ms > MAX_TIMEOUT_MS {
+        errors.push(err(
+            "timeout_ms",
+            format!("between 1 and {MAX_TIMEOUT_MS} ms (the platform stops functions after 30000)"),
+        ));
+    }
+    for (key, value) in &config.headers {
+        let field = format!("headers.{key}");
+        if key.is_empty() || !key.bytes().all(is_token_byte) {
+            errors.push(err(field, "not a valid header name"));
+        } else if key.eq_ignore_ascii_case("authorization") {
+            errors.push(err(
+                field,
+                "set credentials with the endpoint's auth, so they stay out of the file",
+            ));
+        } else if value.bytes().any(|b| b == b'\r' || b == b'\n') {
+            errors.push(err(field, "a header value is one line"));
+        }
+    }
+    validate_endpoint(&config.endpoint, &mut errors);
+    errors
+}
+
+fn validate_endpoint(endpoint: &Endpoint, errors: &mut Vec<FieldError>) {
+    for (field, secret) in endpoint.secrets() {
+        if secret.is_plain() {
+            errors.push(err(
+                field,
+                "write env:NAME to read it from the environment, or leave it empty to type it in for the session; plain secrets are not stored",
+            ));
+        }
+    }
+    match endpoint {
+        Endpoint::Http { url, auth } => {
+            check_http_url("endpoint.url", url, errors);
+            if let Auth::Basic { user, .. } = auth
+                && user.trim().is_empty()
+            {
+                errors.push(err("endpoint.auth.user", "basic auth needs a user"));
+            }
+        }
+        Endpoint::Liveperson {
+            account_id,
+            lambda_uuid,
+            region,
+            gateway_url,
+            sentinel_url,
+            client_id,
+            ..
+        } => {
+            if account_id.trim().is_empty()
+                || !account_id.trim().bytes().all(|b| b.is_ascii_digit())
+            {
+                errors.push(err(
+                    "endpoint.account_id",
+                    "the account id is a number, e.g. 12345678",
+                ));
+            }
+            if !is_uuid(lambda_uuid.trim()) {
+                errors.push(err(
+                    "endpoint.lambda_uuid",
+                    "a UUID like 5e7a8a7b-3b61-4c9e-b9a6-2f5a1c0e8d11",
+                ));
+            }
+            if client_id.trim().is_empty() {
+                errors.push(err(
+                    "endpoint.client_id",
+                    "the API key's client id is needed",
+                ));
+            }
+            let explicit = [
+                ("endpoint.gateway_url", gateway_url),
+                ("endpoint.sentinel_url", sentinel_url),
+            ];
+            for (field, url) in explicit {
+                match url.as_deref().map(str::trim) {
+                    Some(url) if !url.is_empty() => check_http_url(field, url, errors),
+                    _ if region.is_none() => errors.push(err(
+                        field,
+                        "choose a region (va, lo, sy) or give both base URLs",
+                    )),
+                    _ => {}
+                }
+            }
+        }
+        Endpoint::Local => {}
+    }
+}
+
+fn check_http_url(field: &str, url: &str, errors: &mut Vec<FieldError>) {
+    if let Err(e) = crate::net::check_url(url) {
+        errors.push(err(field, e.message));
+    }
+}
+
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+fn is_uuid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::EventId;
+    use crate::functions::config::{Region, SecretRef};
+
+    #[test]
+    fn a_template_function_is_valid() {
+        let config = FunctionConfig::from_template(EventId::MessagingSurveyEnded, "pcs-ended");
+        assert_eq!(validate(&config), []);
+    }
+
+    #[test]
+    fn errors_are_keyed_by_field() {
+        let mut config = FunctionConfig::from_template(EventId::MessagingSurveyEnded, " ");
+        config.timeout_ms = 0;
+        config.headers.insert("Bad Header".into(), "x".into());
+        config
+            .headers
+            .insert("Authorization".into(), "Bearer x".into());
+        config.endpoint = Endpoint::Http {
+            url: "ftp://host/".into(),
+            auth: Auth::Bearer {
+                token: SecretRef("abc123".into()),
+            },
+        };
+        let fields: Vec<_> = validate(&config).into_iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            [
+                "name",
+                "timeout_ms",
+                "headers.Authorization",
+                "headers.Bad Header",
+                "endpoint.auth.token",
+                "endpoint.url"
+            ]
+        );
+    }
+
+    #[test]
+    fn liveperson_needs_ids_and_a_region_or_urls() {
+        let mut endpoint = Endpoint::Liveperson {
+            account_id: "12345678".into(),
+            lambda_uuid: "5e7a8a7b-3b61-4c9e-b9a6-2f5a1c0e8d11".into(),
+            region: Some(Region::Lo),
+            gateway_url: None,
+            sentinel_url: None,
+            client_id: "cid".into(),
+            client_secret: SecretRef::env("LP_SECRET"),
+        };
+        let mut errors = Vec::new();
+        validate_endpoint(&endpoint, &mut errors);
+        assert_eq!(errors, []);
+        if let Endpoint::Liveperson {
+            region,
+            lambda_uuid,
+            gateway_url,
+            ..
+        } = &mut endpoint
+        {
+            *region = None;
+            *lambda_uuid = "not-a-uuid".into();
+            *gateway_url = Some("http://127.0.0.1:9000".into());
+        }
+        validate_endpoint(&endpoint, &mut errors);
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["endpoint.lambda_uuid", "endpoint.sentinel_url"]);
+    }
+}

@@ -1,0 +1,25 @@
+//! survey-console: a desktop console and CLI for the people who run survey automation in
+//! contact centres: LivePerson Functions survey events and Rocket.Chat livechat surveys.
+//!
+//! # Layers
+//!
+//! - [`catalog`]: the events, their documented payload fields, contracts and templates (data).
+//! - [`payload`]: loading payload files, flattening them to rows, validating them.
+//! - [`net`]: the shared HTTP client, network errors by kind, capped bodies.
+//! - `ui`: the eframe/egui console; the only module that knows egui.
+//! - `cli`: the headless subcommands over the same core.
+//!
+//! # Failure handling
+//!
+//! The core returns typed errors (`thiserror`) whose messages end with where the problem
+//! happened (file path, URL). Nothing a user controls is unwrapped: oversized, binary, empty,
+//! malformed or too deeply nested payloads are errors, never panics. The GUI runs file and
+//! network work on worker threads and shows each error where it happened; the CLI prints it on
+//! stderr and exits 1 (a check failed) or 2 (bad arguments, unreadable input).
+
+pub mod catalog;
+pub mod cli;
+pub mod functions;
+pub mod net;
+pub mod payload;
+pub mod ui;

@@ -1,0 +1,14 @@
+//! survey-console: no subcommand opens the desktop console; a subcommand runs headless.
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use survey_console::cli::{Cli, run};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(command) => run(command),
+        None => survey_console::ui::run_native(),
+    }
+}

@@ -1,0 +1,156 @@
+//! Telling which event a payload belongs to, and how sure that is.
+
+use serde_json::Value;
+
+use super::load::Payload;
+use crate::catalog::{EventId, FieldSpec};
+
+/// How the event of a payload was chosen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Detection {
+    /// The event the payload is checked against.
+    pub event: EventId,
+    /// True when the user chose the event; false when it was detected.
+    pub chosen_by_user: bool,
+    /// Documented fields of that event present in the payload.
+    pub present: usize,
+    /// Documented fields of that event.
+    pub documented: usize,
+    /// Another event with exactly the same fields, when the payload cannot tell them apart.
+    pub also_matches: Option<EventId>,
+}
+
+impl Detection {
+    /// "Messaging Survey Ended (detected: 31 of 31 documented fields present)".
+    pub fn describe(&self) -> String {
+        let how = if self.chosen_by_user {
+            "chosen"
+        } else {
+            "detected"
+        };
+        let mut text = format!(
+            "{} ({how}: {} of {} documented fields present)",
+            self.event.name(),
+            self.present,
+            self.documented
+        );
+        if let Some(other) = self.also_matches {
+            text.push_str(&format!(
+                "; {} has the same fields, choose the event to check against it",
+                other.name()
+            ));
+        }
+        text
+    }
+}
+
+/// Counts the documented fields of `fields` present in `body`.
+pub fn present_fields(body: &Value, fields: &[FieldSpec]) -> usize {
+    fields.iter().filter(|f| is_present(body, f.path)).count()
+}
+
+fn is_present(value: &Value, path: &str) -> bool {
+    let (segment, rest) = match path.split_once('.') {
+        Some((segment, rest)) => (segment, Some(rest)),
+        None => (path, None),
+    };
+    let (key, is_array) = match segment.strip_suffix("[]") {
+        Some(key) => (key, true),
+        None => (segment, false),
+    };
+    let Some(child) = value.get(key) else {
+        return false;
+    };
+    match (rest, is_array) {
+        (None, _) => true,
+        (Some(rest), true) => child
+            .as_array()
+            .is_some_and(|items| items.iter().any(|item| is_present(item, rest))),
+        (Some(rest), false) => is_present(child, rest),
+    }
+}
+
+/// Chooses the event: the user's choice, or the event whose documented fields the payload has
+/// the largest share of. Messaging Survey Started and Ended share their fields; a file name that
+/// says "ended" or "started" settles it, otherwise Started is chosen and the tie is reported.
+pub fn detect(payload: &Payload, chosen: Option<EventId>) -> Detection {
+    let body = payload.body();
+    let score = |event: EventId| {
+        let fields = event.spec().fields;
+        (present_fields(body, fields), fields.len())
+    };
+    if let Some(event) = chosen {
+        let (present, documented) = score(event);
+        return Detection {
+            event,
+            chosen_by_user: true,
+            present,
+            documented,
+            also_matches: None,
+        };
+    }
+    let (m_present, m_documented) = score(EventId::MessagingSurveyStarted);
+    let (t_present, t_documented) = score(EventId::ChatPostSurveyEmailTranscript);
+    // Compare shares: m_present / m_documented against t_present / t_documented.
+    let transcript = t_present * m_documented > m_present * t_documented;
+    if transcript {
+        return Detection {
+            event: EventId::ChatPostSurveyEmailTranscript,
+            chosen_by_user: false,
+            present: t_present,
+            documented: t_documented,
+            also_matches: None,
+        };
+    }
+    let name = payload.file_name().to_ascii_lowercase();
+    let (event, also_matches) = if name.contains("ended") {
+        (EventId::MessagingSurveyEnded, None)
+    } else if name.contains("started") {
+        (EventId::MessagingSurveyStarted, None)
+    } else {
+        (
+            EventId::MessagingSurveyStarted,
+            Some(EventId::MessagingSurveyEnded),
+        )
+    };
+    Detection {
+        event,
+        chosen_by_user: false,
+        present: m_present,
+        documented: m_documented,
+        also_matches,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::samples::sample;
+    use crate::payload::parse_bytes;
+
+    fn detect_sample(name: &str) -> Detection {
+        let s = sample(name).unwrap();
+        detect(&parse_bytes(s.contents.as_bytes(), name).unwrap(), None)
+    }
+
+    #[test]
+    fn events_are_detected_with_how_sure() {
+        let d = detect_sample("transcript-csat-2.json");
+        assert_eq!(d.event, EventId::ChatPostSurveyEmailTranscript);
+        assert_eq!((d.present, d.documented), (6, 6));
+
+        let d = detect_sample("messaging-survey-ended.envelope.json");
+        assert_eq!(d.event, EventId::MessagingSurveyEnded);
+        assert_eq!(d.also_matches, None);
+        assert!(d.describe().contains("31 of 31 documented fields present"));
+
+        let d = detect_sample("invalid-messaging-missing-fields.json");
+        assert_eq!((d.present, d.documented), (26, 31));
+        assert_eq!(d.also_matches, Some(EventId::MessagingSurveyEnded));
+        assert!(d.describe().contains("same fields"));
+
+        let d = detect_sample("invalid-transcript-missing-fields.json");
+        assert_eq!(d.event, EventId::ChatPostSurveyEmailTranscript);
+        assert_eq!(d.present, 1);
+    }
+}

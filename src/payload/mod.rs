@@ -1,0 +1,13 @@
+//! Payload files: loading with limits, flattening to rows, detecting the event and validating
+//! against its documented fields. Pure: no GUI, no network.
+
+mod detect;
+mod inspect;
+mod load;
+mod schema;
+
+pub use detect::{Detection, detect, present_fields};
+pub use inspect::{Counts, Finding, Inspection, Row, RowValue, Section, Severity, inspect};
+pub use load::{
+    DEFAULT_SIZE_LIMIT, MAX_DEPTH, Payload, PayloadError, json_kind_name, load_file, parse_bytes,
+};

@@ -1,0 +1,446 @@
+//! The console's root: persisted state, background jobs, and the one place where commands that
+//! panels queue while drawing are applied.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use egui::{Key, KeyboardShortcut, Modifiers};
+use serde::{Deserialize, Serialize};
+
+use super::events_panel::EventsPanel;
+use super::fields_tab::FieldsTab;
+use super::jobs::Pending;
+use super::payload_tab::PayloadTab;
+use super::theme;
+use crate::catalog::EventId;
+use crate::catalog::samples::{SAMPLES, Sample};
+use crate::payload::{DEFAULT_SIZE_LIMIT, Inspection, Payload, inspect, load_file, parse_bytes};
+
+/// How many recent files the console remembers.
+const RECENT_MAX: usize = 10;
+
+const OPEN_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
+
+/// The tabs shown for the selected event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Tab {
+    /// The documented fields of the event.
+    #[default]
+    Fields,
+    /// The loaded payload, flattened and checked.
+    Payload,
+}
+
+/// The state that we persist between runs (through eframe's storage).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct State {
+    /// The event selected in the left panel.
+    pub selected: EventId,
+    /// The tab shown for it.
+    pub tab: Tab,
+    /// Recently opened payload files, newest first.
+    pub recent: Vec<PathBuf>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            selected: EventId::MessagingSurveyStarted,
+            tab: Tab::Fields,
+            recent: Vec::new(),
+        }
+    }
+}
+
+/// Something a panel asks for while drawing; applied after all panels are drawn.
+#[must_use]
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Select an event in the left panel (re-checks a loaded payload against it).
+    SelectEvent(EventId),
+    /// Show a tab.
+    ShowTab(Tab),
+    /// Ask for a file with the system dialog (off the UI thread).
+    OpenDialog,
+    /// Load a payload file.
+    LoadFile(PathBuf),
+    /// Load a bundled sample.
+    LoadSample(&'static Sample),
+    /// Forget the recent files.
+    ClearRecent,
+}
+
+/// A payload that was loaded and checked.
+pub struct Loaded {
+    /// The parsed document.
+    pub payload: Arc<Payload>,
+    /// Its rows and findings against `inspection.event()`.
+    pub inspection: Inspection,
+    /// Bumped whenever `inspection` changes, so panels can refresh their caches.
+    pub generation: u64,
+}
+
+type LoadResult = Result<(Arc<Payload>, Inspection), String>;
+
+/// The console application.
+pub struct SurveyConsoleApp {
+    /// Persisted state.
+    pub state: State,
+    events_panel: EventsPanel,
+    fields_tab: FieldsTab,
+    payload_tab: PayloadTab,
+    /// The loaded payload, if any.
+    pub loaded: Option<Loaded>,
+    /// The error of the last load, shown in the Payload tab.
+    pub load_error: Option<String>,
+    /// A passing message (e.g. the file dialog returned nothing).
+    pub notice: Option<String>,
+    load_job: Option<Pending<LoadResult>>,
+    /// True when the running load job should switch the selected event to the detected one.
+    load_selects_event: bool,
+    dialog_job: Option<Pending<Option<PathBuf>>>,
+    /// A file the dialog returned, loaded on the next frame.
+    pending_open: Option<PathBuf>,
+    generation: u64,
+}
+
+impl SurveyConsoleApp {
+    /// Creates the console, restoring persisted state when there is any.
+    pub fn new(cc: &eframe::CreationContext<'_>) -> Self {
+        let state = cc
+            .storage
+            .and_then(|s| eframe::get_value::<State>(s, eframe::APP_KEY))
+            .unwrap_or_default();
+        Self::with_state(state)
+    }
+
+    /// Creates the console with the given state (tests start from a clean one).
+    pub fn with_state(state: State) -> Self {
+        SurveyConsoleApp {
+            state,
+            events_panel: EventsPanel,
+            fields_tab: FieldsTab::default(),
+            payload_tab: PayloadTab::default(),
+            loaded: None,
+            load_error: None,
+            notice: None,
+            load_job: None,
+            load_selects_event: false,
+            dialog_job: None,
+            pending_open: None,
+            generation: 0,
+        }
+    }
+
+    /// True while any background job runs.
+    pub fn is_busy(&self) -> bool {
+        self.load_job.is_some() || self.dialog_job.is_some()
+    }
+
+    /// Queues nothing, draws everything, then applies what the panels asked for.
+    fn draw(&mut self, ui: &mut egui::Ui) -> Vec<Command> {
+        let mut commands = Vec::new();
+        if ui.input_mut(|i| i.consume_shortcut(&OPEN_SHORTCUT)) {
+            commands.push(Command::OpenDialog);
+        }
+        let dropped: Vec<PathBuf> = ui.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
+        if let Some(path) = dropped.into_iter().next() {
+            commands.push(Command::LoadFile(path));
+        }
+
+        egui::Panel::top("menu").show(ui, |ui| {
+            self.menu_ui(ui, &mut commands);
+        });
+        egui::Panel::left("events")
+            .resizable(true)
+            .default_size(260.0)
+            .show(ui, |ui| {
+                self.events_panel
+                    .ui(ui, self.state.selected, self.loaded.as_ref(), &mut commands);
+            });
+        egui::CentralPanel::default().show(ui, |ui| {
+            self.central_ui(ui, &mut commands);
+        });
+        self.hovered_files_ui(ui.ctx());
+        commands
+    }
+
+    fn menu_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+        ui.horizontal(|ui| {
+            let open = ui
+                .add_enabled(self.dialog_job.is_none(), egui::Button::new("Open…"))
+                .on_hover_text("Open a payload file (Ctrl+O), or drop one on the window");
+            if open.clicked() {
+                commands.push(Command::OpenDialog);
+            }
+            ui.menu_button("Samples", |ui| {
+                samples_menu_ui(ui, commands);
+            });
+            ui.menu_button("Recent", |ui| {
+                if self.state.recent.is_empty() {
+                    ui.label("No recent files");
+                }
+                for path in &self.state.recent {
+                    if ui.button(path.display().to_string()).clicked() {
+                        commands.push(Command::LoadFile(path.clone()));
+                        ui.close();
+                    }
+                }
+                if !self.state.recent.is_empty() && ui.button("Clear recent files").clicked() {
+                    commands.push(Command::ClearRecent);
+                    ui.close();
+                }
+            });
+            ui.separator();
+            if let Some(job) = &self.load_job {
+                ui.spinner();
+                ui.label(&job.label);
+            } else if self.dialog_job.is_some() {
+                ui.spinner();
+                ui.label("Waiting for the file dialog…");
+            } else if let Some(notice) = &self.notice {
+                ui.label(notice);
+            }
+        });
+    }
+
+    fn central_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+        let event = self.state.selected;
+        ui.horizontal(|ui| {
+            ui.heading(event.name());
+            ui.weak(event.id());
+        });
+        ui.horizontal(|ui| {
+            for (tab, label) in [(Tab::Fields, "Fields"), (Tab::Payload, "Payload")] {
+                if ui.selectable_label(self.state.tab == tab, label).clicked() {
+                    commands.push(Command::ShowTab(tab));
+                }
+            }
+        });
+        ui.separator();
+        match self.state.tab {
+            Tab::Fields => self.fields_tab.ui(ui, event.spec()),
+            Tab::Payload => {
+                if let Some(job) = &self.load_job {
+                    ui.horizontal(|ui| {
+                        ui.spinner();
+                        ui.label(format!(
+                            "{} ({:.1} s)",
+                            job.label,
+                            job.started.elapsed().as_secs_f32()
+                        ));
+                    });
+                }
+                if let Some(error) = &self.load_error {
+                    theme::error_label(ui, error);
+                    ui.add_space(4.0);
+                }
+                self.payload_tab
+                    .ui(ui, self.loaded.as_ref(), event, commands);
+            }
+        }
+    }
+
+    fn hovered_files_ui(&self, ctx: &egui::Context) {
+        let hovering = ctx.input(|i| !i.raw.hovered_files.is_empty());
+        if !hovering {
+            return;
+        }
+        let content_rect = ctx.content_rect();
+        let painter = ctx.layer_painter(egui::LayerId::new(
+            egui::Order::Foreground,
+            egui::Id::unique("file-drop"),
+        ));
+        painter.rect_filled(content_rect, 0.0, egui::Color32::from_black_alpha(160));
+        painter.text(
+            content_rect.center(),
+            egui::Align2::CENTER_CENTER,
+            "Drop a payload file to load it",
+            egui::FontId::proportional(22.0),
+            egui::Color32::WHITE,
+        );
+    }
+
+    /// Applies one command. The only place that changes shared state or starts jobs.
+    pub fn run_cmd(&mut self, ctx: &egui::Context, command: Command) {
+        match command {
+            Command::SelectEvent(event) => {
+                self.state.selected = event;
+                let needs_recheck = self
+                    .loaded
+                    .as_ref()
+                    .is_some_and(|l| l.inspection.event() != event);
+                if needs_recheck && let Some(loaded) = &self.loaded {
+                    let payload = Arc::clone(&loaded.payload);
+                    self.start_load(
+                        ctx,
+                        format!("Checking against {}…", event.name()),
+                        false,
+                        move || {
+                            let inspection = inspect(&payload, Some(event));
+                            Ok((payload, inspection))
+                        },
+                    );
+                }
+            }
+            Command::ShowTab(tab) => self.state.tab = tab,
+            Command::OpenDialog => {
+                if self.dialog_job.is_none() {
+                    self.notice = None;
+                    self.dialog_job = Some(Pending::spawn(ctx, "file dialog", || {
+                        rfd::FileDialog::new()
+                            .set_title("Open a payload file")
+                            .add_filter("JSON payload", &["json"])
+                            .add_filter("All files", &["*"])
+                            .pick_file()
+                    }));
+                }
+            }
+            Command::LoadFile(path) => {
+                self.remember(&path);
+                let label = format!("Loading {}…", path.display());
+                self.start_load(ctx, label, true, move || {
+                    let payload =
+                        load_file(&path, DEFAULT_SIZE_LIMIT).map_err(|e| e.to_string())?;
+                    let inspection = inspect(&payload, None);
+                    Ok((Arc::new(payload), inspection))
+                });
+            }
+            Command::LoadSample(sample) => {
+                let label = format!("Loading sample {}…", sample.file_name);
+                self.start_load(ctx, label, true, move || {
+                    let origin = format!("sample-payloads/{}", sample.file_name);
+                    let payload = parse_bytes(sample.contents.as_bytes(), &origin)
+                        .map_err(|e| e.to_string())?;
+                    let inspection = inspect(&payload, sample.event);
+                    Ok((Arc::new(payload), inspection))
+                });
+            }
+            Command::ClearRecent => self.state.recent.clear(),
+        }
+    }
+
+    fn start_load(
+        &mut self,
+        ctx: &egui::Context,
+        label: String,
+        selects_event: bool,
+        work: impl FnOnce() -> LoadResult + Send + 'static,
+    ) {
+        // A newer request replaces the one running: its result is dropped when it arrives.
+        self.load_job = Some(Pending::spawn(ctx, label, work));
+        self.load_selects_event = selects_event;
+        self.state.tab = Tab::Payload;
+    }
+
+    fn remember(&mut self, path: &std::path::Path) {
+        let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        self.state.recent.retain(|p| p != &path);
+        self.state.recent.insert(0, path);
+        self.state.recent.truncate(RECENT_MAX);
+    }
+
+    /// Collects finished jobs.
+    fn poll_jobs(&mut self) {
+        if let Some(result) = Pending::take_ready(&mut self.dialog_job) {
+            match result.flatten() {
+                Some(path) => self.pending_open = Some(path),
+                None => {
+                    self.notice = Some(
+                        "No file was chosen. If no dialog appeared, this desktop has no file \
+                         dialog portal: drop a file on the window or pick one under Samples."
+                            .to_owned(),
+                    );
+                }
+            }
+        }
+        if let Some(result) = Pending::take_ready(&mut self.load_job) {
+            match result {
+                Some(Ok((payload, inspection))) => {
+                    if self.load_selects_event {
+                        self.state.selected = inspection.event();
+                    }
+                    self.generation += 1;
+                    self.load_error = None;
+                    self.loaded = Some(Loaded {
+                        payload,
+                        inspection,
+                        generation: self.generation,
+                    });
+                }
+                Some(Err(message)) => self.load_error = Some(message),
+                None => {
+                    self.load_error =
+                        Some("Loading failed unexpectedly; the payload was not loaded.".to_owned())
+                }
+            }
+        }
+    }
+}
+
+fn samples_menu_ui(ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+    for event in EventId::ALL {
+        let samples: Vec<&'static Sample> =
+            SAMPLES.iter().filter(|s| s.event == Some(event)).collect();
+        if samples.is_empty() {
+            continue;
+        }
+        ui.menu_button(event.name(), |ui| {
+            for sample in samples {
+                if ui
+                    .button(sample.file_name)
+                    .on_hover_text(sample.description)
+                    .clicked()
+                {
+                    commands.push(Command::LoadSample(sample));
+                    ui.close();
+                }
+            }
+        });
+    }
+    ui.menu_button("Unreadable files", |ui| {
+        for sample in SAMPLES.iter().filter(|s| s.event.is_none()) {
+            if ui
+                .button(sample.file_name)
+                .on_hover_text(sample.description)
+                .clicked()
+            {
+                commands.push(Command::LoadSample(sample));
+                ui.close();
+            }
+        }
+    });
+}
+
+impl eframe::App for SurveyConsoleApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.poll_jobs();
+        if let Some(path) = self.pending_open.take() {
+            self.run_cmd(ctx, Command::LoadFile(path));
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let commands = self.draw(ui);
+        for command in commands {
+            self.run_cmd(ui.ctx(), command);
+        }
+        if self.is_busy() {
+            // Keep the spinner turning; results also request a repaint when they arrive.
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(100));
+        }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.state);
+    }
+}

@@ -1,0 +1,49 @@
+//! The desktop console (eframe/egui). The only module that imports egui, eframe, rfd or
+//! poll-promise; everything it shows comes from the core modules.
+
+mod app;
+mod events_panel;
+mod fields_tab;
+mod jobs;
+mod payload_tab;
+mod theme;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+pub use app::{Command, State, SurveyConsoleApp, Tab};
+
+/// Opens the console window and runs until it is closed.
+pub fn run_native() -> ExitCode {
+    let icon = egui::IconData {
+        rgba: include_bytes!("../../assets/icon-64.rgba").to_vec(),
+        width: 64,
+        height: 64,
+    };
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("survey-console")
+            .with_app_id("survey-console")
+            .with_inner_size([1200.0, 760.0])
+            .with_min_inner_size([640.0, 400.0])
+            .with_drag_and_drop(true)
+            .with_icon(Arc::new(icon)),
+        ..Default::default()
+    };
+    match eframe::run_native(
+        "survey-console",
+        options,
+        Box::new(|cc| Ok(Box::new(SurveyConsoleApp::new(cc)))),
+    ) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!(
+                "survey-console: cannot open the console window ({err}). It needs an X11 or \
+                 Wayland display and OpenGL 2+ (Mesa's software renderer works: \
+                 LIBGL_ALWAYS_SOFTWARE=1). Every feature is also available headless: \
+                 survey-console --help"
+            );
+            ExitCode::from(1)
+        }
+    }
+}

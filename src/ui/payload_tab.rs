@@ -1,0 +1,235 @@
+//! The Payload tab: the loaded payload as a virtualised table of flattened rows, with findings.
+
+use egui_extras::{Column, TableBuilder};
+
+use super::app::{Command, Loaded};
+use super::theme;
+use crate::catalog::EventId;
+use crate::catalog::samples::samples_for;
+use crate::payload::{Inspection, Section, Severity};
+
+/// Widget state of the Payload tab.
+#[derive(Default)]
+pub struct PayloadTab {
+    filter: String,
+    only_findings: bool,
+    /// Indices of the rows that pass the filter, for the inspection and filter they were made for.
+    cache: Option<FilterCache>,
+}
+
+struct FilterCache {
+    generation: u64,
+    filter: String,
+    only_findings: bool,
+    rows: Vec<u32>,
+}
+
+impl PayloadTab {
+    /// Draws the payload, or the ways to load one.
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        loaded: Option<&Loaded>,
+        selected: EventId,
+        commands: &mut Vec<Command>,
+    ) {
+        let Some(loaded) = loaded else {
+            empty_ui(ui, selected, commands);
+            return;
+        };
+        let inspection = &loaded.inspection;
+        summary_ui(ui, loaded);
+        findings_ui(ui, inspection);
+        ui.horizontal(|ui| {
+            ui.label("Filter:");
+            ui.add(
+                egui::TextEdit::singleline(&mut self.filter)
+                    .hint_text("path or value")
+                    .desired_width(240.0),
+            );
+            ui.checkbox(&mut self.only_findings, "Only rows with findings");
+        });
+        let rows = self.filtered_rows(loaded);
+        ui.weak(format!(
+            "{} of {} rows shown",
+            rows.len(),
+            inspection.rows.len()
+        ));
+        rows_table(ui, inspection, rows);
+    }
+
+    /// The rows that pass the filter; recomputed only when the payload or filter changes.
+    fn filtered_rows(&mut self, loaded: &Loaded) -> &[u32] {
+        let fresh = self.cache.as_ref().is_some_and(|c| {
+            c.generation == loaded.generation
+                && c.filter == self.filter
+                && c.only_findings == self.only_findings
+        });
+        if !fresh {
+            let needle = self.filter.to_lowercase();
+            let rows = loaded
+                .inspection
+                .rows
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| !self.only_findings || !r.findings.is_empty())
+                .filter(|(_, r)| {
+                    needle.is_empty()
+                        || r.path.to_lowercase().contains(&needle)
+                        || r.value.preview(200).to_lowercase().contains(&needle)
+                })
+                .map(|(i, _)| i as u32)
+                .collect();
+            self.cache = Some(FilterCache {
+                generation: loaded.generation,
+                filter: self.filter.clone(),
+                only_findings: self.only_findings,
+                rows,
+            });
+        }
+        self.cache.as_ref().map_or(&[], |c| c.rows.as_slice())
+    }
+}
+
+fn empty_ui(ui: &mut egui::Ui, selected: EventId, commands: &mut Vec<Command>) {
+    ui.label("No payload loaded.");
+    ui.label("Open one with Open… (Ctrl+O), drop a file on the window, or pick a sample:");
+    ui.add_space(4.0);
+    for sample in samples_for(selected) {
+        if ui
+            .button(sample.file_name)
+            .on_hover_text(sample.description)
+            .clicked()
+        {
+            commands.push(Command::LoadSample(sample));
+        }
+    }
+}
+
+fn summary_ui(ui: &mut egui::Ui, loaded: &Loaded) {
+    let inspection = &loaded.inspection;
+    ui.horizontal_wrapped(|ui| {
+        ui.strong(loaded.payload.file_name());
+        ui.weak(&loaded.payload.origin);
+        ui.weak(format!("{} bytes", loaded.payload.size_bytes));
+    });
+    ui.label(format!("Event: {}", inspection.detection.describe()));
+    let counts = inspection.counts();
+    ui.horizontal(|ui| {
+        ui.label(if inspection.is_envelope {
+            "Envelope {timestamp, headers, payload}:"
+        } else {
+            "Bare payload (sent wrapped in an envelope):"
+        });
+        ui.label(format!("{} fields,", inspection.rows.len()));
+        let parts = [
+            (Severity::Error, counts.errors, "error"),
+            (Severity::Warning, counts.warnings, "warning"),
+            (Severity::Info, counts.infos, "note"),
+        ];
+        for (severity, n, word) in parts {
+            let text = format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+            if n > 0 {
+                ui.colored_label(theme::severity_color(ui, severity), text);
+            } else {
+                ui.label(text);
+            }
+        }
+    });
+}
+
+fn findings_ui(ui: &mut egui::Ui, inspection: &Inspection) {
+    if inspection.findings.is_empty() {
+        ui.label("No findings: every documented field is present with its documented type.");
+        return;
+    }
+    egui::CollapsingHeader::new(format!("Findings ({})", inspection.findings.len()))
+        .id_salt("payload-findings")
+        .default_open(inspection.findings.len() <= 12)
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .id_salt("findings-scroll")
+                .max_height(180.0)
+                .show(ui, |ui| {
+                    for finding in &inspection.findings {
+                        ui.horizontal(|ui| {
+                            ui.label(theme::severity_text(ui, finding.severity));
+                            ui.monospace(&finding.path);
+                            ui.label(&finding.message);
+                        });
+                    }
+                });
+        });
+}
+
+fn rows_table(ui: &mut egui::Ui, inspection: &Inspection, rows: &[u32]) {
+    let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
+    TableBuilder::new(ui)
+        .id_salt("payload-rows")
+        .striped(true)
+        .resizable(true)
+        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+        .column(Column::initial(320.0).at_least(120.0).clip(true))
+        .column(Column::initial(110.0).at_least(60.0))
+        .column(Column::initial(240.0).at_least(100.0).clip(true))
+        .column(Column::initial(220.0).at_least(80.0).clip(true))
+        .column(Column::remainder().at_least(120.0).clip(true))
+        .header(row_height, |mut header| {
+            for title in ["Path", "Type", "Value", "Description", "Findings"] {
+                header.col(|ui| {
+                    ui.strong(title);
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(row_height, rows.len(), |mut table_row| {
+                let Some(row) = rows
+                    .get(table_row.index())
+                    .and_then(|&i| inspection.rows.get(i as usize))
+                else {
+                    return;
+                };
+                table_row.col(|ui| {
+                    let indent = f32::from(row.depth.min(12)) * 12.0;
+                    ui.add_space(indent);
+                    let path = match row.section {
+                        Section::Envelope => format!("(envelope) {}", row.path),
+                        Section::Payload => row.path.clone(),
+                    };
+                    let response = ui.monospace(path);
+                    if let Some(doc) = row.doc {
+                        response.on_hover_text(doc.description);
+                    }
+                });
+                table_row.col(|ui| {
+                    let text = row.value.type_name();
+                    match row.doc {
+                        Some(doc) if doc.ty.as_str() != text => {
+                            ui.colored_label(ui.visuals().error_fg_color, text)
+                                .on_hover_text(format!("documented as {}", doc.ty));
+                        }
+                        _ => {
+                            ui.label(text);
+                        }
+                    }
+                });
+                table_row.col(|ui| {
+                    ui.monospace(row.value.preview(120));
+                });
+                table_row.col(|ui| {
+                    if let Some(doc) = row.doc {
+                        ui.weak(doc.description).on_hover_text(doc.description);
+                    }
+                });
+                table_row.col(|ui| {
+                    for finding in inspection.row_findings(row) {
+                        ui.colored_label(
+                            theme::severity_color(ui, finding.severity),
+                            &finding.message,
+                        )
+                        .on_hover_text(format!("{}: {}", finding.path, finding.message));
+                    }
+                });
+            });
+        });
+}

@@ -1,0 +1,172 @@
+//! The console's window driven headless with egui_kittest: events, fields, samples, errors.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use survey_console::catalog::EventId;
+use survey_console::ui::{State, SurveyConsoleApp, Tab};
+
+/// A file dropped on the window, as the windowing layer hands it over.
+#[derive(Debug)]
+struct DroppedPath(PathBuf);
+
+impl egui::DroppedFile for DroppedPath {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+fn harness() -> Harness<'static, SurveyConsoleApp> {
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 900.0))
+        .build_eframe(|_cc| SurveyConsoleApp::with_state(State::default()))
+}
+
+/// Steps frames until the app's background jobs are done (bounded).
+fn wait_idle(harness: &mut Harness<'static, SurveyConsoleApp>) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    harness.run_ok();
+    while harness.state().is_busy() {
+        assert!(Instant::now() < deadline, "background job did not finish");
+        std::thread::sleep(Duration::from_millis(10));
+        harness.step();
+    }
+    harness.run_ok();
+}
+
+#[test]
+fn selecting_an_event_shows_its_documented_fields() {
+    let mut harness = harness();
+    harness.run_ok();
+    assert!(
+        harness
+            .query_by_label("lastContentEventNotification.event.message")
+            .is_some()
+    );
+    harness
+        .get_by_label("Chat Post Survey E-mail Transcript")
+        .click();
+    harness.run_ok();
+    assert_eq!(
+        harness.state().state.selected,
+        EventId::ChatPostSurveyEmailTranscript
+    );
+    harness.get_by_label("questionWithAnswers[].answer");
+    assert!(
+        harness
+            .query_by_label("lastContentEventNotification.event.message")
+            .is_none()
+    );
+    harness.get_by_label("6 of 6 documented payload fields");
+}
+
+#[test]
+fn the_field_filter_narrows_the_table() {
+    let mut harness = harness();
+    harness.run_ok();
+    harness.get_by_label("Filter:");
+    let filter = harness
+        .query_all_by_role(egui::accesskit::Role::TextInput)
+        .next()
+        .expect("filter box");
+    filter.focus();
+    filter.type_text("ttr");
+    harness.run_ok();
+    harness.get_by_label("3 of 31 documented payload fields");
+    harness.get_by_label("ttr.ttrType");
+    assert!(harness.query_by_label("conversationId").is_none());
+}
+
+#[test]
+fn loading_a_sample_shows_rows_and_findings() {
+    let mut harness = harness();
+    harness.run_ok();
+    harness
+        .get_by_label("Chat Post Survey E-mail Transcript")
+        .click();
+    harness.run_ok();
+    harness.get_by_label("Payload").click();
+    harness.run_ok();
+    harness
+        .get_by_label("invalid-transcript-csat-out-of-range.json")
+        .click();
+    wait_idle(&mut harness);
+    let app = harness.state();
+    assert_eq!(app.state.tab, Tab::Payload);
+    let loaded = app.loaded.as_ref().expect("payload loaded");
+    assert_eq!(loaded.inspection.rows.len(), 9);
+    harness.get_by_label("questionWithAnswers[0].answer");
+    harness.get_by_label("1 error");
+    let finding = "csatRank 7 is outside the documented range: 1 (very dissatisfied) to 5 (very satisfied), or -1 when unanswered";
+    // Once in the findings list, once in the row's findings column.
+    assert_eq!(harness.query_all_by_label(finding).count(), 2);
+}
+
+#[test]
+fn a_dropped_malformed_file_shows_its_error_in_place() {
+    let dir = std::env::temp_dir().join(format!("sc-gui-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("broken.json");
+    std::fs::write(&path, "{\n  \"csatRank\": 3,\n  \"skillName\": \n}\n").unwrap();
+
+    let mut harness = harness();
+    harness.run_ok();
+    harness
+        .input_mut()
+        .dropped_files
+        .push(Arc::new(DroppedPath(path.clone())));
+    wait_idle(&mut harness);
+    let error = harness.state().load_error.clone().expect("an error");
+    assert!(
+        error.starts_with("invalid JSON at line 4, column 1"),
+        "{error}"
+    );
+    assert!(error.ends_with("broken.json"), "{error}");
+    harness.get_by_label(&error);
+    assert!(harness.state().loaded.is_none());
+    // The file is remembered, so it can be opened again once fixed.
+    assert_eq!(harness.state().state.recent.len(), 1);
+
+    std::fs::write(&path, r#"{"csatRank": 3, "skillName": "CustomerCare", "agentName": "John Doe", "questionWithAnswers": []}"#).unwrap();
+    harness.state_mut().state.tab = Tab::Payload;
+    harness.get_by_label("Recent").click();
+    harness.run_ok();
+    harness
+        .get_by_label(path.canonicalize().unwrap().to_str().unwrap())
+        .click();
+    wait_idle(&mut harness);
+    assert!(harness.state().load_error.is_none());
+    harness.get_by_label("0 errors");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn selecting_another_event_rechecks_the_loaded_payload() {
+    let mut harness = harness();
+    harness.run_ok();
+    harness.get_by_label("Payload").click();
+    harness.run_ok();
+    harness.get_by_label("messaging-survey.bare.json").click();
+    wait_idle(&mut harness);
+    assert_eq!(
+        harness.state().loaded.as_ref().unwrap().inspection.event(),
+        EventId::MessagingSurveyStarted
+    );
+    harness
+        .get_by_label("Chat Post Survey E-mail Transcript")
+        .click();
+    wait_idle(&mut harness);
+    let loaded = harness.state().loaded.as_ref().unwrap();
+    assert_eq!(
+        loaded.inspection.event(),
+        EventId::ChatPostSurveyEmailTranscript
+    );
+    assert_eq!(loaded.inspection.counts().warnings, 6);
+}
