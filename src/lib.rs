@@ -20,6 +20,7 @@
 pub mod catalog;
 pub mod cli;
 pub mod functions;
+pub mod invoke;
 pub mod net;
 pub mod payload;
 pub mod ui;

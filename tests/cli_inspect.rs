@@ -1,4 +1,5 @@
 //! The built binary's `events` and `inspect` subcommands over the bundled sample payloads.
+#![allow(clippy::unwrap_used)] // Test helpers may panic: a panic is a failed test.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

@@ -1,4 +1,5 @@
 //! The console's window driven headless with egui_kittest: events, fields, samples, errors.
+#![allow(clippy::unwrap_used)] // Test helpers may panic: a panic is a failed test.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

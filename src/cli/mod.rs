@@ -1,7 +1,9 @@
 //! The headless command line: one file per subcommand, each printing a table or `--json`.
 
 mod events;
+mod functions;
 mod inspect;
+mod invoke;
 mod output;
 
 use std::process::ExitCode;
@@ -30,6 +32,10 @@ pub enum Command {
     Events(events::EventsArgs),
     /// Flatten a payload file into rows and check it against its event.
     Inspect(inspect::InspectArgs),
+    /// Configure the one function of each event (functions.json).
+    Functions(functions::FunctionsArgs),
+    /// Send a payload to an event's function and check the answer against the contract.
+    Invoke(Box<invoke::InvokeArgs>),
 }
 
 /// Runs a subcommand and returns the process exit code.
@@ -37,6 +43,8 @@ pub fn run(command: Command) -> ExitCode {
     let code = match command {
         Command::Events(args) => events::run(&args),
         Command::Inspect(args) => inspect::run(&args),
+        Command::Functions(args) => functions::run(args),
+        Command::Invoke(args) => invoke::run(&args),
     };
     ExitCode::from(code)
 }

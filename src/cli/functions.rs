@@ -1,0 +1,498 @@
+//! `survey-console functions …`: the one function of each event, in `functions.json`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
+use serde_json::json;
+
+use super::output::{print_json, print_table};
+use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use crate::catalog::EventId;
+use crate::functions::{
+    Auth, Endpoint, FunctionConfig, FunctionState, FunctionStore, Region, SecretRef, default_path,
+    parse, write_atomic,
+};
+
+/// Arguments of `functions`.
+#[derive(Debug, Args)]
+pub struct FunctionsArgs {
+    #[command(subcommand)]
+    pub action: FunctionsAction,
+}
+
+/// Options every `functions` action takes.
+#[derive(Debug, Args, Clone)]
+pub struct StoreArgs {
+    /// The functions file (default: functions.json in the config dir).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What to do with the functions.
+#[derive(Debug, Subcommand)]
+pub enum FunctionsAction {
+    /// List each event's function.
+    List(StoreArgs),
+    /// Show one function in full.
+    Show {
+        /// The event id.
+        event: EventId,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Create an event's function from its template (refused when it has one).
+    Create {
+        /// The event id.
+        event: EventId,
+        /// The function's name (default: a name for the event).
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Change an event's function (creating it from the template when it has none).
+    Set(Box<SetArgs>),
+    /// Remove an event's function.
+    Remove {
+        /// The event id.
+        event: EventId,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Import the functions of another file (an event that has a function is refused unless
+    /// --replace).
+    Import {
+        /// A functions file.
+        file: PathBuf,
+        /// Replace existing functions.
+        #[arg(long)]
+        replace: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Export one function or all as a functions file (to stdout, or --out).
+    Export {
+        /// The event id (all when omitted).
+        event: Option<EventId>,
+        /// Write to this file instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+/// Endpoint kinds for `set --endpoint`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum EndpointKind {
+    Http,
+    Liveperson,
+    Local,
+}
+
+/// Auth kinds for `set --auth`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AuthKind {
+    None,
+    Bearer,
+    Basic,
+}
+
+/// Arguments of `functions set`.
+#[derive(Debug, Args)]
+pub struct SetArgs {
+    /// The event id.
+    pub event: EventId,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The function's name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// What it does.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// draft or deployed.
+    #[arg(long, value_parser = ["draft", "deployed"])]
+    pub state: Option<String>,
+    /// Read the code from this JavaScript file.
+    #[arg(long, value_name = "FILE")]
+    pub code_file: Option<PathBuf>,
+    /// Invocation timeout in milliseconds.
+    #[arg(long, value_name = "MS")]
+    pub timeout_ms: Option<u64>,
+    /// Set an extra header, 'K: V' (repeatable; 'K:' removes it).
+    #[arg(long, value_name = "'K: V'")]
+    pub header: Vec<String>,
+    /// The endpoint kind.
+    #[arg(long, value_enum)]
+    pub endpoint: Option<EndpointKind>,
+    /// URL of an http endpoint.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Auth of an http endpoint.
+    #[arg(long, value_enum)]
+    pub auth: Option<AuthKind>,
+    /// Bearer token reference (env:NAME).
+    #[arg(long, value_name = "env:NAME")]
+    pub token: Option<String>,
+    /// Basic auth user.
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Basic auth password reference (env:NAME).
+    #[arg(long, value_name = "env:NAME")]
+    pub password: Option<String>,
+    /// LivePerson account id.
+    #[arg(long)]
+    pub account_id: Option<String>,
+    /// LivePerson lambda UUID.
+    #[arg(long)]
+    pub lambda_uuid: Option<String>,
+    /// LivePerson region: va, lo or sy.
+    #[arg(long, value_parser = ["va", "lo", "sy"])]
+    pub region: Option<String>,
+    /// LivePerson gateway base URL (instead of a region).
+    #[arg(long)]
+    pub gateway_url: Option<String>,
+    /// LivePerson sentinel base URL (instead of a region).
+    #[arg(long)]
+    pub sentinel_url: Option<String>,
+    /// LivePerson client id.
+    #[arg(long)]
+    pub client_id: Option<String>,
+    /// LivePerson client secret reference (env:NAME).
+    #[arg(long, value_name = "env:NAME")]
+    pub client_secret: Option<String>,
+}
+
+pub fn run(args: FunctionsArgs) -> u8 {
+    match execute(args) {
+        Ok(code) => code,
+        Err((code, message)) => {
+            eprintln!("survey-console functions: {message}");
+            code
+        }
+    }
+}
+
+type Outcome = Result<u8, (u8, String)>;
+
+fn open(store: &StoreArgs) -> Result<FunctionStore, (u8, String)> {
+    let path = store.config.clone().unwrap_or_else(default_path);
+    FunctionStore::load(&path).map_err(|e| (EXIT_USAGE, e.to_string()))
+}
+
+fn save(store: &mut FunctionStore) -> Result<(), (u8, String)> {
+    store.save().map_err(|e| (EXIT_FAILED, e.to_string()))
+}
+
+fn execute(args: FunctionsArgs) -> Outcome {
+    match args.action {
+        FunctionsAction::List(opts) => {
+            let store = open(&opts)?;
+            if opts.json {
+                let list: Vec<_> = EventId::ALL
+                    .iter()
+                    .map(|e| match store.get(*e) {
+                        Some(f) => json!({"event": e.id(), "name": f.name, "state": f.state.as_str(), "endpoint": f.endpoint.kind(), "target": f.endpoint.describe(), "timeout_ms": f.timeout_ms}),
+                        None => json!({"event": e.id(), "name": null}),
+                    })
+                    .collect();
+                print_json(&json!({"config": store.path, "functions": list}));
+            } else {
+                let rows: Vec<Vec<String>> = EventId::ALL
+                    .iter()
+                    .map(|e| match store.get(*e) {
+                        Some(f) => vec![
+                            e.id().to_owned(),
+                            f.name.clone(),
+                            f.state.as_str().to_owned(),
+                            f.endpoint.kind().to_owned(),
+                            f.endpoint.describe(),
+                        ],
+                        None => vec![
+                            e.id().to_owned(),
+                            "(none)".into(),
+                            String::new(),
+                            String::new(),
+                            String::new(),
+                        ],
+                    })
+                    .collect();
+                println!("{}", store.path.display());
+                print_table(&["EVENT", "FUNCTION", "STATE", "ENDPOINT", "TARGET"], &rows);
+            }
+            Ok(EXIT_OK)
+        }
+        FunctionsAction::Show { event, store: opts } => {
+            let store = open(&opts)?;
+            let Some(config) = store.get(event) else {
+                return Err((EXIT_FAILED, format!("{} has no function", event.name())));
+            };
+            let value = serde_json::to_value(config).unwrap_or_default();
+            if opts.json {
+                print_json(&json!({"event": event.id(), "function": value}));
+            } else {
+                println!("{} ({})", event.name(), event.id());
+                println!(
+                    "name: {}\nstate: {}\nendpoint: {} {}\ntimeout: {} ms",
+                    config.name,
+                    config.state.as_str(),
+                    config.endpoint.kind(),
+                    config.endpoint.describe(),
+                    config.timeout_ms
+                );
+                for (field, secret) in config.endpoint.secrets() {
+                    println!("{field}: {}", secret.describe());
+                }
+                for (k, v) in &config.headers {
+                    println!("header: {k}: {v}");
+                }
+                if !config.description.is_empty() {
+                    println!("description: {}", config.description);
+                }
+                println!("\n{}", config.code);
+            }
+            Ok(EXIT_OK)
+        }
+        FunctionsAction::Create {
+            event,
+            name,
+            store: opts,
+        } => {
+            let mut store = open(&opts)?;
+            let name = name.unwrap_or_else(|| FunctionConfig::suggested_name(event).to_owned());
+            store
+                .create(event, &name)
+                .map_err(|e| (EXIT_FAILED, e.to_string()))?;
+            save(&mut store)?;
+            println!("created '{name}' for {} from its template", event.name());
+            Ok(EXIT_OK)
+        }
+        FunctionsAction::Set(set) => set_function(*set),
+        FunctionsAction::Remove { event, store: opts } => {
+            let mut store = open(&opts)?;
+            let removed = store
+                .remove(event)
+                .map_err(|e| (EXIT_FAILED, e.to_string()))?;
+            save(&mut store)?;
+            println!("removed '{}' from {}", removed.name, event.name());
+            Ok(EXIT_OK)
+        }
+        FunctionsAction::Import {
+            file,
+            replace,
+            store: opts,
+        } => {
+            let bytes = std::fs::read(&file).map_err(|e| {
+                (
+                    EXIT_USAGE,
+                    format!("cannot read the file ({e}): {}", file.display()),
+                )
+            })?;
+            let incoming = parse(&bytes, &file).map_err(|e| (EXIT_USAGE, e.to_string()))?;
+            let mut store = open(&opts)?;
+            let events = store
+                .import(incoming, replace)
+                .map_err(|e| (EXIT_FAILED, e.to_string()))?;
+            save(&mut store)?;
+            let ids: Vec<_> = events.iter().map(|e| e.id()).collect();
+            println!("imported {} function(s): {}", ids.len(), ids.join(", "));
+            Ok(EXIT_OK)
+        }
+        FunctionsAction::Export {
+            event,
+            out,
+            store: opts,
+        } => {
+            let store = open(&opts)?;
+            let file = store
+                .export(event)
+                .map_err(|e| (EXIT_FAILED, e.to_string()))?;
+            let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
+            text.push('\n');
+            match out {
+                Some(path) => {
+                    write_atomic(&path, text.as_bytes(), false)
+                        .map_err(|e| (EXIT_FAILED, e.to_string()))?;
+                    eprintln!(
+                        "exported {} function(s) to {}",
+                        file.functions.len(),
+                        path.display()
+                    );
+                }
+                None => print!("{text}"),
+            }
+            Ok(EXIT_OK)
+        }
+    }
+}
+
+fn secret_arg(value: &str, flag: &str) -> Result<SecretRef, (u8, String)> {
+    let secret = SecretRef(value.trim().to_owned());
+    if secret.is_plain() {
+        return Err((
+            EXIT_USAGE,
+            format!(
+                "{flag} takes env:NAME (the secret is read from that variable when used); plain secrets are not stored"
+            ),
+        ));
+    }
+    Ok(secret)
+}
+
+fn set_function(args: SetArgs) -> Outcome {
+    let mut store = open(&args.store)?;
+    let event = args.event;
+    let mut config = store.get(event).cloned().unwrap_or_else(|| {
+        FunctionConfig::from_template(
+            event,
+            args.name
+                .as_deref()
+                .unwrap_or(FunctionConfig::suggested_name(event)),
+        )
+    });
+    if let Some(name) = args.name {
+        config.name = name;
+    }
+    if let Some(d) = args.description {
+        config.description = d;
+    }
+    if let Some(state) = args.state {
+        config.state = if state == "deployed" {
+            FunctionState::Deployed
+        } else {
+            FunctionState::Draft
+        };
+    }
+    if let Some(file) = &args.code_file {
+        config.code = std::fs::read_to_string(file).map_err(|e| {
+            (
+                EXIT_USAGE,
+                format!("cannot read the code ({e}): {}", file.display()),
+            )
+        })?;
+    }
+    if let Some(ms) = args.timeout_ms {
+        config.timeout_ms = ms;
+    }
+    for header in &args.header {
+        let Some((k, v)) = header.split_once(':') else {
+            return Err((
+                EXIT_USAGE,
+                format!("--header takes 'Name: value', not '{header}'"),
+            ));
+        };
+        let (k, v) = (k.trim().to_owned(), v.trim().to_owned());
+        if v.is_empty() {
+            config.headers.remove(&k);
+        } else {
+            config.headers.insert(k, v);
+        }
+    }
+    let kind = args.endpoint.or(match (&args.url, &args.account_id) {
+        (Some(_), _) => Some(EndpointKind::Http),
+        (None, Some(_)) => Some(EndpointKind::Liveperson),
+        _ => None,
+    });
+    match kind {
+        Some(EndpointKind::Local) => config.endpoint = Endpoint::Local,
+        Some(EndpointKind::Http) => {
+            let (mut url, mut auth) = match &config.endpoint {
+                Endpoint::Http { url, auth } => (url.clone(), auth.clone()),
+                _ => (String::new(), Auth::None),
+            };
+            if let Some(u) = &args.url {
+                url = u.clone();
+            }
+            let auth_kind = args.auth.or(if args.token.is_some() {
+                Some(AuthKind::Bearer)
+            } else if args.user.is_some() {
+                Some(AuthKind::Basic)
+            } else {
+                None
+            });
+            match auth_kind {
+                Some(AuthKind::None) => auth = Auth::None,
+                Some(AuthKind::Bearer) => {
+                    auth = Auth::Bearer {
+                        token: secret_arg(args.token.as_deref().unwrap_or(""), "--token")?,
+                    }
+                }
+                Some(AuthKind::Basic) => {
+                    auth = Auth::Basic {
+                        user: args.user.clone().unwrap_or_default(),
+                        password: secret_arg(args.password.as_deref().unwrap_or(""), "--password")?,
+                    }
+                }
+                None => {}
+            }
+            config.endpoint = Endpoint::Http { url, auth };
+        }
+        Some(EndpointKind::Liveperson) => {
+            let mut endpoint = match &config.endpoint {
+                e @ Endpoint::Liveperson { .. } => e.clone(),
+                _ => Endpoint::Liveperson {
+                    account_id: String::new(),
+                    lambda_uuid: String::new(),
+                    region: None,
+                    gateway_url: None,
+                    sentinel_url: None,
+                    client_id: String::new(),
+                    client_secret: SecretRef::default(),
+                },
+            };
+            if let Endpoint::Liveperson {
+                account_id,
+                lambda_uuid,
+                region,
+                gateway_url,
+                sentinel_url,
+                client_id,
+                client_secret,
+            } = &mut endpoint
+            {
+                if let Some(v) = &args.account_id {
+                    *account_id = v.clone();
+                }
+                if let Some(v) = &args.lambda_uuid {
+                    *lambda_uuid = v.clone();
+                }
+                if let Some(v) = &args.region {
+                    *region = Region::ALL.into_iter().find(|r| r.as_str() == v);
+                }
+                if let Some(v) = &args.gateway_url {
+                    *gateway_url = Some(v.clone());
+                }
+                if let Some(v) = &args.sentinel_url {
+                    *sentinel_url = Some(v.clone());
+                }
+                if let Some(v) = &args.client_id {
+                    *client_id = v.clone();
+                }
+                if let Some(v) = &args.client_secret {
+                    *client_secret = secret_arg(v, "--client-secret")?;
+                }
+            }
+            config.endpoint = endpoint;
+        }
+        None => {}
+    }
+    store
+        .put(event, config)
+        .map_err(|e| (EXIT_USAGE, e.to_string()))?;
+    save(&mut store)?;
+    if args.store.json {
+        let value = serde_json::to_value(store.get(event)).unwrap_or_default();
+        print_json(&json!({"event": event.id(), "function": value}));
+    } else {
+        println!(
+            "saved the function of {} to {}",
+            event.name(),
+            store.path.display()
+        );
+    }
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,131 @@
+//! "Copy as curl": the same request as a shell command, secrets written as environment
+//! references (`$NAME`), never their values.
+
+use serde_json::Value;
+
+use super::{Target, liveperson_invoke_url, token_url};
+use crate::functions::{Auth, Endpoint, SecretRef};
+
+/// The environment variable a command uses for a secret typed in for the session.
+const SESSION_VARIABLE: &str = "SURVEY_CONSOLE_SECRET";
+
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+fn variable(secret: &SecretRef) -> String {
+    format!("${}", secret.env_name().unwrap_or(SESSION_VARIABLE))
+}
+
+/// A shell command that sends `envelope` to the target as the console does.
+pub fn curl_command(target: &Target, envelope: &Value) -> String {
+    let body = serde_json::to_string(envelope).unwrap_or_default();
+    let mut lines = Vec::new();
+    let invoke = |url: &str, auth: Option<String>| {
+        let mut parts = vec![
+            format!("curl -sS -X POST {}", shell_quote(url)),
+            "-H 'Content-Type: application/json'".to_owned(),
+        ];
+        if let Some(auth) = auth {
+            parts.push(auth);
+        }
+        for (k, v) in &target.headers {
+            parts.push(format!("-H {}", shell_quote(&format!("{k}: {v}"))));
+        }
+        parts.push(format!("--max-time {}", target.timeout.as_secs().max(1)));
+        parts.push(format!("--data-binary {}", shell_quote(&body)));
+        parts.join(" \\\n  ")
+    };
+    match &target.endpoint {
+        Endpoint::Http { url, auth } => {
+            let auth = match auth {
+                Auth::None => None,
+                Auth::Bearer { token } => {
+                    Some(format!("-H \"Authorization: Bearer {}\"", variable(token)))
+                }
+                Auth::Basic { user, password } => Some(format!(
+                    "-u \"{}:{}\"",
+                    user.replace('"', "\\\""),
+                    variable(password)
+                )),
+            };
+            lines.push(invoke(url, auth));
+        }
+        Endpoint::Liveperson {
+            account_id,
+            lambda_uuid,
+            client_id,
+            client_secret,
+            ..
+        } => {
+            let Some((gateway, sentinel)) = target.endpoint.liveperson_bases() else {
+                return "# choose a region or give the gateway and sentinel URLs first".to_owned();
+            };
+            lines.push(format!(
+                "TOKEN=$(curl -sS -X POST {} \\\n  -d grant_type=client_credentials -d client_id={} \\\n  --data-urlencode \"client_secret={}\" \\\n  | sed -E 's/.*\"access_token\" *: *\"([^\"]+)\".*/\\1/')",
+                shell_quote(&token_url(&sentinel, account_id)),
+                shell_quote(client_id),
+                variable(client_secret)
+            ));
+            let url = liveperson_invoke_url(&gateway, account_id, lambda_uuid);
+            lines.push(invoke(
+                &url,
+                Some("-H \"Authorization: Bearer $TOKEN\"".to_owned()),
+            ));
+        }
+        Endpoint::Local => {
+            return "# this function runs in-process: there is no HTTP request to copy".to_owned();
+        }
+    }
+    lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::catalog::EventId;
+
+    #[test]
+    fn secrets_become_environment_references() {
+        let mut target = Target::url(
+            EventId::MessagingSurveyEnded,
+            "http://127.0.0.1:8080/fn",
+            Duration::from_secs(30),
+        );
+        target.endpoint = Endpoint::Http {
+            url: "http://127.0.0.1:8080/fn".into(),
+            auth: Auth::Bearer {
+                token: SecretRef::env("FN_TOKEN"),
+            },
+        };
+        let cmd = curl_command(&target, &serde_json::json!({"payload": {"a": "it's"}}));
+        assert!(
+            cmd.contains("-H \"Authorization: Bearer $FN_TOKEN\""),
+            "{cmd}"
+        );
+        assert!(cmd.contains(r#"'{"payload":{"a":"it'\''s"}}'"#), "{cmd}");
+
+        target.endpoint = Endpoint::Liveperson {
+            account_id: "123".into(),
+            lambda_uuid: "u".into(),
+            region: Some(crate::functions::Region::Va),
+            gateway_url: None,
+            sentinel_url: None,
+            client_id: "cid".into(),
+            client_secret: SecretRef::default(),
+        };
+        let cmd = curl_command(&target, &serde_json::json!({}));
+        assert!(
+            cmd.contains("client_secret=$SURVEY_CONSOLE_SECRET"),
+            "{cmd}"
+        );
+        assert!(cmd.contains(
+            "https://va.sentinel.liveperson.net/sentinel/api/account/123/app/token?v=2.0"
+        ));
+        assert!(
+            cmd.contains("https://va.faasgw.liveperson.net/api/account/123/lambdas/u/invoke?v=1")
+        );
+    }
+}

@@ -1,0 +1,302 @@
+//! Test invocations: build the envelope, send it to the event's function (a URL, a LivePerson
+//! function, or the code in-process), check the answer against the event's contract, keep a
+//! history. Blocking and `Send`: the CLI calls it directly, the console on a worker thread.
+
+pub mod contract;
+mod curl;
+mod history;
+mod record;
+mod send;
+
+use std::collections::HashMap;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+pub use contract::{ContractReport, check_result, describe_emails, explain_http_failure};
+pub use curl::curl_command;
+pub use history::{History, HistoryError, MAX_HISTORY, default_history_path};
+pub use record::{
+    Body, Check, Email, FunctionLog, Invocation, InvokeError, RecordedRequest, RecordedResponse,
+    Timings, now_ms,
+};
+pub use send::{Credentials, HttpRequest, REDACTED, base64, send, token_url};
+
+use crate::catalog::EventId;
+use crate::functions::{Auth, Endpoint, FunctionConfig, SecretRef};
+use crate::payload::Payload;
+
+/// Where an invocation goes and how: a configured function, or an ad-hoc URL.
+#[derive(Clone, Debug)]
+pub struct Target {
+    /// The event invoked.
+    pub event: EventId,
+    /// The configured function's name (none for an ad-hoc URL).
+    pub function: Option<String>,
+    /// The endpoint.
+    pub endpoint: Endpoint,
+    /// Extra request headers.
+    pub headers: Vec<(String, String)>,
+    /// Timeout of the whole invocation.
+    pub timeout: Duration,
+    /// The function's code (for in-process runs).
+    pub code: String,
+    /// True when the target is an ad-hoc URL rather than a configured function.
+    pub ad_hoc: bool,
+}
+
+impl Target {
+    /// The configured function of an event.
+    pub fn from_config(event: EventId, config: &FunctionConfig) -> Target {
+        Target {
+            event,
+            function: Some(config.name.clone()),
+            endpoint: config.endpoint.clone(),
+            headers: config
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            timeout: Duration::from_millis(config.timeout_ms.max(1)),
+            code: config.code.clone(),
+            ad_hoc: false,
+        }
+    }
+
+    /// An ad-hoc URL, no auth.
+    pub fn url(event: EventId, url: &str, timeout: Duration) -> Target {
+        Target {
+            event,
+            function: None,
+            endpoint: Endpoint::Http {
+                url: url.to_owned(),
+                auth: Auth::None,
+            },
+            headers: Vec::new(),
+            timeout,
+            code: String::new(),
+            ad_hoc: true,
+        }
+    }
+}
+
+/// Secrets typed in for this session, by event and field path (`endpoint.auth.token`, …). Never
+/// saved, exported or logged.
+#[derive(Clone, Default)]
+pub struct SessionSecrets {
+    values: HashMap<(EventId, String), String>,
+}
+
+impl std::fmt::Debug for SessionSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SessionSecrets({} set)", self.values.len())
+    }
+}
+
+impl SessionSecrets {
+    /// Sets (or with an empty value, clears) a session secret.
+    pub fn set(&mut self, event: EventId, field: &str, value: String) {
+        if value.is_empty() {
+            self.values.remove(&(event, field.to_owned()));
+        } else {
+            self.values.insert((event, field.to_owned()), value);
+        }
+    }
+
+    /// The session secret of a field.
+    pub fn get(&self, event: EventId, field: &str) -> Option<&str> {
+        self.values
+            .get(&(event, field.to_owned()))
+            .map(String::as_str)
+    }
+
+    /// Resolves a secret field: the environment variable it names, or the value typed in.
+    pub fn resolve(
+        &self,
+        event: EventId,
+        field: &str,
+        secret: &SecretRef,
+    ) -> Result<String, InvokeError> {
+        if let Some(name) = secret.env_name() {
+            return match std::env::var(name) {
+                Ok(value) if !value.is_empty() => Ok(value),
+                _ => Err(InvokeError::new(
+                    "config",
+                    "missing-secret",
+                    format!(
+                        "the environment variable {name} is not set ({field} reads env:{name}): set it, or type the secret in for this session"
+                    ),
+                )),
+            };
+        }
+        match self.get(event, field) {
+            Some(value) => Ok(value.to_owned()),
+            None => Err(InvokeError::new(
+                "config",
+                "missing-secret",
+                format!("{field} is to be typed in for this session, and it has not been"),
+            )),
+        }
+    }
+}
+
+/// The envelope to send for a payload: an envelope as it is, a bare payload wrapped with
+/// `timestamp` = `now_ms` and empty `headers`.
+pub fn envelope(payload: &Payload, now_ms: u64) -> Value {
+    if payload.is_envelope {
+        payload.document.clone()
+    } else {
+        json!({"timestamp": now_ms, "headers": [], "payload": payload.document})
+    }
+}
+
+/// The LivePerson invoke URL of a function.
+pub fn liveperson_invoke_url(gateway_url: &str, account_id: &str, lambda_uuid: &str) -> String {
+    format!(
+        "{}/api/account/{}/lambdas/{}/invoke?v=1",
+        gateway_url.trim_end_matches('/'),
+        account_id.trim(),
+        lambda_uuid.trim()
+    )
+}
+
+/// Invokes the target with `envelope` and checks the answer. Never panics; every failure is in
+/// the returned record's `error`.
+pub fn invoke(
+    target: &Target,
+    envelope: &Value,
+    secrets: &SessionSecrets,
+    cancel: &AtomicBool,
+) -> Invocation {
+    let started = Instant::now();
+    let mut record = Invocation {
+        at_ms: now_ms(),
+        event: target.event,
+        function: target.function.clone(),
+        endpoint_kind: if target.ad_hoc {
+            "url".to_owned()
+        } else {
+            target.endpoint.kind().to_owned()
+        },
+        endpoint: target.endpoint.describe(),
+        request: RecordedRequest {
+            url: String::new(),
+            headers: Vec::new(),
+            body: envelope.clone(),
+        },
+        ..Invocation::default()
+    };
+    match build_request(target, envelope, secrets) {
+        Ok(Some(request)) => {
+            record.request.url = request.url.clone();
+            let outcome = send(&request, cancel);
+            record.request.headers = outcome.sent_headers;
+            record.timings.token_ms = outcome.token_ms;
+            record.timings.headers_ms = outcome.headers_ms;
+            match outcome.result {
+                Ok(response) => finish_response(&mut record, response),
+                Err(error) => fail(&mut record, error),
+            }
+        }
+        Ok(None) => fail(
+            &mut record,
+            InvokeError::new(
+                "local",
+                "local-unavailable",
+                "running the code in-process is not available in this build",
+            ),
+        ),
+        Err(error) => fail(&mut record, error),
+    }
+    record.timings.total_ms = started.elapsed().as_secs_f64() * 1e3;
+    record
+}
+
+/// The HTTP request for a target; `None` for an in-process target.
+fn build_request(
+    target: &Target,
+    envelope: &Value,
+    secrets: &SessionSecrets,
+) -> Result<Option<HttpRequest>, InvokeError> {
+    let body = serde_json::to_vec(envelope).unwrap_or_default();
+    let event = target.event;
+    let (url, credentials) = match &target.endpoint {
+        Endpoint::Local => return Ok(None),
+        Endpoint::Http { url, auth } => {
+            let credentials = match auth {
+                Auth::None => Credentials::None,
+                Auth::Bearer { token } => {
+                    Credentials::Bearer(secrets.resolve(event, "endpoint.auth.token", token)?)
+                }
+                Auth::Basic { user, password } => Credentials::Basic {
+                    user: user.clone(),
+                    password: secrets.resolve(event, "endpoint.auth.password", password)?,
+                },
+            };
+            (url.trim().to_owned(), credentials)
+        }
+        Endpoint::Liveperson {
+            account_id,
+            lambda_uuid,
+            client_id,
+            client_secret,
+            ..
+        } => {
+            let Some((gateway, sentinel)) = target.endpoint.liveperson_bases() else {
+                return Err(InvokeError::new(
+                    "config",
+                    "no-region",
+                    "choose a region (va, lo, sy) or give the gateway and sentinel URLs",
+                ));
+            };
+            let secret = secrets.resolve(event, "endpoint.client_secret", client_secret)?;
+            (
+                liveperson_invoke_url(&gateway, account_id, lambda_uuid),
+                Credentials::LivePerson {
+                    sentinel_url: sentinel,
+                    account_id: account_id.trim().to_owned(),
+                    client_id: client_id.trim().to_owned(),
+                    client_secret: secret,
+                },
+            )
+        }
+    };
+    let mut request = HttpRequest::new(&url, body, target.timeout);
+    request.headers = target.headers.clone();
+    request.credentials = credentials;
+    Ok(Some(request))
+}
+
+fn finish_response(record: &mut Invocation, response: RecordedResponse) {
+    let report = check_result(record.event, Some(response.status), &response.body);
+    record.checks = report.checks;
+    record.emails = report.emails;
+    record.notes = report.notes;
+    if response.truncated {
+        record.notes.push(format!(
+            "The answer was longer than {} bytes and was cut there.",
+            response.size
+        ));
+    }
+    if !(200..300).contains(&response.status) {
+        let error = explain_http_failure(record.event, response.status, &response.body);
+        record.response = Some(response);
+        fail(record, error);
+        return;
+    }
+    record.ok = record.checks.iter().all(|c| c.ok) && !response.truncated;
+    record.response = Some(response);
+}
+
+/// Marks a record failed, adding what the platform does on an invocation error.
+pub fn fail(record: &mut Invocation, error: InvokeError) {
+    record.ok = false;
+    if record.event.is_transcript() {
+        let note = record.event.spec().on_error.to_owned();
+        if !record.notes.contains(&note) {
+            record.notes.push(note);
+        }
+    }
+    record.error = Some(error);
+}

@@ -1,0 +1,244 @@
+//! What one invocation was and what came back: the record shown in the console, printed by the
+//! CLI and kept in history. It never holds a secret.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::catalog::EventId;
+
+/// One contract rule and whether the response kept it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    /// The rule, e.g. "response is a list of e-mail entries".
+    pub rule: String,
+    /// Whether it held.
+    pub ok: bool,
+    /// What was found.
+    pub message: String,
+}
+
+/// An e-mail the chat server would send, as the transcript function returned it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Email {
+    #[serde(rename = "targetEmail")]
+    pub target_email: String,
+    #[serde(rename = "senderName")]
+    pub sender_name: String,
+    #[serde(rename = "senderEmail")]
+    pub sender_email: String,
+    pub subject: String,
+}
+
+/// Why an invocation produced no usable answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvokeError {
+    /// `network`, `http`, `function`, `auth`, `config`, `cancelled` or `local`.
+    pub kind: String,
+    /// A precise code: the network failure (`refused`, `dns`, `tls`, `timeout`), the
+    /// platform's `errorCode`, or `http-<status>`.
+    pub code: String,
+    /// What happened and what it means, in plain words.
+    pub message: String,
+}
+
+impl InvokeError {
+    /// A new error.
+    pub fn new(kind: &str, code: &str, message: impl Into<String>) -> InvokeError {
+        InvokeError {
+            kind: kind.to_owned(),
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The response body as recorded.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "lowercase")]
+pub enum Body {
+    /// No body.
+    Empty,
+    /// A JSON body.
+    Json(Value),
+    /// Anything else, as text (invalid UTF-8 replaced).
+    Text(String),
+}
+
+impl Body {
+    /// Parses bytes as JSON when they are JSON, else keeps them as text.
+    pub fn from_bytes(bytes: &[u8]) -> Body {
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Body::Empty;
+        }
+        match serde_json::from_slice::<Value>(bytes) {
+            Ok(value) => Body::Json(value),
+            Err(_) => Body::Text(String::from_utf8_lossy(bytes).into_owned()),
+        }
+    }
+
+    /// The body as JSON for `--json` output: the value itself, or the text as a string.
+    pub fn to_json(&self) -> Value {
+        match self {
+            Body::Empty => Value::Null,
+            Body::Json(v) => v.clone(),
+            Body::Text(t) => Value::String(t.clone()),
+        }
+    }
+
+    /// The body for display: JSON pretty-printed, text as it is.
+    pub fn pretty(&self) -> String {
+        match self {
+            Body::Empty => String::new(),
+            Body::Json(v) => serde_json::to_string_pretty(v).unwrap_or_default(),
+            Body::Text(t) => t.clone(),
+        }
+    }
+}
+
+/// The request as sent, with credentials redacted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RecordedRequest {
+    /// The URL called (empty for in-process runs).
+    pub url: String,
+    /// Headers sent; credentials replaced by `<redacted>`.
+    pub headers: Vec<(String, String)>,
+    /// The envelope sent.
+    pub body: Value,
+}
+
+/// The response as received.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RecordedResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Response headers.
+    pub headers: Vec<(String, String)>,
+    /// The body (cut at the cap when `truncated`).
+    pub body: Body,
+    /// Size of the body received, in bytes.
+    pub size: usize,
+    /// True when the body was longer than the cap and was cut.
+    pub truncated: bool,
+}
+
+/// How long things took, in milliseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timings {
+    /// Fetching an access token (LivePerson), when one was fetched.
+    pub token_ms: Option<f64>,
+    /// Until the response headers arrived.
+    pub headers_ms: Option<f64>,
+    /// The whole invocation.
+    pub total_ms: f64,
+}
+
+/// A log line the function wrote (in-process runs).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunctionLog {
+    /// debug, info, warn or error.
+    pub level: String,
+    /// The message.
+    pub message: String,
+}
+
+/// Everything about one invocation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Invocation {
+    /// When it started, in milliseconds since the epoch.
+    pub at_ms: u64,
+    /// The event.
+    pub event: EventId,
+    /// The configured function's name, when one was used.
+    pub function: Option<String>,
+    /// `http`, `liveperson`, `local` or `url` (an ad-hoc URL).
+    pub endpoint_kind: String,
+    /// Where it went, without secrets.
+    pub endpoint: String,
+    /// What was sent.
+    pub request: RecordedRequest,
+    /// What came back, when anything did.
+    pub response: Option<RecordedResponse>,
+    /// Timings.
+    pub timings: Timings,
+    /// The contract rules and whether they held.
+    pub checks: Vec<Check>,
+    /// The e-mails the chat server would send (transcript event).
+    pub emails: Vec<Email>,
+    /// Why there is no usable answer, when there is none.
+    pub error: Option<InvokeError>,
+    /// Plain-language notes: what the invoker does with the result, what happens on error.
+    pub notes: Vec<String>,
+    /// Log lines of an in-process run.
+    pub logs: Vec<FunctionLog>,
+    /// Summary of the payload's findings when it was sent ("1 error, 2 warnings").
+    pub payload_findings: Option<String>,
+    /// True when the call succeeded and the response keeps the event's contract.
+    pub ok: bool,
+}
+
+impl Default for Invocation {
+    fn default() -> Self {
+        Invocation {
+            at_ms: 0,
+            event: EventId::MessagingSurveyStarted,
+            function: None,
+            endpoint_kind: String::new(),
+            endpoint: String::new(),
+            request: RecordedRequest {
+                url: String::new(),
+                headers: Vec::new(),
+                body: Value::Null,
+            },
+            response: None,
+            timings: Timings::default(),
+            checks: Vec::new(),
+            emails: Vec::new(),
+            error: None,
+            notes: Vec::new(),
+            logs: Vec::new(),
+            payload_findings: None,
+            ok: false,
+        }
+    }
+}
+
+impl Invocation {
+    /// The HTTP status, when a response came.
+    pub fn status(&self) -> Option<u16> {
+        self.response.as_ref().map(|r| r.status)
+    }
+
+    /// The `--json` form: `{"event","endpoint","status","ok","time_ms","response","checks","emails","error"}`.
+    pub fn to_cli_json(&self) -> Value {
+        serde_json::json!({
+            "event": self.event.id(),
+            "endpoint": self.endpoint,
+            "status": self.status(),
+            "ok": self.ok,
+            "time_ms": self.timings.total_ms,
+            "response": self.response.as_ref().map_or(Value::Null, |r| r.body.to_json()),
+            "checks": self.checks,
+            "emails": self.emails,
+            "error": self.error,
+        })
+    }
+
+    /// One line for lists: "200 OK · 12 ms · 2 e-mails".
+    pub fn headline(&self) -> String {
+        let status = match (&self.response, &self.error) {
+            (Some(r), _) => r.status.to_string(),
+            (None, Some(e)) => e.kind.clone(),
+            (None, None) => "—".to_owned(),
+        };
+        let verdict = if self.ok { "passed" } else { "failed" };
+        format!("{status} · {:.0} ms · {verdict}", self.timings.total_ms)
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
