@@ -27,7 +27,15 @@ impl egui::DroppedFile for DroppedPath {
 fn harness() -> Harness<'static, SurveyConsoleApp> {
     Harness::builder()
         .with_size(egui::vec2(1280.0, 900.0))
-        .build_eframe(|_cc| SurveyConsoleApp::with_state(State::default()))
+        .build_eframe(|_cc| {
+            // Files that do not exist: the test never reads or writes the user's own.
+            let dir = std::env::temp_dir().join(format!("sc-gui-payload-{}", std::process::id()));
+            SurveyConsoleApp::with_paths(
+                State::default(),
+                dir.join("functions.json"),
+                dir.join("history.jsonl"),
+            )
+        })
 }
 
 /// Steps frames until the app's background jobs are done (bounded).

@@ -121,7 +121,7 @@ fn execute(args: &InvokeArgs, target: &Target) -> u8 {
 }
 
 fn print_human(record: &crate::invoke::Invocation) {
-    println!("{} → {}", record.event.name(), record.endpoint);
+    println!("{} to {}", record.event.name(), record.endpoint);
     match (&record.response, &record.error) {
         (Some(r), _) => println!(
             "status {} in {:.0} ms ({} bytes{})",

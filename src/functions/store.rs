@@ -94,6 +94,18 @@ pub struct FunctionStore {
 }
 
 impl FunctionStore {
+    /// An empty store for `path` that has not been read or written.
+    pub fn empty(path: PathBuf) -> FunctionStore {
+        FunctionStore {
+            path,
+            file: FunctionsFile {
+                version: FILE_VERSION,
+                functions: BTreeMap::new(),
+            },
+            disk_hash: None,
+        }
+    }
+
     /// Loads the file; a file that does not exist yet is an empty store.
     pub fn load(path: &Path) -> Result<FunctionStore, StoreError> {
         let bytes = match std::fs::read(path) {
@@ -223,6 +235,13 @@ impl FunctionStore {
         write_atomic(&self.path, text.as_bytes(), true)?;
         self.disk_hash = Some(hash(text.as_bytes()));
         Ok(())
+    }
+
+    /// Saves even though the file changed on disk: the operator chose to overwrite it (the
+    /// version on disk is kept as `functions.json.bak`).
+    pub fn save_overwriting(&mut self) -> Result<(), StoreError> {
+        self.disk_hash = std::fs::read(&self.path).ok().map(|b| hash(&b));
+        self.save()
     }
 
     /// Saves to another file and makes it this store's file.

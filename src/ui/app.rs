@@ -7,14 +7,22 @@ use std::sync::Arc;
 use egui::{Key, KeyboardShortcut, Modifiers};
 use serde::{Deserialize, Serialize};
 
+use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
+
+pub use super::commands::Command;
 use super::events_panel::EventsPanel;
 use super::fields_tab::FieldsTab;
+use super::function_panel::FunctionPanel;
+use super::invoke_panel::{InvokePanel, Running};
 use super::jobs::Pending;
 use super::payload_tab::PayloadTab;
 use super::theme;
 use crate::catalog::EventId;
 use crate::catalog::samples::{SAMPLES, Sample};
-use crate::payload::{DEFAULT_SIZE_LIMIT, Inspection, Payload, inspect, load_file, parse_bytes};
+use crate::functions::{FunctionStore, default_path};
+use crate::invoke::{History, Invocation, SessionSecrets, default_history_path};
+use crate::payload::{Inspection, Payload};
 
 /// How many recent files the console remembers.
 const RECENT_MAX: usize = 10;
@@ -29,6 +37,10 @@ pub enum Tab {
     Fields,
     /// The loaded payload, flattened and checked.
     Payload,
+    /// The event's one function: code, endpoint, auth.
+    Function,
+    /// Test invocations and their history.
+    Invoke,
 }
 
 /// The state that we persist between runs (through eframe's storage).
@@ -41,6 +53,8 @@ pub struct State {
     pub tab: Tab,
     /// Recently opened payload files, newest first.
     pub recent: Vec<PathBuf>,
+    /// The functions file opened in the console (default: functions.json in the config dir).
+    pub functions_path: Option<PathBuf>,
 }
 
 impl Default for State {
@@ -49,26 +63,9 @@ impl Default for State {
             selected: EventId::MessagingSurveyStarted,
             tab: Tab::Fields,
             recent: Vec::new(),
+            functions_path: None,
         }
     }
-}
-
-/// Something a panel asks for while drawing; applied after all panels are drawn.
-#[must_use]
-#[derive(Debug, Clone)]
-pub enum Command {
-    /// Select an event in the left panel (re-checks a loaded payload against it).
-    SelectEvent(EventId),
-    /// Show a tab.
-    ShowTab(Tab),
-    /// Ask for a file with the system dialog (off the UI thread).
-    OpenDialog,
-    /// Load a payload file.
-    LoadFile(PathBuf),
-    /// Load a bundled sample.
-    LoadSample(&'static Sample),
-    /// Forget the recent files.
-    ClearRecent,
 }
 
 /// A payload that was loaded and checked.
@@ -81,7 +78,17 @@ pub struct Loaded {
     pub generation: u64,
 }
 
-type LoadResult = Result<(Arc<Payload>, Inspection), String>;
+pub(super) type LoadResult = Result<(Arc<Payload>, Inspection), String>;
+
+/// The running invocation.
+pub struct InvokeJob {
+    /// The work (taken when it finishes).
+    pub job: Option<Pending<Invocation>>,
+    /// Set to stop waiting.
+    pub cancel: Arc<AtomicBool>,
+    /// What the panel shows while it runs.
+    pub running: Running,
+}
 
 /// The console application.
 pub struct SurveyConsoleApp {
@@ -99,10 +106,27 @@ pub struct SurveyConsoleApp {
     load_job: Option<Pending<LoadResult>>,
     /// True when the running load job should switch the selected event to the detected one.
     load_selects_event: bool,
-    dialog_job: Option<Pending<Option<PathBuf>>>,
+    pub(super) dialog_job: Option<Pending<Option<PathBuf>>>,
     /// A file the dialog returned, loaded on the next frame.
     pending_open: Option<PathBuf>,
     generation: u64,
+    /// The functions file, or why it could not be read (it is then never written).
+    pub store: Result<FunctionStore, String>,
+    /// Secrets typed in for this session.
+    pub secrets: SessionSecrets,
+    pub(super) function_panel: FunctionPanel,
+    pub(super) invoke_panel: InvokePanel,
+    pub(super) functions_dialog_job: Option<Pending<Option<PathBuf>>>,
+    pub(super) invoke_job: Option<InvokeJob>,
+    pub(super) curl_job: Option<Pending<String>>,
+    /// The last invocation's result.
+    pub latest: Option<Invocation>,
+    /// A message about invoking (no function, cancelled).
+    pub invoke_notice: Option<String>,
+    /// Past invocations, oldest first.
+    pub history: Vec<Invocation>,
+    pub(super) history_file: Arc<Mutex<History>>,
+    history_job: Option<Pending<Vec<Invocation>>>,
 }
 
 impl SurveyConsoleApp {
@@ -112,11 +136,21 @@ impl SurveyConsoleApp {
             .storage
             .and_then(|s| eframe::get_value::<State>(s, eframe::APP_KEY))
             .unwrap_or_default();
-        Self::with_state(state)
+        let functions = state.functions_path.clone().unwrap_or_else(default_path);
+        let app = Self::with_paths(state, functions, default_history_path());
+        app.start_history_load(&cc.egui_ctx)
     }
 
-    /// Creates the console with the given state (tests start from a clean one).
+    /// Creates the console with the given state and the default files.
     pub fn with_state(state: State) -> Self {
+        let functions = state.functions_path.clone().unwrap_or_else(default_path);
+        Self::with_paths(state, functions, default_history_path())
+    }
+
+    /// Creates the console with the given state, functions file and history file (tests use
+    /// temporary ones). The history is read in the background once a context exists.
+    pub fn with_paths(state: State, functions: PathBuf, history: PathBuf) -> Self {
+        let store = FunctionStore::load(&functions).map_err(|e| e.to_string());
         SurveyConsoleApp {
             state,
             events_panel: EventsPanel,
@@ -130,12 +164,51 @@ impl SurveyConsoleApp {
             dialog_job: None,
             pending_open: None,
             generation: 0,
+            store,
+            secrets: SessionSecrets::default(),
+            function_panel: FunctionPanel::default(),
+            invoke_panel: InvokePanel::default(),
+            functions_dialog_job: None,
+            invoke_job: None,
+            curl_job: None,
+            latest: None,
+            invoke_notice: None,
+            history: Vec::new(),
+            history_file: Arc::new(Mutex::new(History::open(&history))),
+            history_job: None,
+        }
+    }
+
+    /// Reads the history file on a worker.
+    pub fn start_history_load(mut self, ctx: &egui::Context) -> Self {
+        let history = self
+            .history_file
+            .lock()
+            .map(|h| h.clone())
+            .unwrap_or_else(|p| p.into_inner().clone());
+        self.history_job = Some(Pending::spawn(ctx, "history", move || history.load().0));
+        self
+    }
+
+    /// The functions file in use.
+    pub fn functions_path(&self) -> PathBuf {
+        match &self.store {
+            Ok(store) => store.path.clone(),
+            Err(_) => self
+                .state
+                .functions_path
+                .clone()
+                .unwrap_or_else(default_path),
         }
     }
 
     /// True while any background job runs.
     pub fn is_busy(&self) -> bool {
-        self.load_job.is_some() || self.dialog_job.is_some()
+        self.load_job.is_some()
+            || self.dialog_job.is_some()
+            || self.invoke_job.is_some()
+            || self.history_job.is_some()
+            || self.curl_job.is_some()
     }
 
     /// Queues nothing, draws everything, then applies what the panels asked for.
@@ -163,8 +236,13 @@ impl SurveyConsoleApp {
             .resizable(true)
             .default_size(260.0)
             .show(ui, |ui| {
-                self.events_panel
-                    .ui(ui, self.state.selected, self.loaded.as_ref(), &mut commands);
+                self.events_panel.ui(
+                    ui,
+                    self.state.selected,
+                    self.loaded.as_ref(),
+                    self.store.as_ref().ok(),
+                    &mut commands,
+                );
             });
         egui::CentralPanel::default().show(ui, |ui| {
             self.central_ui(ui, &mut commands);
@@ -219,7 +297,13 @@ impl SurveyConsoleApp {
             ui.weak(event.id());
         });
         ui.horizontal(|ui| {
-            for (tab, label) in [(Tab::Fields, "Fields"), (Tab::Payload, "Payload")] {
+            let tabs = [
+                (Tab::Fields, "Fields"),
+                (Tab::Payload, "Payload"),
+                (Tab::Function, "Function"),
+                (Tab::Invoke, "Invocations"),
+            ];
+            for (tab, label) in tabs {
                 if ui.selectable_label(self.state.tab == tab, label).clicked() {
                     commands.push(Command::ShowTab(tab));
                 }
@@ -246,6 +330,43 @@ impl SurveyConsoleApp {
                 self.payload_tab
                     .ui(ui, self.loaded.as_ref(), event, commands);
             }
+            Tab::Function => match &self.store {
+                Ok(store) => {
+                    self.function_panel
+                        .ui(ui, event, store, &mut self.secrets, commands);
+                }
+                Err(error) => {
+                    theme::error_label(ui, error);
+                    ui.label(
+                        "Fix the file, or open another one; the console will not write to it.",
+                    );
+                    ui.horizontal(|ui| {
+                        if ui.button("Reload").clicked() {
+                            commands.push(Command::ReloadFunctions);
+                        }
+                        if ui.button("Open another file…").clicked() {
+                            commands.push(Command::OpenFunctionsDialog);
+                        }
+                    });
+                }
+            },
+            Tab::Invoke => {
+                if let Some(notice) = &self.invoke_notice {
+                    ui.colored_label(ui.visuals().warn_fg_color, notice);
+                }
+                let empty = FunctionStore::empty(self.functions_path());
+                let store = self.store.as_ref().unwrap_or(&empty);
+                self.invoke_panel.ui(
+                    ui,
+                    event,
+                    store,
+                    self.loaded.as_ref(),
+                    self.invoke_job.as_ref().map(|j| &j.running),
+                    self.latest.as_ref(),
+                    &self.history,
+                    commands,
+                );
+            }
         }
     }
 
@@ -269,66 +390,7 @@ impl SurveyConsoleApp {
         );
     }
 
-    /// Applies one command. The only place that changes shared state or starts jobs.
-    pub fn run_cmd(&mut self, ctx: &egui::Context, command: Command) {
-        match command {
-            Command::SelectEvent(event) => {
-                self.state.selected = event;
-                let needs_recheck = self
-                    .loaded
-                    .as_ref()
-                    .is_some_and(|l| l.inspection.event() != event);
-                if needs_recheck && let Some(loaded) = &self.loaded {
-                    let payload = Arc::clone(&loaded.payload);
-                    self.start_load(
-                        ctx,
-                        format!("Checking against {}…", event.name()),
-                        false,
-                        move || {
-                            let inspection = inspect(&payload, Some(event));
-                            Ok((payload, inspection))
-                        },
-                    );
-                }
-            }
-            Command::ShowTab(tab) => self.state.tab = tab,
-            Command::OpenDialog => {
-                if self.dialog_job.is_none() {
-                    self.notice = None;
-                    self.dialog_job = Some(Pending::spawn(ctx, "file dialog", || {
-                        rfd::FileDialog::new()
-                            .set_title("Open a payload file")
-                            .add_filter("JSON payload", &["json"])
-                            .add_filter("All files", &["*"])
-                            .pick_file()
-                    }));
-                }
-            }
-            Command::LoadFile(path) => {
-                self.remember(&path);
-                let label = format!("Loading {}…", path.display());
-                self.start_load(ctx, label, true, move || {
-                    let payload =
-                        load_file(&path, DEFAULT_SIZE_LIMIT).map_err(|e| e.to_string())?;
-                    let inspection = inspect(&payload, None);
-                    Ok((Arc::new(payload), inspection))
-                });
-            }
-            Command::LoadSample(sample) => {
-                let label = format!("Loading sample {}…", sample.file_name);
-                self.start_load(ctx, label, true, move || {
-                    let origin = format!("sample-payloads/{}", sample.file_name);
-                    let payload = parse_bytes(sample.contents.as_bytes(), &origin)
-                        .map_err(|e| e.to_string())?;
-                    let inspection = inspect(&payload, sample.event);
-                    Ok((Arc::new(payload), inspection))
-                });
-            }
-            Command::ClearRecent => self.state.recent.clear(),
-        }
-    }
-
-    fn start_load(
+    pub(super) fn start_load(
         &mut self,
         ctx: &egui::Context,
         label: String,
@@ -341,7 +403,7 @@ impl SurveyConsoleApp {
         self.state.tab = Tab::Payload;
     }
 
-    fn remember(&mut self, path: &std::path::Path) {
+    pub(super) fn remember(&mut self, path: &std::path::Path) {
         let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         self.state.recent.retain(|p| p != &path);
         self.state.recent.insert(0, path);
@@ -362,6 +424,42 @@ impl SurveyConsoleApp {
                 }
             }
         }
+        if let Some(result) = Pending::take_ready(&mut self.functions_dialog_job)
+            && let Some(path) = result.flatten()
+        {
+            self.state.functions_path = Some(path.clone());
+            self.open_functions(path);
+        }
+        let finished = self
+            .invoke_job
+            .as_mut()
+            .and_then(|j| Pending::take_ready(&mut j.job));
+        if let Some(result) = finished {
+            self.invoke_job = None;
+            match result {
+                Some(record) => {
+                    self.history.push(record.clone());
+                    let excess = self
+                        .history
+                        .len()
+                        .saturating_sub(crate::invoke::MAX_HISTORY);
+                    self.history.drain(..excess);
+                    self.latest = Some(record);
+                }
+                None => {
+                    self.invoke_notice = Some(
+                        "The invocation failed unexpectedly; nothing was recorded.".to_owned(),
+                    );
+                }
+            }
+        }
+        if let Some(result) = Pending::take_ready(&mut self.history_job) {
+            let mut loaded = result.unwrap_or_default();
+            // Invocations made while the file was read come after it.
+            loaded.append(&mut self.history);
+            self.history = loaded;
+        }
+        let _ = Pending::take_ready(&mut self.curl_job);
         if let Some(result) = Pending::take_ready(&mut self.load_job) {
             match result {
                 Some(Ok((payload, inspection))) => {

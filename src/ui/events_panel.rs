@@ -2,6 +2,7 @@
 
 use super::app::{Command, Loaded};
 use crate::catalog::EventId;
+use crate::functions::FunctionStore;
 
 /// The event list. Holds no state of its own: the selection lives in the app's state.
 pub struct EventsPanel;
@@ -13,6 +14,7 @@ impl EventsPanel {
         ui: &mut egui::Ui,
         selected: EventId,
         loaded: Option<&Loaded>,
+        store: Option<&FunctionStore>,
         commands: &mut Vec<Command>,
     ) {
         ui.add_space(4.0);
@@ -26,7 +28,18 @@ impl EventsPanel {
             }
             ui.indent(event.id(), |ui| {
                 ui.weak(format!("{}, {}", spec.source, spec.channel));
-                ui.weak("No function yet");
+                match store.and_then(|s| s.get(event)) {
+                    Some(f) => {
+                        ui.label(format!("fn {} · {}", f.name, f.state.as_str()))
+                            .on_hover_text(f.endpoint.describe());
+                    }
+                    None if store.is_none() => {
+                        ui.colored_label(ui.visuals().error_fg_color, "functions file unreadable");
+                    }
+                    None => {
+                        ui.weak("No function yet");
+                    }
+                }
                 if let Some(loaded) = loaded
                     && loaded.inspection.event() == event
                 {

@@ -2,10 +2,15 @@
 //! poll-promise; everything it shows comes from the core modules.
 
 mod app;
+mod commands;
+mod endpoint_form;
 mod events_panel;
 mod fields_tab;
+mod function_panel;
+mod invoke_panel;
 mod jobs;
 mod payload_tab;
+mod result_view;
 mod theme;
 
 use std::process::ExitCode;

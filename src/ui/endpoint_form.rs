@@ -1,0 +1,316 @@
+//! The endpoint part of the function form: kind, URL, auth, LivePerson ids and secrets. Each
+//! field shows its own error next to it; secrets are `env:NAME` or typed in for the session.
+
+use super::theme;
+use crate::catalog::EventId;
+use crate::functions::{Auth, Endpoint, FieldError, Region, SecretRef};
+use crate::invoke::SessionSecrets;
+
+/// Shows the error of `field`, if any, under the widget just drawn.
+pub fn field_error_ui(ui: &mut egui::Ui, errors: &[FieldError], field: &str) {
+    for e in errors.iter().filter(|e| e.field == field) {
+        theme::error_label(ui, &e.message);
+    }
+}
+
+/// A labelled single-line text field with its error.
+pub fn text_row(
+    ui: &mut egui::Ui,
+    label: &str,
+    value: &mut String,
+    errors: &[FieldError],
+    field: &str,
+    hint: &str,
+) {
+    let label = ui.label(label);
+    ui.vertical(|ui| {
+        ui.add(
+            egui::TextEdit::singleline(value)
+                .hint_text(hint)
+                .desired_width(360.0),
+        )
+        .labelled_by(label.id);
+        field_error_ui(ui, errors, field);
+    });
+    ui.end_row();
+}
+
+/// Draws the endpoint form; edits `endpoint` in place and session secrets in `secrets`.
+pub fn endpoint_ui(
+    ui: &mut egui::Ui,
+    event: EventId,
+    endpoint: &mut Endpoint,
+    secrets: &mut SessionSecrets,
+    errors: &[FieldError],
+) {
+    egui::Grid::new("endpoint-form")
+        .num_columns(2)
+        .spacing([12.0, 6.0])
+        .show(ui, |ui| {
+            ui.label("Endpoint");
+            let mut kind = endpoint.kind();
+            ui.horizontal(|ui| {
+                for (k, label) in [
+                    ("http", "HTTP URL"),
+                    ("liveperson", "LivePerson function"),
+                    ("local", "Run in-process"),
+                ] {
+                    ui.radio_value(&mut kind, k, label);
+                }
+            });
+            ui.end_row();
+            if kind != endpoint.kind() {
+                *endpoint = match kind {
+                    "liveperson" => Endpoint::Liveperson {
+                        account_id: String::new(),
+                        lambda_uuid: String::new(),
+                        region: Some(Region::Va),
+                        gateway_url: None,
+                        sentinel_url: None,
+                        client_id: String::new(),
+                        client_secret: SecretRef::default(),
+                    },
+                    "local" => Endpoint::Local,
+                    _ => Endpoint::default(),
+                };
+            }
+            match endpoint {
+                Endpoint::Http { url, auth } => http_ui(ui, event, url, auth, secrets, errors),
+                Endpoint::Liveperson { .. } => liveperson_ui(ui, event, endpoint, secrets, errors),
+                Endpoint::Local => {
+                    ui.label("");
+                    ui.label("The code below runs inside the console, with the platform's limits.");
+                    ui.end_row();
+                }
+            }
+        });
+}
+
+fn http_ui(
+    ui: &mut egui::Ui,
+    event: EventId,
+    url: &mut String,
+    auth: &mut Auth,
+    secrets: &mut SessionSecrets,
+    errors: &[FieldError],
+) {
+    text_row(
+        ui,
+        "URL",
+        url,
+        errors,
+        "endpoint.url",
+        "http://127.0.0.1:8080/",
+    );
+    ui.label("Auth");
+    let mut kind = match auth {
+        Auth::None => 0,
+        Auth::Bearer { .. } => 1,
+        Auth::Basic { .. } => 2,
+    };
+    let before = kind;
+    ui.horizontal(|ui| {
+        ui.radio_value(&mut kind, 0, "None");
+        ui.radio_value(&mut kind, 1, "Bearer token");
+        ui.radio_value(&mut kind, 2, "Basic");
+    });
+    ui.end_row();
+    if kind != before {
+        *auth = match kind {
+            1 => Auth::Bearer {
+                token: SecretRef::default(),
+            },
+            2 => Auth::Basic {
+                user: String::new(),
+                password: SecretRef::default(),
+            },
+            _ => Auth::None,
+        };
+    }
+    match auth {
+        Auth::None => {}
+        Auth::Bearer { token } => {
+            secret_row(
+                ui,
+                event,
+                "Token",
+                token,
+                "endpoint.auth.token",
+                secrets,
+                errors,
+            );
+        }
+        Auth::Basic { user, password } => {
+            text_row(ui, "User", user, errors, "endpoint.auth.user", "");
+            secret_row(
+                ui,
+                event,
+                "Password",
+                password,
+                "endpoint.auth.password",
+                secrets,
+                errors,
+            );
+        }
+    }
+}
+
+fn liveperson_ui(
+    ui: &mut egui::Ui,
+    event: EventId,
+    endpoint: &mut Endpoint,
+    secrets: &mut SessionSecrets,
+    errors: &[FieldError],
+) {
+    let Endpoint::Liveperson {
+        account_id,
+        lambda_uuid,
+        region,
+        gateway_url,
+        sentinel_url,
+        client_id,
+        client_secret,
+    } = endpoint
+    else {
+        return;
+    };
+    text_row(
+        ui,
+        "Account id",
+        account_id,
+        errors,
+        "endpoint.account_id",
+        "12345678",
+    );
+    text_row(
+        ui,
+        "Lambda UUID",
+        lambda_uuid,
+        errors,
+        "endpoint.lambda_uuid",
+        "5e7a8a7b-3b61-4c9e-b9a6-2f5a1c0e8d11",
+    );
+    ui.label("Region");
+    ui.horizontal(|ui| {
+        for r in Region::ALL {
+            ui.radio_value(region, Some(r), r.as_str());
+        }
+        ui.radio_value(region, None, "explicit URLs");
+    });
+    ui.end_row();
+    if region.is_none() {
+        let gateway = gateway_url.get_or_insert_with(String::new);
+        text_row(
+            ui,
+            "Gateway URL",
+            gateway,
+            errors,
+            "endpoint.gateway_url",
+            "http://127.0.0.1:9000",
+        );
+        let sentinel = sentinel_url.get_or_insert_with(String::new);
+        text_row(
+            ui,
+            "Sentinel URL",
+            sentinel,
+            errors,
+            "endpoint.sentinel_url",
+            "http://127.0.0.1:9000",
+        );
+    } else {
+        *gateway_url = None;
+        *sentinel_url = None;
+    }
+    text_row(ui, "Client id", client_id, errors, "endpoint.client_id", "");
+    secret_row(
+        ui,
+        event,
+        "Client secret",
+        client_secret,
+        "endpoint.client_secret",
+        secrets,
+        errors,
+    );
+}
+
+/// A secret: either `env:NAME` (saved) or typed in for the session (masked, never saved).
+fn secret_row(
+    ui: &mut egui::Ui,
+    event: EventId,
+    label: &str,
+    secret: &mut SecretRef,
+    field: &str,
+    secrets: &mut SessionSecrets,
+    errors: &[FieldError],
+) {
+    let label = ui.label(label);
+    ui.vertical(|ui| {
+        let mut from_env = secret.env_name().is_some() || secret.is_plain();
+        ui.horizontal(|ui| {
+            if ui
+                .radio_value(&mut from_env, true, "From environment")
+                .clicked()
+                && secret.is_session()
+            {
+                *secret = SecretRef("env:".to_owned());
+            }
+            if ui
+                .radio_value(&mut from_env, false, "Type in for this session")
+                .clicked()
+            {
+                *secret = SecretRef::default();
+            }
+        });
+        if from_env {
+            let mut name = secret
+                .0
+                .strip_prefix("env:")
+                .unwrap_or(&secret.0)
+                .to_owned();
+            ui.horizontal(|ui| {
+                ui.label("env:");
+                if ui
+                    .add(
+                        egui::TextEdit::singleline(&mut name)
+                            .hint_text("VARIABLE_NAME")
+                            .desired_width(220.0),
+                    )
+                    .labelled_by(label.id)
+                    .changed()
+                {
+                    *secret = SecretRef(format!("env:{}", name.trim()));
+                }
+                match secret.env_name() {
+                    Some(var) if std::env::var_os(var).is_some() => {
+                        ui.weak("set");
+                    }
+                    Some(var) => {
+                        ui.colored_label(ui.visuals().warn_fg_color, format!("{var} is not set"));
+                    }
+                    None => {}
+                }
+            });
+        } else {
+            let mut value = secrets.get(event, field).unwrap_or_default().to_owned();
+            ui.horizontal(|ui| {
+                if ui
+                    .add(
+                        egui::TextEdit::singleline(&mut value)
+                            .password(true)
+                            .hint_text("kept in memory for this session only")
+                            .desired_width(260.0),
+                    )
+                    .labelled_by(label.id)
+                    .changed()
+                {
+                    secrets.set(event, field, value.clone());
+                }
+                if value.is_empty() {
+                    ui.colored_label(ui.visuals().warn_fg_color, "not entered");
+                }
+            });
+        }
+        field_error_ui(ui, errors, field);
+    });
+    ui.end_row();
+}

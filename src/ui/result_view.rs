@@ -1,0 +1,194 @@
+//! One invocation in full: status, timings, contract rules, e-mails, error, notes, logs, the body
+//! as a collapsible JSON tree, headers.
+
+use serde_json::Value;
+
+use super::theme;
+use crate::invoke::{Body, Invocation};
+
+/// Children shown per JSON level before "… N more".
+const TREE_CHILDREN_MAX: usize = 200;
+
+/// Draws an invocation record.
+pub fn invocation_ui(ui: &mut egui::Ui, record: &Invocation) {
+    ui.horizontal_wrapped(|ui| {
+        let (text, color) = if record.ok {
+            ("PASSED", ui.visuals().hyperlink_color)
+        } else {
+            ("FAILED", ui.visuals().error_fg_color)
+        };
+        ui.label(egui::RichText::new(text).strong().color(color));
+        match record.status() {
+            Some(status) => ui.label(format!("HTTP {status}")),
+            None => ui.label("no HTTP answer"),
+        };
+        ui.label(format!("{:.1} ms total", record.timings.total_ms));
+        if let Some(h) = record.timings.headers_ms {
+            ui.weak(format!("headers after {h:.1} ms"));
+        }
+        if let Some(t) = record.timings.token_ms {
+            ui.weak(format!("token fetched in {t:.1} ms"));
+        }
+    });
+    ui.weak(format!(
+        "{} to {}{}",
+        record.function.as_deref().unwrap_or("ad-hoc URL"),
+        record.endpoint,
+        record
+            .payload_findings
+            .as_ref()
+            .map(|f| format!(" · payload: {f}"))
+            .unwrap_or_default()
+    ));
+    if let Some(error) = &record.error {
+        ui.add_space(4.0);
+        theme::error_label(
+            ui,
+            &format!("{} ({}): {}", error.kind, error.code, error.message),
+        );
+    }
+    if !record.checks.is_empty() {
+        ui.add_space(4.0);
+        ui.strong("Contract");
+        for check in &record.checks {
+            ui.horizontal_wrapped(|ui| {
+                if check.ok {
+                    ui.colored_label(ui.visuals().hyperlink_color, "pass");
+                } else {
+                    ui.colored_label(ui.visuals().error_fg_color, "FAIL");
+                }
+                ui.label(&check.rule);
+                ui.weak(&check.message);
+            });
+        }
+    }
+    if !record.emails.is_empty() {
+        ui.add_space(4.0);
+        ui.strong("E-mails the chat server would send");
+        egui::Grid::new("emails")
+            .striped(true)
+            .num_columns(4)
+            .show(ui, |ui| {
+                for title in ["To", "Sender", "Sender e-mail", "Subject"] {
+                    ui.strong(title);
+                }
+                ui.end_row();
+                for e in &record.emails {
+                    ui.label(&e.target_email);
+                    ui.label(&e.sender_name);
+                    ui.label(&e.sender_email);
+                    ui.label(&e.subject);
+                    ui.end_row();
+                }
+            });
+    }
+    for note in &record.notes {
+        ui.label(note);
+    }
+    if !record.logs.is_empty() {
+        egui::CollapsingHeader::new(format!("Logs ({})", record.logs.len()))
+            .id_salt("invocation-logs")
+            .default_open(true)
+            .show(ui, |ui| {
+                for line in &record.logs {
+                    ui.horizontal_wrapped(|ui| {
+                        let color = match line.level.as_str() {
+                            "error" => ui.visuals().error_fg_color,
+                            "warn" => ui.visuals().warn_fg_color,
+                            _ => ui.visuals().weak_text_color(),
+                        };
+                        ui.colored_label(color, &line.level);
+                        ui.monospace(&line.message);
+                    });
+                }
+            });
+    }
+    if let Some(response) = &record.response {
+        let title = format!(
+            "Response body ({} bytes{})",
+            response.size,
+            if response.truncated { ", cut" } else { "" }
+        );
+        egui::CollapsingHeader::new(title)
+            .id_salt("response-body")
+            .default_open(true)
+            .show(ui, |ui| match &response.body {
+                Body::Empty => {
+                    ui.weak("(empty)");
+                }
+                Body::Json(value) => json_tree_ui(ui, "body", value, 0),
+                Body::Text(text) => {
+                    let shown: String = text.chars().take(20_000).collect();
+                    ui.add(egui::Label::new(egui::RichText::new(shown).monospace()).wrap());
+                }
+            });
+        egui::CollapsingHeader::new(format!("Response headers ({})", response.headers.len()))
+            .id_salt("response-headers")
+            .show(ui, |ui| {
+                for (k, v) in &response.headers {
+                    ui.monospace(format!("{k}: {v}"));
+                }
+            });
+    }
+    egui::CollapsingHeader::new("Request")
+        .id_salt("request")
+        .show(ui, |ui| {
+            ui.monospace(format!("POST {}", record.request.url));
+            for (k, v) in &record.request.headers {
+                ui.monospace(format!("{k}: {v}"));
+            }
+            json_tree_ui(ui, "request-body", &record.request.body, 0);
+        });
+}
+
+/// A JSON value as a tree of collapsing headers.
+pub fn json_tree_ui(ui: &mut egui::Ui, id: &str, value: &Value, depth: usize) {
+    match value {
+        Value::Object(map) => {
+            for (i, (key, child)) in map.iter().enumerate() {
+                if i == TREE_CHILDREN_MAX {
+                    ui.weak(format!("… {} more", map.len() - i));
+                    break;
+                }
+                entry_ui(ui, &format!("{id}.{key}"), key, child, depth);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                if i == TREE_CHILDREN_MAX {
+                    ui.weak(format!("… {} more", items.len() - i));
+                    break;
+                }
+                entry_ui(ui, &format!("{id}[{i}]"), &format!("[{i}]"), child, depth);
+            }
+        }
+        scalar => {
+            ui.monospace(scalar.to_string());
+        }
+    }
+}
+
+fn entry_ui(ui: &mut egui::Ui, id: &str, label: &str, value: &Value, depth: usize) {
+    match value {
+        Value::Object(map) => {
+            egui::CollapsingHeader::new(format!("{label}: {{{} fields}}", map.len()))
+                .id_salt(id)
+                .default_open(depth < 2)
+                .show(ui, |ui| json_tree_ui(ui, id, value, depth + 1));
+        }
+        Value::Array(items) => {
+            egui::CollapsingHeader::new(format!("{label}: [{} items]", items.len()))
+                .id_salt(id)
+                .default_open(depth < 2)
+                .show(ui, |ui| json_tree_ui(ui, id, value, depth + 1));
+        }
+        scalar => {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(format!("{label}:"));
+                let text = scalar.to_string();
+                let shown: String = text.chars().take(2_000).collect();
+                ui.monospace(shown);
+            });
+        }
+    }
+}
