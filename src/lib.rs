@@ -5,6 +5,8 @@
 //!
 //! - [`catalog`]: the events, their documented payload fields, contracts and templates (data).
 //! - [`payload`]: loading payload files, flattening them to rows, validating them.
+//! - [`functions`]: the one function of each event, kept in `functions.json`.
+//! - [`invoke`]: envelopes, HTTP and LivePerson invocations, contract checks, history.
 //! - [`net`]: the shared HTTP client, network errors by kind, capped bodies.
 //! - `ui`: the eframe/egui console; the only module that knows egui.
 //! - `cli`: the headless subcommands over the same core.
