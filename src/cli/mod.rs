@@ -1,8 +1,10 @@
 //! The headless command line: one file per subcommand, each printing a table or `--json`.
 
+mod conversation;
 mod events;
 mod inspect;
 mod output;
+mod survey;
 
 use std::process::ExitCode;
 
@@ -30,6 +32,10 @@ pub enum Command {
     Events(events::EventsArgs),
     /// Flatten a payload file into rows and check it against its event.
     Inspect(inspect::InspectArgs),
+    /// Make a test livechat conversation (visitor and room) on a Rocket.Chat server.
+    Conversation(conversation::ConversationArgs),
+    /// Send a livechat room survey to a Rocket.Chat server.
+    Survey(survey::SurveyArgs),
 }
 
 /// Runs a subcommand and returns the process exit code.
@@ -37,6 +43,8 @@ pub fn run(command: Command) -> ExitCode {
     let code = match command {
         Command::Events(args) => events::run(&args),
         Command::Inspect(args) => inspect::run(&args),
+        Command::Conversation(args) => conversation::run(&args),
+        Command::Survey(args) => survey::run(&args),
     };
     ExitCode::from(code)
 }

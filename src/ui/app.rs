@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::events_panel::EventsPanel;
 use super::fields_tab::FieldsTab;
 use super::jobs::Pending;
+use super::livechat_panel::LivechatPanel;
 use super::payload_tab::PayloadTab;
 use super::theme;
 use crate::catalog::EventId;
@@ -31,6 +32,16 @@ pub enum Tab {
     Payload,
 }
 
+/// What the central panel shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum View {
+    /// The selected event's tabs.
+    #[default]
+    Events,
+    /// The Livechat survey view.
+    Livechat,
+}
+
 /// The state that we persist between runs (through eframe's storage).
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(default)]
@@ -41,6 +52,10 @@ pub struct State {
     pub tab: Tab,
     /// Recently opened payload files, newest first.
     pub recent: Vec<PathBuf>,
+    /// What the central panel shows.
+    pub view: View,
+    /// The Rocket.Chat server of the Livechat survey view.
+    pub livechat_server: String,
 }
 
 impl Default for State {
@@ -49,6 +64,8 @@ impl Default for State {
             selected: EventId::MessagingSurveyStarted,
             tab: Tab::Fields,
             recent: Vec::new(),
+            view: View::Events,
+            livechat_server: String::new(),
         }
     }
 }
@@ -69,6 +86,8 @@ pub enum Command {
     LoadSample(&'static Sample),
     /// Forget the recent files.
     ClearRecent,
+    /// Show the events or the Livechat survey view.
+    ShowView(View),
 }
 
 /// A payload that was loaded and checked.
@@ -90,6 +109,8 @@ pub struct SurveyConsoleApp {
     events_panel: EventsPanel,
     fields_tab: FieldsTab,
     payload_tab: PayloadTab,
+    /// The Livechat survey view.
+    pub livechat_panel: LivechatPanel,
     /// The loaded payload, if any.
     pub loaded: Option<Loaded>,
     /// The error of the last load, shown in the Payload tab.
@@ -122,6 +143,7 @@ impl SurveyConsoleApp {
             events_panel: EventsPanel,
             fields_tab: FieldsTab::default(),
             payload_tab: PayloadTab::default(),
+            livechat_panel: LivechatPanel::default(),
             loaded: None,
             load_error: None,
             notice: None,
@@ -135,7 +157,7 @@ impl SurveyConsoleApp {
 
     /// True while any background job runs.
     pub fn is_busy(&self) -> bool {
-        self.load_job.is_some() || self.dialog_job.is_some()
+        self.load_job.is_some() || self.dialog_job.is_some() || self.livechat_panel.is_busy()
     }
 
     /// Queues nothing, draws everything, then applies what the panels asked for.
@@ -165,6 +187,12 @@ impl SurveyConsoleApp {
             .show(ui, |ui| {
                 self.events_panel
                     .ui(ui, self.state.selected, self.loaded.as_ref(), &mut commands);
+                ui.separator();
+                let livechat = self.state.view == View::Livechat;
+                if ui.selectable_label(livechat, "Livechat survey").clicked() {
+                    commands.push(Command::ShowView(View::Livechat));
+                }
+                ui.indent("livechat", |ui| ui.weak("Rocket.Chat, room.survey"));
             });
         egui::CentralPanel::default().show(ui, |ui| {
             self.central_ui(ui, &mut commands);
@@ -213,6 +241,10 @@ impl SurveyConsoleApp {
     }
 
     fn central_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+        if self.state.view == View::Livechat {
+            self.livechat_panel.ui(ui, &mut self.state.livechat_server);
+            return;
+        }
         let event = self.state.selected;
         ui.horizontal(|ui| {
             ui.heading(event.name());
@@ -274,6 +306,7 @@ impl SurveyConsoleApp {
         match command {
             Command::SelectEvent(event) => {
                 self.state.selected = event;
+                self.state.view = View::Events;
                 let needs_recheck = self
                     .loaded
                     .as_ref()
@@ -325,6 +358,7 @@ impl SurveyConsoleApp {
                 });
             }
             Command::ClearRecent => self.state.recent.clear(),
+            Command::ShowView(view) => self.state.view = view,
         }
     }
 
@@ -423,6 +457,7 @@ fn samples_menu_ui(ui: &mut egui::Ui, commands: &mut Vec<Command>) {
 impl eframe::App for SurveyConsoleApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.poll_jobs();
+        self.livechat_panel.poll();
         if let Some(path) = self.pending_open.take() {
             self.run_cmd(ctx, Command::LoadFile(path));
         }

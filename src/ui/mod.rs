@@ -5,13 +5,16 @@ mod app;
 mod events_panel;
 mod fields_tab;
 mod jobs;
+mod livechat_panel;
+mod livechat_result;
 mod payload_tab;
 mod theme;
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
-pub use app::{Command, State, SurveyConsoleApp, Tab};
+pub use app::{Command, State, SurveyConsoleApp, Tab, View};
+pub use livechat_panel::LivechatPanel;
 
 /// Opens the console window and runs until it is closed.
 pub fn run_native() -> ExitCode {
