@@ -8,6 +8,7 @@
 //! - [`functions`]: the one function of each event, kept in `functions.json`.
 //! - [`invoke`]: envelopes, HTTP and LivePerson invocations, contract checks, history.
 //! - [`net`]: the shared HTTP client, network errors by kind, capped bodies.
+//! - [`livechat`]: Rocket.Chat livechat room surveys and test conversations.
 //! - `ui`: the eframe/egui console; the only module that knows egui.
 //! - `cli`: the headless subcommands over the same core.
 //!
@@ -23,6 +24,7 @@ pub mod catalog;
 pub mod cli;
 pub mod functions;
 pub mod invoke;
+pub mod livechat;
 pub mod net;
 pub mod payload;
 pub mod ui;

@@ -1,10 +1,12 @@
 //! The headless command line: one file per subcommand, each printing a table or `--json`.
 
+mod conversation;
 mod events;
 mod functions;
 mod inspect;
 mod invoke;
 mod output;
+mod survey;
 
 use std::process::ExitCode;
 
@@ -36,6 +38,10 @@ pub enum Command {
     Functions(functions::FunctionsArgs),
     /// Send a payload to an event's function and check the answer against the contract.
     Invoke(Box<invoke::InvokeArgs>),
+    /// Make a test livechat conversation (visitor and room) on a Rocket.Chat server.
+    Conversation(conversation::ConversationArgs),
+    /// Send a livechat room survey to a Rocket.Chat server.
+    Survey(survey::SurveyArgs),
 }
 
 /// Runs a subcommand and returns the process exit code.
@@ -45,6 +51,8 @@ pub fn run(command: Command) -> ExitCode {
         Command::Inspect(args) => inspect::run(&args),
         Command::Functions(args) => functions::run(args),
         Command::Invoke(args) => invoke::run(&args),
+        Command::Conversation(args) => conversation::run(&args),
+        Command::Survey(args) => survey::run(&args),
     };
     ExitCode::from(code)
 }

@@ -16,6 +16,7 @@ use super::fields_tab::FieldsTab;
 use super::function_panel::FunctionPanel;
 use super::invoke_panel::{InvokePanel, Running};
 use super::jobs::Pending;
+use super::livechat_panel::LivechatPanel;
 use super::payload_tab::PayloadTab;
 use super::theme;
 use crate::catalog::EventId;
@@ -43,6 +44,16 @@ pub enum Tab {
     Invoke,
 }
 
+/// What the central panel shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum View {
+    /// The selected event's tabs.
+    #[default]
+    Events,
+    /// The Livechat survey view.
+    Livechat,
+}
+
 /// The state that we persist between runs (through eframe's storage).
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(default)]
@@ -55,6 +66,10 @@ pub struct State {
     pub recent: Vec<PathBuf>,
     /// The functions file opened in the console (default: functions.json in the config dir).
     pub functions_path: Option<PathBuf>,
+    /// What the central panel shows.
+    pub view: View,
+    /// The Rocket.Chat server of the Livechat survey view.
+    pub livechat_server: String,
 }
 
 impl Default for State {
@@ -64,6 +79,8 @@ impl Default for State {
             tab: Tab::Fields,
             recent: Vec::new(),
             functions_path: None,
+            view: View::Events,
+            livechat_server: String::new(),
         }
     }
 }
@@ -97,6 +114,8 @@ pub struct SurveyConsoleApp {
     events_panel: EventsPanel,
     fields_tab: FieldsTab,
     payload_tab: PayloadTab,
+    /// The Livechat survey view.
+    pub livechat_panel: LivechatPanel,
     /// The loaded payload, if any.
     pub loaded: Option<Loaded>,
     /// The error of the last load, shown in the Payload tab.
@@ -156,6 +175,7 @@ impl SurveyConsoleApp {
             events_panel: EventsPanel,
             fields_tab: FieldsTab::default(),
             payload_tab: PayloadTab::default(),
+            livechat_panel: LivechatPanel::default(),
             loaded: None,
             load_error: None,
             notice: None,
@@ -209,6 +229,7 @@ impl SurveyConsoleApp {
             || self.invoke_job.is_some()
             || self.history_job.is_some()
             || self.curl_job.is_some()
+            || self.livechat_panel.is_busy()
     }
 
     /// Queues nothing, draws everything, then applies what the panels asked for.
@@ -243,6 +264,12 @@ impl SurveyConsoleApp {
                     self.store.as_ref().ok(),
                     &mut commands,
                 );
+                ui.separator();
+                let livechat = self.state.view == View::Livechat;
+                if ui.selectable_label(livechat, "Livechat survey").clicked() {
+                    commands.push(Command::ShowView(View::Livechat));
+                }
+                ui.indent("livechat", |ui| ui.weak("Rocket.Chat, room.survey"));
             });
         egui::CentralPanel::default().show(ui, |ui| {
             self.central_ui(ui, &mut commands);
@@ -291,6 +318,10 @@ impl SurveyConsoleApp {
     }
 
     fn central_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+        if self.state.view == View::Livechat {
+            self.livechat_panel.ui(ui, &mut self.state.livechat_server);
+            return;
+        }
         let event = self.state.selected;
         ui.horizontal(|ui| {
             ui.heading(event.name());
@@ -521,6 +552,7 @@ fn samples_menu_ui(ui: &mut egui::Ui, commands: &mut Vec<Command>) {
 impl eframe::App for SurveyConsoleApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.poll_jobs();
+        self.livechat_panel.poll();
         if let Some(path) = self.pending_open.take() {
             self.run_cmd(ctx, Command::LoadFile(path));
         }

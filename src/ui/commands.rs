@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use super::app::{SurveyConsoleApp, Tab};
+use super::app::{SurveyConsoleApp, Tab, View};
 use super::function_panel::PanelMessage;
 use super::invoke_panel::{InvokeSource, Running};
 use super::jobs::Pending;
@@ -64,6 +64,8 @@ pub enum Command {
         source: InvokeSource,
         url: Option<String>,
     },
+    /// Show the events or the Livechat survey view.
+    ShowView(View),
 }
 
 impl SurveyConsoleApp {
@@ -72,6 +74,7 @@ impl SurveyConsoleApp {
         match command {
             Command::SelectEvent(event) => {
                 self.state.selected = event;
+                self.state.view = View::Events;
                 self.invoke_panel.shown = None;
                 let needs_recheck = self
                     .loaded
@@ -120,6 +123,7 @@ impl SurveyConsoleApp {
                 });
             }
             Command::ClearRecent => self.state.recent.clear(),
+            Command::ShowView(view) => self.state.view = view,
             Command::CreateFunction { event, name } => self.create_function(event, &name),
             Command::SaveFunction {
                 event,

@@ -23,7 +23,7 @@ impl EventsPanel {
         for event in EventId::ALL {
             let spec = event.spec();
             let response = ui.selectable_label(selected == event, spec.name);
-            if response.clicked() && selected != event {
+            if response.clicked() {
                 commands.push(Command::SelectEvent(event));
             }
             ui.indent(event.id(), |ui| {

@@ -9,6 +9,8 @@ mod fields_tab;
 mod function_panel;
 mod invoke_panel;
 mod jobs;
+mod livechat_panel;
+mod livechat_result;
 mod payload_tab;
 mod result_view;
 mod theme;
@@ -16,7 +18,8 @@ mod theme;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-pub use app::{Command, State, SurveyConsoleApp, Tab};
+pub use app::{Command, State, SurveyConsoleApp, Tab, View};
+pub use livechat_panel::LivechatPanel;
 
 /// Opens the console window and runs until it is closed.
 pub fn run_native() -> ExitCode {

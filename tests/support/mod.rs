@@ -2,6 +2,8 @@
 //! closure, so slow answers do not hold up the next request.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod rocketchat;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

@@ -1,0 +1,461 @@
+//! The answers of a Rocket.Chat server read into one error code, whichever generation of the
+//! server answered: older ones send `{"success":false,"error":"[invalid-token]",
+//! "errorType":"invalid-token"}`, newer ones `{"success":false,"error":"invalid-token"}`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::net::{NetError, NetErrorKind};
+
+/// What went wrong with a call, as one code for both server generations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorCode {
+    /// The token belongs to no visitor.
+    InvalidToken,
+    /// The room is not a livechat room of that visitor.
+    InvalidRoom,
+    /// No survey item was valid.
+    InvalidData,
+    /// The request body does not have the expected shape.
+    InvalidParams,
+    /// No agent is online to take the test conversation.
+    NoAgentOnline,
+    /// Too many calls: HTTP 429.
+    RateLimited,
+    /// Any other HTTP error.
+    HttpError,
+    /// The answer is not JSON (a proxy's HTML page, a wrong URL).
+    NotJson,
+    /// No HTTP answer at all (refused, DNS, TLS, timeout, unusable URL).
+    Network,
+}
+
+impl ErrorCode {
+    /// Every code, for documentation.
+    pub const ALL: [ErrorCode; 9] = [
+        ErrorCode::InvalidToken,
+        ErrorCode::InvalidRoom,
+        ErrorCode::InvalidData,
+        ErrorCode::InvalidParams,
+        ErrorCode::NoAgentOnline,
+        ErrorCode::RateLimited,
+        ErrorCode::HttpError,
+        ErrorCode::NotJson,
+        ErrorCode::Network,
+    ];
+
+    /// The code as its JSON word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidToken => "invalid-token",
+            ErrorCode::InvalidRoom => "invalid-room",
+            ErrorCode::InvalidData => "invalid-data",
+            ErrorCode::InvalidParams => "invalid-params",
+            ErrorCode::NoAgentOnline => "no-agent-online",
+            ErrorCode::RateLimited => "rate-limited",
+            ErrorCode::HttpError => "http-error",
+            ErrorCode::NotJson => "not-json",
+            ErrorCode::Network => "network",
+        }
+    }
+
+    /// The code for an error word a server sent, brackets removed.
+    fn from_server_word(word: &str) -> Option<ErrorCode> {
+        Some(match word {
+            "invalid-token" => ErrorCode::InvalidToken,
+            "invalid-room" => ErrorCode::InvalidRoom,
+            "invalid-data" => ErrorCode::InvalidData,
+            "invalid-params" => ErrorCode::InvalidParams,
+            "no-agent-online" => ErrorCode::NoAgentOnline,
+            "too-many-requests" | "error-too-many-requests" => ErrorCode::RateLimited,
+            _ => return None,
+        })
+    }
+}
+
+/// A call that did not succeed, explained in plain words.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}: {url}")]
+pub struct ApiError {
+    /// The code.
+    pub code: ErrorCode,
+    /// What happened, in plain words (without the URL).
+    pub message: String,
+    /// The server's own error text, when it sent one.
+    pub server_error: Option<String>,
+    /// The HTTP status, when there was an answer.
+    pub http_status: Option<u16>,
+    /// How long to wait before trying again, for [`ErrorCode::RateLimited`].
+    pub retry_after_s: Option<u64>,
+    /// The kind of network failure, for [`ErrorCode::Network`].
+    pub net_kind: Option<NetErrorKind>,
+    /// The URL called (a token in its query masked).
+    pub url: String,
+}
+
+impl ApiError {
+    /// A call that got no HTTP answer.
+    pub fn network(err: &NetError) -> ApiError {
+        ApiError {
+            code: ErrorCode::Network,
+            message: format!("Could not reach the server: {}", err.message),
+            server_error: None,
+            http_status: None,
+            retry_after_s: None,
+            net_kind: Some(err.kind),
+            url: err.url.clone(),
+        }
+    }
+
+    fn answered(code: ErrorCode, message: String, status: u16, url: &str) -> ApiError {
+        ApiError {
+            code,
+            message,
+            server_error: None,
+            http_status: Some(status),
+            retry_after_s: None,
+            net_kind: None,
+            url: url.to_owned(),
+        }
+    }
+}
+
+/// What the answer's rate-limit headers said.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RateHeaders {
+    /// `X-RateLimit-Reset`: epoch milliseconds in Rocket.Chat (seconds also understood).
+    pub reset: Option<String>,
+    /// `Retry-After`: seconds (a proxy may send it).
+    pub retry_after: Option<String>,
+}
+
+/// Reads an HTTP answer: the JSON of a success, or the error it means.
+pub fn read_answer(
+    status: u16,
+    rate: &RateHeaders,
+    body: &str,
+    url: &str,
+    now_ms: u64,
+) -> Result<Value, ApiError> {
+    let json: Option<Value> = serde_json::from_str(body).ok();
+    let (word, text) = json.as_ref().map(server_error).unwrap_or_default();
+    let word_code = word.as_deref().and_then(ErrorCode::from_server_word);
+    if status == 429 || word_code == Some(ErrorCode::RateLimited) {
+        let retry = retry_after_s(rate, text.as_deref(), now_ms);
+        let message = match retry {
+            Some(s) => format!("Rate limited: try again in {s} s"),
+            None => "Rate limited: try again later".to_owned(),
+        };
+        let mut err = ApiError::answered(ErrorCode::RateLimited, message, status, url);
+        err.retry_after_s = retry;
+        err.server_error = text;
+        return Err(err);
+    }
+    let Some(json) = json else {
+        return Err(not_json(status, body, url));
+    };
+    let ok_status = (200..300).contains(&status);
+    if ok_status && json.get("success") != Some(&Value::Bool(false)) {
+        return Ok(json);
+    }
+    let detail = text.clone().unwrap_or_default();
+    let (code, message) = match word_code {
+        Some(ErrorCode::InvalidToken) => (
+            ErrorCode::InvalidToken,
+            "This server does not know that visitor token".to_owned(),
+        ),
+        Some(ErrorCode::InvalidRoom) => (
+            ErrorCode::InvalidRoom,
+            "This room does not belong to that visitor (or is not a livechat room)".to_owned(),
+        ),
+        Some(ErrorCode::InvalidData) => (
+            ErrorCode::InvalidData,
+            "The server kept no item of this survey: ratings must be satisfaction, \
+             agentKnowledge, agentResposiveness or agentFriendliness with a value 1 to 5, \
+             or additionalFeedback"
+                .to_owned(),
+        ),
+        Some(ErrorCode::InvalidParams) => (
+            ErrorCode::InvalidParams,
+            if detail.is_empty() {
+                "The server refused the request's shape (invalid-params)".to_owned()
+            } else {
+                format!("The server refused the request's shape (invalid-params): {detail}")
+            },
+        ),
+        Some(ErrorCode::NoAgentOnline) => (
+            ErrorCode::NoAgentOnline,
+            "No agent is online: the server needs an online livechat agent, or must be set to \
+             accept chats with no online agents"
+                .to_owned(),
+        ),
+        _ => {
+            let what = if ok_status {
+                format!("The server answered HTTP {status} with success: false")
+            } else {
+                format!("The server answered HTTP {status}")
+            };
+            let message = match (&word, detail.is_empty()) {
+                (_, false) => format!("{what}: {detail}"),
+                (Some(word), true) => format!("{what}: {word}"),
+                (None, true) => what,
+            };
+            (ErrorCode::HttpError, message)
+        }
+    };
+    let mut err = ApiError::answered(code, message, status, url);
+    err.server_error = match (word, text) {
+        (Some(w), Some(t)) => Some(format!("{t} [{w}]")),
+        (w, t) => t.or(w),
+    };
+    Err(err)
+}
+
+/// The server's error word (e.g. `invalid-token`) and the rest of its error text.
+fn server_error(json: &Value) -> (Option<String>, Option<String>) {
+    let error = json.get("error").and_then(Value::as_str).unwrap_or("");
+    let mut word = json
+        .get("errorType")
+        .and_then(Value::as_str)
+        .map(|w| unbracket(w).to_owned());
+    let mut text = error.trim().to_owned();
+    // A trailing "[word]" (older servers, or a message with its code).
+    if let Some(open) = text.rfind('[')
+        && text.ends_with(']')
+    {
+        let inner = text[open + 1..text.len() - 1].trim().to_owned();
+        if !inner.is_empty() && !inner.contains(' ') {
+            word.get_or_insert(inner);
+            text.truncate(open);
+        }
+    }
+    let trimmed = text.trim();
+    if ErrorCode::from_server_word(unbracket(trimmed)).is_some() {
+        // A bare word (newer servers).
+        word.get_or_insert_with(|| unbracket(trimmed).to_owned());
+        text.clear();
+    } else if let Some((head, rest)) = trimmed.split_once(':')
+        && ErrorCode::from_server_word(head.trim()).is_some()
+    {
+        word.get_or_insert_with(|| head.trim().to_owned());
+        text = rest.to_owned();
+    }
+    let mut text = text.trim().to_owned();
+    for key in ["message", "details", "reason"] {
+        if let Some(more) = json.get(key).and_then(Value::as_str)
+            && !more.trim().is_empty()
+            && !text.contains(more.trim())
+        {
+            if !text.is_empty() {
+                text.push_str("; ");
+            }
+            text.push_str(more.trim());
+        }
+    }
+    if word.as_deref() == Some(text.as_str()) {
+        text.clear();
+    }
+    (word, (!text.is_empty()).then_some(text))
+}
+
+fn unbracket(word: &str) -> &str {
+    word.trim()
+        .strip_prefix('[')
+        .and_then(|w| w.strip_suffix(']'))
+        .unwrap_or(word.trim())
+}
+
+fn not_json(status: u16, body: &str, url: &str) -> ApiError {
+    let trimmed = body.trim_start();
+    let lower: String = trimmed.chars().take(512).collect::<String>().to_lowercase();
+    let what = if trimmed.is_empty() {
+        "an empty body"
+    } else if lower.starts_with('<') || lower.contains("<html") {
+        "an HTML page"
+    } else {
+        "text"
+    };
+    let start = clip_collapsed(trimmed, 160);
+    let mut message = format!(
+        "The server answered HTTP {status} with {what}, not JSON: a proxy in the way or a wrong \
+         server URL?"
+    );
+    if !start.is_empty() {
+        message.push_str(&format!(" It starts: {start}"));
+    }
+    ApiError::answered(ErrorCode::NotJson, message, status, url)
+}
+
+/// The first `max` characters with runs of whitespace made one space.
+pub fn clip_collapsed(text: &str, max: usize) -> String {
+    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if collapsed.chars().count() <= max {
+        collapsed
+    } else {
+        let mut out: String = collapsed.chars().take(max).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// Seconds to wait: `Retry-After`, else `X-RateLimit-Reset` (epoch ms or s, or a small number
+/// of seconds), else "wait N seconds" in the message.
+pub fn retry_after_s(rate: &RateHeaders, message: Option<&str>, now_ms: u64) -> Option<u64> {
+    if let Some(secs) = rate
+        .retry_after
+        .as_deref()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+    {
+        return Some(secs);
+    }
+    if let Some(n) = rate
+        .reset
+        .as_deref()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|n| n.is_finite() && *n >= 0.0)
+    {
+        let now = now_ms as f64;
+        let wait_ms = if n >= 1e12 {
+            n - now
+        } else if n >= 1e9 {
+            n * 1000.0 - now
+        } else {
+            n * 1000.0
+        };
+        return Some((wait_ms.max(0.0) / 1000.0).ceil() as u64);
+    }
+    let words: Vec<&str> = message?.split_whitespace().collect();
+    words.windows(2).find_map(|w| {
+        w[1].to_lowercase()
+            .starts_with("second")
+            .then(|| w[0].parse::<u64>().ok())
+            .flatten()
+    })
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const URL: &str = "http://h/api/v1/livechat/room.survey";
+
+    fn err(status: u16, body: &str) -> ApiError {
+        read_answer(status, &RateHeaders::default(), body, URL, 0).unwrap_err()
+    }
+
+    #[test]
+    fn both_generations_give_one_code() {
+        let old = err(
+            400,
+            r#"{"success":false,"error":"[invalid-token]","errorType":"invalid-token"}"#,
+        );
+        let new = err(400, r#"{"success":false,"error":"invalid-token"}"#);
+        assert_eq!(old.code, ErrorCode::InvalidToken);
+        assert_eq!(new.code, ErrorCode::InvalidToken);
+        assert_eq!(old.message, "This server does not know that visitor token");
+        assert_eq!(old.message, new.message);
+        assert!(old.to_string().ends_with(URL));
+        let room = err(400, r#"{"success":false,"error":"[invalid-room]"}"#);
+        assert_eq!(room.code, ErrorCode::InvalidRoom);
+    }
+
+    #[test]
+    fn invalid_params_keeps_the_servers_message() {
+        let e = err(
+            400,
+            r#"{"success":false,"error":"must have required property 'rid' [invalid-params]","errorType":"invalid-params"}"#,
+        );
+        assert_eq!(e.code, ErrorCode::InvalidParams);
+        assert!(
+            e.message.ends_with(": must have required property 'rid'"),
+            "{e}"
+        );
+        let new = err(
+            400,
+            r#"{"success":false,"error":"invalid-params: must have required property 'rid'"}"#,
+        );
+        assert_eq!(new.message, e.message);
+    }
+
+    #[test]
+    fn other_errors_are_http_errors() {
+        let e = err(500, r#"{"success":false,"error":"boom"}"#);
+        assert_eq!(e.code, ErrorCode::HttpError);
+        assert_eq!(e.message, "The server answered HTTP 500: boom");
+        assert_eq!(e.http_status, Some(500));
+    }
+
+    #[test]
+    fn html_pages_are_named() {
+        let e = err(
+            502,
+            "<html>\n<head><title>502 Bad Gateway</title></head>\n<body>nginx</body></html>",
+        );
+        assert_eq!(e.code, ErrorCode::NotJson);
+        assert!(e.message.contains("HTTP 502 with an HTML page"), "{e}");
+        assert!(
+            e.message.contains("<html> <head><title>502 Bad Gateway"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn rate_limit_waits_come_from_headers_or_the_message() {
+        let now = 1_700_000_000_000;
+        let reset_ms = RateHeaders {
+            reset: Some((now + 41_200).to_string()),
+            retry_after: None,
+        };
+        assert_eq!(retry_after_s(&reset_ms, None, now), Some(42));
+        let reset_s = RateHeaders {
+            reset: Some((now / 1000 + 30).to_string()),
+            retry_after: None,
+        };
+        assert_eq!(retry_after_s(&reset_s, None, now), Some(30));
+        let delta = RateHeaders {
+            reset: Some("12".into()),
+            retry_after: None,
+        };
+        assert_eq!(retry_after_s(&delta, None, now), Some(12));
+        let msg = "Error, too many requests. Please slow down. You must wait 55 seconds before \
+                   trying this endpoint again.";
+        assert_eq!(
+            retry_after_s(&RateHeaders::default(), Some(msg), now),
+            Some(55)
+        );
+        let e = read_answer(
+            429,
+            &reset_ms,
+            r#"{"success":false,"error":"too many [error-too-many-requests]"}"#,
+            URL,
+            now,
+        )
+        .unwrap_err();
+        assert_eq!(e.code, ErrorCode::RateLimited);
+        assert_eq!(e.message, "Rate limited: try again in 42 s");
+        assert_eq!(e.retry_after_s, Some(42));
+    }
+
+    #[test]
+    fn successes_pass() {
+        let ok = read_answer(
+            200,
+            &RateHeaders::default(),
+            r#"{"rid":"r","data":{},"success":true}"#,
+            URL,
+            0,
+        );
+        assert!(ok.is_ok());
+        let refused = err(200, r#"{"success":false}"#);
+        assert_eq!(refused.code, ErrorCode::HttpError);
+    }
+}

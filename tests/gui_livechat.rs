@@ -1,0 +1,186 @@
+//! The Livechat survey view driven headless with egui_kittest against a loopback Rocket.Chat
+//! stand-in: fill the form, submit, see the answer; a test conversation fills rid and token.
+
+mod support;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use support::rocketchat::{Config, Generation, RocketChat};
+use survey_console::livechat::{ErrorCode, History};
+use survey_console::ui::{State, SurveyConsoleApp, View};
+
+const TOKEN: &str = "f00dfeed5a7d98b6750b4f839431b34a";
+
+fn history_path(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sc-gui-livechat-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    let path = dir.join(format!("{name}.jsonl"));
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+fn harness(history: PathBuf) -> Harness<'static, SurveyConsoleApp> {
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 1600.0))
+        .build_eframe(move |_cc| {
+            let mut app = SurveyConsoleApp::with_state(State::default());
+            app.livechat_panel.set_history_path(history);
+            app
+        })
+}
+
+/// Steps frames until the app's background jobs are done (bounded).
+fn wait_idle(harness: &mut Harness<'static, SurveyConsoleApp>) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    harness.run_ok();
+    while harness.state().is_busy() {
+        assert!(Instant::now() < deadline, "background job did not finish");
+        std::thread::sleep(Duration::from_millis(10));
+        harness.step();
+    }
+    harness.run_ok();
+}
+
+fn type_into(harness: &mut Harness<'static, SurveyConsoleApp>, label: &str, text: &str) {
+    let field = harness.get_by_label(label);
+    field.focus();
+    field.type_text(text);
+    harness.run_ok();
+}
+
+fn open_livechat(harness: &mut Harness<'static, SurveyConsoleApp>, url: &str) {
+    harness.run_ok();
+    harness.get_by_label("Livechat survey").click();
+    wait_idle(harness);
+    assert_eq!(harness.state().state.view, View::Livechat);
+    type_into(harness, "Server URL", url);
+    assert_eq!(harness.state().state.livechat_server, url);
+}
+
+#[test]
+fn a_filled_form_is_submitted_and_its_accepted_items_shown() {
+    let rc = RocketChat::start(Config::default());
+    let rid = rc.seed_room(TOKEN);
+    let history = history_path("submit");
+    let mut harness = harness(history.clone());
+    open_livechat(&mut harness, &rc.url);
+    type_into(&mut harness, "Room id (rid)", &rid);
+    type_into(&mut harness, "Visitor token", TOKEN);
+    harness.get_by_label("How satisfied were you with this chat?");
+    harness.get_by_label("How friendly was the chat agent?");
+    // The first row's "5" (satisfaction), the third row's "4" (responsiveness).
+    harness.query_all_by_label("5").next().unwrap().click();
+    harness.query_all_by_label("4").nth(2).unwrap().click();
+    harness.run_ok();
+    type_into(&mut harness, "Additional feedback", "Thanks!");
+    // An extra item the server does not know: warned about before sending.
+    harness.get_by_label("Add item").click();
+    harness.run_ok();
+    type_into(&mut harness, "Name", "nps");
+    type_into(&mut harness, "Value", "9");
+    harness.get_by_label_contains("nps = \"9\" will be dropped silently");
+
+    harness.get_by_label("Submit").click();
+    wait_idle(&mut harness);
+
+    let outcome = harness
+        .state()
+        .livechat_panel
+        .outcome
+        .clone()
+        .expect("an outcome")
+        .expect("sent");
+    assert!(outcome.success(), "{:?}", outcome.error);
+    harness.get_by_label("The server stored the survey (HTTP 200)");
+    harness.get_by_label("Accepted (3)");
+    harness.get_by_label("agentResposiveness");
+    harness.get_by_label("Thanks!");
+    harness.get_by_label("Dropped by the server (1)");
+    let stored = rc.room(&rid).unwrap().survey.unwrap();
+    assert_eq!(stored["satisfaction"], "5");
+    assert_eq!(stored["agentResposiveness"], "4");
+
+    // The history shows the submission with the token masked, on screen and on disk.
+    harness.get_by_label("History (1)");
+    // In the result's detail line and in the history.
+    assert_eq!(
+        harness.query_all_by_label_contains("token f00d…").count(),
+        2
+    );
+    assert!(harness.query_by_label_contains(TOKEN).is_none());
+    let text = std::fs::read_to_string(&history).unwrap();
+    assert!(!text.contains(TOKEN), "{text}");
+    assert_eq!(History::at(&history).load().unwrap().len(), 1);
+}
+
+#[test]
+fn an_unknown_token_shows_its_message() {
+    let rc = RocketChat::start(Config {
+        generation: Generation::New,
+        ..Config::default()
+    });
+    let rid = rc.seed_room(TOKEN);
+    let mut harness = harness(history_path("unknown"));
+    open_livechat(&mut harness, &rc.url);
+    type_into(&mut harness, "Room id (rid)", &rid);
+    type_into(&mut harness, "Visitor token", "nobody-has-this-token");
+    harness.query_all_by_label("3").next().unwrap().click();
+    harness.run_ok();
+    harness.get_by_label("Submit").click();
+    wait_idle(&mut harness);
+    harness.get_by_label("This server does not know that visitor token");
+    let outcome = harness
+        .state()
+        .livechat_panel
+        .outcome
+        .clone()
+        .unwrap()
+        .unwrap();
+    assert_eq!(outcome.error.unwrap().code, ErrorCode::InvalidToken);
+    // In the result's detail line and in the history.
+    assert_eq!(
+        harness.query_all_by_label_contains("invalid-token").count(),
+        2
+    );
+}
+
+#[test]
+fn a_test_conversation_fills_rid_and_token() {
+    let rc = RocketChat::start(Config::default());
+    let mut harness = harness(history_path("conversation"));
+    open_livechat(&mut harness, &rc.url);
+    // Without rid and token, Submit is refused before sending.
+    harness.get_by_label("The room id (rid) is empty.");
+    harness.get_by_label("Start test conversation").click();
+    wait_idle(&mut harness);
+    let conv = harness
+        .state()
+        .livechat_panel
+        .conversation
+        .clone()
+        .unwrap()
+        .expect("a conversation");
+    assert!(conv.closed);
+    harness.get_by_label_contains("1. Create the visitor: POST livechat/visitor (HTTP 200, ok)");
+    harness.get_by_label_contains("3. Close the room: POST livechat/room.close (HTTP 200, ok)");
+    harness.get_by_label_contains(&format!("Room {} is closed", conv.rid));
+    assert!(
+        harness
+            .query_by_label("The room id (rid) is empty.")
+            .is_none()
+    );
+    assert!(harness.query_by_label_contains(&conv.token).is_none());
+
+    harness.query_all_by_label("2").next().unwrap().click();
+    harness.run_ok();
+    harness.get_by_label("Submit").click();
+    wait_idle(&mut harness);
+    harness.get_by_label("The server stored the survey (HTTP 200)");
+    assert_eq!(
+        rc.room(&conv.rid).unwrap().survey.unwrap()["satisfaction"],
+        "2"
+    );
+}
