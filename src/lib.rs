@@ -5,6 +5,7 @@
 //!
 //! - [`catalog`]: the events, their documented payload fields, contracts and templates (data).
 //! - [`payload`]: loading payload files, flattening them to rows, validating them.
+//! - [`invoke`]: running a function; [`invoke::local`] runs its code in-process (QuickJS).
 //! - [`net`]: the shared HTTP client, network errors by kind, capped bodies.
 //! - `ui`: the eframe/egui console; the only module that knows egui.
 //! - `cli`: the headless subcommands over the same core.
@@ -20,6 +21,7 @@
 pub mod catalog;
 pub mod cli;
 pub mod functions;
+pub mod invoke;
 pub mod net;
 pub mod payload;
 pub mod ui;

@@ -1,0 +1,3 @@
+//! Invoking a function: the `local` endpoint runs its JavaScript in-process.
+
+pub mod local;
