@@ -11,6 +11,13 @@
 //!   (waits are skipped, not slept, and count against the limit).
 //! - Errors carry the platform's codes ([`errors`]).
 //!
+//! Out of memory: QuickJS refuses the allocation past the limit and throws
+//! `InternalError: out of memory`, which the function could catch like any error; that error,
+//! thrown or passed to the callback, is reported as [`errors::MEMORY_EXCEEDED`]. When not even
+//! the error fits, QuickJS throws `null`; a thrown `null` counts as out of memory when a 1 MiB
+//! probe cannot be allocated either. A function that catches the `null` itself and answers
+//! normally is not caught out (rquickjs offers no allocation hook without `unsafe`).
+//!
 //! Everything is blocking and bounded by the time limit: the CLI calls [`run_function`] directly,
 //! the GUI calls it on a worker thread and sets the cancel flag for Cancel. A [`LocalFunction`]
 //! keeps a compiled function warm between calls; it is not `Send` (a QuickJS runtime belongs to
@@ -169,8 +176,9 @@ impl LocalRun {
 }
 
 /// Compiles `code` and calls it once with `input` (the envelope): the cold path the CLI and
-/// the GUI's **Run locally** use. Never panics on user code; returns within about the time
-/// limit, or soon after `cancel` is set.
+/// the GUI's **Run locally** use. The time limit covers the code's top level and the call
+/// together. Never panics on user code; returns within about the time limit, or soon after
+/// `cancel` is set.
 pub fn run_function(
     code: &str,
     input: &Value,
@@ -179,7 +187,10 @@ pub fn run_function(
 ) -> LocalRun {
     let started = Instant::now();
     let mut run = match LocalFunction::compile_with_cancel(code, limits, Arc::clone(&cancel)) {
-        Ok(mut function) => function.call(input, cancel),
+        Ok(mut function) => {
+            let left = limits.timeout.saturating_sub(started.elapsed());
+            function.call_within(input, cancel, left)
+        }
         Err(failed) => *failed,
     };
     run.duration = started.elapsed();

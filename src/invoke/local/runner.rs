@@ -129,9 +129,20 @@ impl LocalFunction {
     /// Calls the function with `input` (the envelope) and drives it to its answer, within the
     /// time limit; setting `cancel` stops it.
     pub fn call(&mut self, input: &Value, cancel: Arc<AtomicBool>) -> LocalRun {
+        self.call_within(input, cancel, self.limits.timeout)
+    }
+
+    /// [`Self::call`] with what is left of the time limit (after a cold start's top level);
+    /// errors still name the full limit.
+    pub(crate) fn call_within(
+        &mut self,
+        input: &Value,
+        cancel: Arc<AtomicBool>,
+        left: Duration,
+    ) -> LocalRun {
         let started = Instant::now();
         let input_json = serde_json::to_string(input).unwrap_or_else(|_| "null".to_owned());
-        self.guard.arm(self.limits.timeout, cancel);
+        self.guard.arm(left, cancel);
         let result = self.context.with(|ctx| self.drive(&ctx, &input_json));
         self.guard.disarm();
         let result = result.map_err(|failure| self.settle(failure));
@@ -272,7 +283,7 @@ impl LocalFunction {
 
     /// Turns a trip of the guard into the platform's error.
     fn settle(&self, failure: Failure) -> LocalError {
-        settle(failure, self.guard.timeout())
+        settle(failure, self.limits.timeout)
     }
 }
 

@@ -343,7 +343,7 @@ fn memory_limited(code: &str) -> LocalRun {
 #[test]
 fn an_allocation_loop_exceeds_the_memory_limit() {
     for code in [
-        "module.exports = () => { const all = []; for (;;) all.push(new Array(10000).fill(7)); };",
+        "module.exports = () => { const all = []; for (;;) all.push(new Array(200000).fill(7)); };",
         "const kept = [];\nmodule.exports = () => { for (;;) kept.push({n: kept.length, s: 'x' + kept.length}); };",
         "module.exports = () => { const parts = []; for (;;) parts.push('x'.repeat(100000) + parts.length); };",
         "async function lambda() { const all = []; for (;;) { all.push(new Array(1000).fill(1)); } }",
@@ -357,7 +357,7 @@ fn an_allocation_loop_exceeds_the_memory_limit() {
 
 #[test]
 fn a_function_that_catches_out_of_memory_is_still_reported() {
-    let code = "module.exports = (d, cb) => { try { const a = []; for (;;) a.push(new Array(10000).fill(1)); } catch (e) { cb(e); } };";
+    let code = "module.exports = (d, cb) => { try { const a = []; for (;;) a.push(new Array(200000).fill(1)); } catch (e) { cb(e); } };";
     assert_eq!(
         memory_limited(code).result.unwrap_err().code,
         MEMORY_EXCEEDED
