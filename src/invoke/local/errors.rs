@@ -117,16 +117,14 @@ pub(crate) fn location_in_code(stack: &str) -> Option<(u32, u32)> {
     })
 }
 
-/// True when QuickJS's exception means the memory limit was hit: it throws
-/// `InternalError: out of memory`, or `null` when even the error could not be allocated.
-pub(crate) fn is_out_of_memory(described: Option<&Described>) -> bool {
-    match described {
-        None => true,
-        Some(d) => {
-            d.message.contains("out of memory")
-                && d.name.as_deref().is_none_or(|n| n == "InternalError")
-        }
-    }
+/// True when QuickJS's error means the memory limit was hit: `InternalError: out of memory`
+/// (a thrown `null`, when even that error could not be allocated, is handled by the caller).
+pub(crate) fn is_out_of_memory(described: &Described) -> bool {
+    described.message.contains("out of memory")
+        && described
+            .name
+            .as_deref()
+            .is_none_or(|n| n == "InternalError")
 }
 
 #[cfg(test)]
@@ -172,18 +170,17 @@ mod tests {
 
     #[test]
     fn out_of_memory_is_recognised() {
-        assert!(is_out_of_memory(None));
         let oom = Described {
             name: Some("InternalError".into()),
             message: "out of memory".into(),
             stack: None,
         };
-        assert!(is_out_of_memory(Some(&oom)));
+        assert!(is_out_of_memory(&oom));
         let other = Described {
             name: Some("Error".into()),
             message: "out of memory".into(),
             stack: None,
         };
-        assert!(!is_out_of_memory(Some(&other)));
+        assert!(!is_out_of_memory(&other));
     }
 }

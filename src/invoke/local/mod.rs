@@ -14,9 +14,11 @@
 //! Out of memory: QuickJS refuses the allocation past the limit and throws
 //! `InternalError: out of memory`, which the function could catch like any error; that error,
 //! thrown or passed to the callback, is reported as [`errors::MEMORY_EXCEEDED`]. When not even
-//! the error fits, QuickJS throws `null`; a thrown `null` counts as out of memory when a 1 MiB
-//! probe cannot be allocated either. A function that catches the `null` itself and answers
-//! normally is not caught out (rquickjs offers no allocation hook without `unsafe`).
+//! the error fits, QuickJS throws `null`, so a thrown (or rejected) `null` counts as out of
+//! memory too: certainly when a 1 MiB probe cannot be allocated either, "most likely" when the
+//! failed frame already gave its memory back (a function's own `throw null` lands there). A
+//! function that catches that `null` itself and answers normally is not caught out: rquickjs
+//! offers no allocation hook without `unsafe`.
 //!
 //! Everything is blocking and bounded by the time limit: the CLI calls [`run_function`] directly,
 //! the GUI calls it on a worker thread and sets the cancel flag for Cancel. A [`LocalFunction`]

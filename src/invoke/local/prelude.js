@@ -5,7 +5,17 @@
 (function (host) {
   "use strict";
   const g = globalThis;
+  // The built-ins the sandbox needs, taken before the function's code can replace them.
   const stringify = JSON.stringify;
+  const SafeMap = Map;
+  const SafePromise = Promise;
+  const max = Math.max;
+  const toNumber = Number;
+  const toString = String;
+  const tagOf = Object.prototype.toString;
+  const SafeError = Error;
+  const SafeEvalError = EvalError;
+  const SafeTypeError = TypeError;
   const hide = (name, value) =>
     Object.defineProperty(g, name, { value, writable: true, configurable: true, enumerable: false });
 
@@ -13,7 +23,7 @@
   const formatOne = (value) => {
     try {
       if (typeof value === "string") return value;
-      if (value instanceof Error) return String(value);
+      if (value instanceof SafeError) return toString(value);
       if (value !== null && typeof value === "object") {
         let text;
         try {
@@ -21,9 +31,9 @@
         } catch (err) {
           text = undefined;
         }
-        return text === undefined ? String(value) : text;
+        return text === undefined ? toString(value) : text;
       }
-      return String(value);
+      return toString(value);
     } catch (err) {
       return "[unprintable " + typeof value + "]";
     }
@@ -55,8 +65,8 @@
   hide("module", module);
   hide("exports", module.exports);
   hide("require", function require(name) {
-    throw new Error(
-      "require('" + String(name) + "') is not available: functions run in a sandbox " +
+    throw new SafeError(
+      "require('" + toString(name) + "') is not available: functions run in a sandbox " +
         "with no modules (no file system, network or process access)"
     );
   });
@@ -64,7 +74,7 @@
   // Code generation from strings is refused, as on the platform.
   const refuse = (what) =>
     function refused() {
-      throw new EvalError(
+      throw new SafeEvalError(
         what + " is not allowed: code generation from strings is disabled, as on the platform"
       );
     };
@@ -89,19 +99,19 @@
   Object.defineProperty(g, "eval", { value: refuse("eval"), writable: false, configurable: false });
 
   // Timers on the host's clock (milliseconds since the call started, waits skipped).
-  let timers = new Map();
+  let timers = new SafeMap();
   let nextId = 1;
   const addTimer = (fn, ms, args, repeat) => {
     if (typeof fn !== "function") {
-      throw new TypeError("The \"callback\" argument must be a function");
+      throw new SafeTypeError("The \"callback\" argument must be a function");
     }
-    const delay = Math.max(0, Number(ms) || 0);
+    const delay = max(0, toNumber(ms) || 0);
     const id = nextId++;
     timers.set(id, { due: host.now() + delay, delay, fn, args, repeat });
     return id;
   };
   const removeTimer = (id) => {
-    timers.delete(Number(id));
+    timers.delete(toNumber(id));
   };
   hide("setTimeout", function setTimeout(fn, ms, ...args) {
     return addTimer(fn, ms, args, false);
@@ -128,7 +138,7 @@
   const readString = (value, key) => {
     try {
       const v = value[key];
-      return v === undefined || v === null ? undefined : String(v);
+      return v === undefined || v === null ? undefined : toString(v);
     } catch (err) {
       return undefined;
     }
@@ -137,7 +147,7 @@
   return {
     // Starts a call: fn(input, callback); returns the state the host polls.
     invoke(fn, input, awaitResult) {
-      timers = new Map();
+      timers = new SafeMap();
       const state = { done: false, kind: undefined, value: undefined, error: undefined };
       const callback = function callback(err, result) {
         if (state.done) return;
@@ -152,7 +162,7 @@
       };
       const returned = fn(input, callback);
       if (returned !== null && typeof returned === "object" && typeof returned.then === "function") {
-        Promise.resolve(returned).then(
+        SafePromise.resolve(returned).then(
           (value) => {
             if (state.done) return;
             if (awaitResult || value !== undefined) {
@@ -182,7 +192,7 @@
       if (next === null) return;
       const [id, timer] = next;
       if (timer.repeat) {
-        timer.due = timer.due + Math.max(1, timer.delay);
+        timer.due = timer.due + max(1, timer.delay);
       } else {
         timers.delete(id);
       }
@@ -203,9 +213,9 @@
         } catch (err) {
           text = undefined;
         }
-        return { message: text === undefined ? String(value) : text };
+        return { message: text === undefined ? toString(value) : text };
       }
-      return { message: String(value) };
+      return { message: toString(value) };
     },
     // The function the code defines, and its shape.
     entry() {
@@ -214,7 +224,7 @@
         return ["module-exports", m.exports];
       }
       if (typeof g.lambda === "function") {
-        const tag = Object.prototype.toString.call(g.lambda);
+        const tag = tagOf.call(g.lambda);
         return [tag === "[object AsyncFunction]" ? "async-lambda" : "lambda-callback", g.lambda];
       }
       return null;

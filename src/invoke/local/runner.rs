@@ -357,6 +357,19 @@ fn load(
         )
     };
 
+    if let Some(at) = code.find('\0') {
+        // QuickJS reads the code as a C string; a NUL would cut it short.
+        let before = &code[..at];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        let mut error = LocalError::new(
+            errors::SYNTAX_ERROR,
+            "SyntaxError: the code contains a NUL character",
+        );
+        error.line = u32::try_from(line).ok();
+        error.column = u32::try_from(column).ok();
+        return Err((error, None));
+    }
     let mut options = EvalOptions::default();
     options.strict = false;
     options.filename = Some(CODE_FILE.to_owned());
@@ -459,19 +472,26 @@ fn describe_value<'js>(
     code: &str,
     fill: &Fill,
 ) -> LocalError {
-    let described = if value.is_null() && fill.limit > 0 && null_means_oom(ctx, fill) {
-        None
-    } else {
-        Some(read_described(ctx, control, value))
-    };
-    if errors::is_out_of_memory(described.as_ref()) {
-        let limit_mib = fill.limit as f64 / (1024.0 * 1024.0);
-        return LocalError::new(
-            errors::MEMORY_EXCEEDED,
-            format!("the function used more than its {limit_mib:.0} MiB memory limit"),
-        );
+    let limit_mib = fill.limit as f64 / (1024.0 * 1024.0);
+    let over = format!("the function used more than its {limit_mib:.0} MiB memory limit");
+    // QuickJS throws null when it cannot even allocate the error. If memory is still short,
+    // that is certain; if the failed frame already gave its memory back, it is only likely.
+    if value.is_null() && fill.limit > 0 && code != errors::CUSTOM_FAILURE {
+        let message = if null_means_oom(ctx, fill) {
+            over
+        } else {
+            format!(
+                "{over}, most likely: QuickJS threw null, as it does when not even the error \
+                 fits in memory (or the function threw null itself)"
+            )
+        };
+        return LocalError::new(errors::MEMORY_EXCEEDED, message);
     }
-    LocalError::from_js(code, described.unwrap_or_default())
+    let described = read_described(ctx, control, value);
+    if errors::is_out_of_memory(&described) {
+        return LocalError::new(errors::MEMORY_EXCEEDED, over);
+    }
+    LocalError::from_js(code, described)
 }
 
 fn read_described<'js>(
@@ -513,8 +533,8 @@ fn read_described<'js>(
     }
 }
 
-/// QuickJS throws `null` when it cannot even allocate the error object: out of memory if a
-/// probe (1 MiB, or an eighth of the limit) cannot be allocated either.
+/// Whether memory is still short: a probe (1 MiB, or an eighth of the limit) cannot be
+/// allocated.
 fn null_means_oom(ctx: &Ctx<'_>, fill: &Fill) -> bool {
     let probe_len = OOM_PROBE_BYTES.min(fill.limit / 8).max(1);
     let probe = rquickjs::String::from_str(ctx.clone(), &" ".repeat(probe_len));

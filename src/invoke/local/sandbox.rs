@@ -64,7 +64,13 @@ impl Guard {
     pub(crate) fn arm(&self, timeout: Duration, cancel: Arc<AtomicBool>) {
         let now = Instant::now();
         self.started.set(now);
-        self.deadline.set(now.checked_add(timeout).unwrap_or(now));
+        // A limit too large for the clock is as good as none: a year.
+        let far = Duration::from_secs(365 * 24 * 3600);
+        let deadline = now
+            .checked_add(timeout)
+            .or_else(|| now.checked_add(far))
+            .unwrap_or(now);
+        self.deadline.set(deadline);
         self.skipped.set(Duration::ZERO);
         self.timeout.set(timeout);
         if let Ok(mut slot) = self.cancel.try_borrow_mut() {
@@ -105,7 +111,11 @@ impl Guard {
 
     /// The run's clock in milliseconds: real time since `arm` plus the timer waits skipped.
     pub(crate) fn now_ms(&self) -> f64 {
-        let elapsed = self.started.get().elapsed() + self.skipped.get();
+        let elapsed = self
+            .started
+            .get()
+            .elapsed()
+            .saturating_add(self.skipped.get());
         elapsed.as_secs_f64() * 1000.0
     }
 
@@ -124,8 +134,8 @@ impl Guard {
         }
         let ahead_ms = due_ms - self.now_ms();
         if ahead_ms > 0.0 {
-            let ahead = Duration::from_secs_f64(ahead_ms / 1000.0);
-            self.skipped.set(self.skipped.get() + ahead);
+            let ahead = Duration::try_from_secs_f64(ahead_ms / 1000.0).unwrap_or(Duration::MAX);
+            self.skipped.set(self.skipped.get().saturating_add(ahead));
             let deadline = self.deadline.get();
             self.deadline
                 .set(deadline.checked_sub(ahead).unwrap_or_else(Instant::now));
@@ -243,6 +253,11 @@ mod tests {
         assert!(!guard.skip_to(150.0));
         assert_eq!(guard.check(), Some(Trip::Timeout));
         guard.disarm();
+        assert_eq!(guard.check(), None);
+        // A limit past the clock's range does not overflow into an instant timeout.
+        guard.arm(Duration::MAX, Arc::new(AtomicBool::new(false)));
+        assert_eq!(guard.check(), None);
+        assert!(guard.skip_to(1e9));
         assert_eq!(guard.check(), None);
     }
 }

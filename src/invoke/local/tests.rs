@@ -193,11 +193,17 @@ fn a_thrown_plain_value_is_a_runtime_exception() {
     );
     let error = err("module.exports = () => { throw {code: 7}; };");
     assert_eq!(error.message, r#"{"code":7}"#);
-    // QuickJS throws null when it runs out of memory; a null thrown with memory to spare is not.
+    // QuickJS throws null when it runs out of memory, so a null thrown is read as that.
     let error = err("module.exports = () => { throw null; };");
+    assert_eq!(error.code, MEMORY_EXCEEDED);
+    assert!(
+        error.message.contains("or the function threw null itself"),
+        "{error:?}"
+    );
+    let error = err("module.exports = () => { throw undefined; };");
     assert_eq!(
         (error.code.as_str(), error.message.as_str()),
-        (RUNTIME_EXCEPTION, "null")
+        (RUNTIME_EXCEPTION, "undefined")
     );
 }
 

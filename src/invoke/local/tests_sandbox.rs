@@ -307,3 +307,108 @@ fn the_messaging_template_answers_ok_and_logs_one_line() {
         );
     }
 }
+
+// Hostile or odd code never panics and always answers.
+
+#[test]
+fn odd_code_always_gets_an_answer() {
+    let cases = [
+        ("", RUNTIME_EXCEPTION),
+        ("module.exports = 1;", RUNTIME_EXCEPTION),
+        (
+            "module.exports = (d, cb) => cb(null, 1);\0",
+            super::errors::SYNTAX_ERROR,
+        ),
+        (
+            "Promise = null; JSON = null; Map = null; Object.prototype.then = 1;\nmodule.exports = (d, cb) => cb(null, 1);",
+            "",
+        ),
+        (
+            "module.exports = () => { throw {get message() { throw new Error('getter'); }}; };",
+            RUNTIME_EXCEPTION,
+        ),
+        (
+            "module.exports = () => { throw Object.create(null); };",
+            RUNTIME_EXCEPTION,
+        ),
+        (
+            "module.exports = () => { throw Symbol('s'); };",
+            RUNTIME_EXCEPTION,
+        ),
+        (
+            "module.exports = (d, cb) => cb(null, 10n);",
+            RUNTIME_EXCEPTION,
+        ),
+        (
+            "module.exports = (d, cb) => cb(null, {toJSON() { throw new Error('no'); }});",
+            RUNTIME_EXCEPTION,
+        ),
+        (
+            "module.exports = (d, cb) => { console.log({toString: null, valueOf: null}); cb(null, 1); };",
+            "",
+        ),
+        (
+            "module.exports = (d, cb) => { console.log(Object.create(null), Symbol('x')); cb(null, 1); };",
+            "",
+        ),
+        (
+            "module.exports = (d, cb) => { delete globalThis.console; cb(null, 1); };",
+            "",
+        ),
+        (
+            "module.exports = (d, cb) => cb(null, d.payload.missing.field);",
+            RUNTIME_EXCEPTION,
+        ),
+        (
+            "module.exports = (d, cb) => { let a = []; a[0] = a; cb(null, a); };",
+            RUNTIME_EXCEPTION,
+        ),
+    ];
+    let nul = run("// ok\nlet a = 1;\0").result.unwrap_err();
+    assert_eq!((nul.line, nul.column), (Some(2), Some(11)));
+    for (code, expected) in cases {
+        let run = run(code);
+        match (&run.result, expected) {
+            (Ok(_), "") => {}
+            (Err(error), code_expected) if error.code == code_expected => {}
+            (result, _) => panic!("{code:?}: expected {expected:?}, got {result:?}"),
+        }
+    }
+}
+
+#[test]
+fn deeply_nested_results_are_an_error_not_a_crash() {
+    let code = "module.exports = (d, cb) => { let v = 1; for (let i = 0; i < 10000; i++) v = [v]; cb(null, v); };";
+    assert_eq!(run(code).result.unwrap_err().code, RUNTIME_EXCEPTION);
+}
+
+#[test]
+fn a_large_input_and_result_round_trip() {
+    let items: Vec<Value> = (0..5_000)
+        .map(|i| json!({"question": format!("q{i}"), "answer": "ä;b"}))
+        .collect();
+    let input = json!({"timestamp": 1, "headers": [], "payload": {"questionWithAnswers": items}});
+    let code = "module.exports = (d, cb) => cb(null, d.payload.questionWithAnswers);";
+    let run = run_with(code, &input, 5_000);
+    assert_eq!(run.result.unwrap(), input["payload"]["questionWithAnswers"]);
+}
+
+#[test]
+fn replacing_built_ins_does_not_break_the_sandbox() {
+    let code = r#"String = null; Error = null; TypeError = null; EvalError = null; Math = null; Number = null;
+    Object.prototype.message = 'x';
+    module.exports = (d, cb) => {
+        console.info('still', {logging: true});
+        let refused = '';
+        try { eval('1'); } catch (e) { refused = e.name; }
+        setTimeout(() => cb(null, refused), 5);
+    };"#;
+    let run = run(code);
+    assert_eq!(run.result.unwrap(), json!("EvalError"));
+    assert_eq!(run.logs[0].message, r#"still {"logging":true}"#);
+    let error = error_message("Error = null;\nmodule.exports = () => require('fs');");
+    assert!(
+        error.message.contains("require('fs') is not available"),
+        "{error:?}"
+    );
+}
