@@ -90,7 +90,7 @@ impl LocalFunction {
         }));
 
         guard.arm(limits.timeout, cancel);
-        let loaded = context.with(|ctx| load(&ctx, code, &guard, &sink, &runtime_fill(limits)));
+        let loaded = context.with(|ctx| load(&ctx, code, &guard, &sink, limits.memory_bytes));
         guard.disarm();
         match loaded {
             Ok((shape, entry, control)) => Ok(Self {
@@ -162,9 +162,10 @@ impl LocalFunction {
 
     /// One call inside the context: invoke, then jobs and timers until the state is done.
     fn drive(&self, ctx: &Ctx<'_>, input_json: &str) -> Result<Value, Failure> {
-        let fill = runtime_fill(&self.limits);
-        let fail =
-            |err: rquickjs::Error, code: &str| failure(ctx, &self.guard, None, err, code, &fill);
+        let memory_limit = self.limits.memory_bytes;
+        let fail = |err: rquickjs::Error, code: &str| {
+            failure(ctx, &self.guard, None, err, code, memory_limit)
+        };
         let control = self
             .control
             .clone()
@@ -176,7 +177,7 @@ impl LocalFunction {
             .restore(ctx)
             .map_err(|e| fail(e, errors::ENGINE_ERROR))?;
         let fail = |err: rquickjs::Error, code: &str| {
-            failure(ctx, &self.guard, Some(&control), err, code, &fill)
+            failure(ctx, &self.guard, Some(&control), err, code, memory_limit)
         };
         let input = ctx
             .json_parse(input_json)
@@ -271,7 +272,7 @@ impl LocalFunction {
                     Some(&control),
                     value,
                     code,
-                    &fill,
+                    memory_limit,
                 )))
             }
             other => Err(Failure::Error(LocalError::new(
@@ -315,42 +316,30 @@ fn settle(failure: Failure, timeout: Duration) -> LocalError {
     }
 }
 
-/// The memory limit, for reading out-of-memory errors.
-struct Fill {
-    limit: usize,
-}
-
-fn runtime_fill(limits: &LocalLimits) -> Fill {
-    Fill {
-        limit: limits.memory_bytes,
-    }
-}
+/// The compiled function: its shape, the function itself and the sandbox's control object.
+type Loaded = (
+    FunctionShape,
+    Persistent<Function<'static>>,
+    Persistent<Object<'static>>,
+);
 
 /// Installs the sandbox, evaluates the code's top level and finds its function.
-#[allow(clippy::type_complexity)]
 fn load(
     ctx: &Ctx<'_>,
     code: &str,
     guard: &Rc<Guard>,
     sink: &Rc<RefCell<LogSink>>,
-    fill: &Fill,
-) -> Result<
-    (
-        FunctionShape,
-        Persistent<Function<'static>>,
-        Persistent<Object<'static>>,
-    ),
-    (LocalError, Option<FunctionShape>),
-> {
+    memory_limit: usize,
+) -> Result<Loaded, (LocalError, Option<FunctionShape>)> {
     let timeout = guard.timeout();
     let control = sandbox::install(ctx, guard, sink).map_err(|e| {
-        let failure = failure(ctx, guard, None, e, errors::ENGINE_ERROR, fill);
+        let failure = failure(ctx, guard, None, e, errors::ENGINE_ERROR, memory_limit);
         (settle(failure, timeout), None)
     })?;
     let fail = |err: rquickjs::Error, code: &str| {
         (
             settle(
-                failure(ctx, guard, Some(&control), err, code, fill),
+                failure(ctx, guard, Some(&control), err, code, memory_limit),
                 timeout,
             ),
             None,
@@ -448,7 +437,7 @@ fn failure<'js>(
     control: Option<&Object<'js>>,
     err: rquickjs::Error,
     code: &str,
-    fill: &Fill,
+    memory_limit: usize,
 ) -> Failure {
     if let Some(trip) = guard.check() {
         // Clear the uncatchable "interrupted" exception.
@@ -458,7 +447,7 @@ fn failure<'js>(
     match err {
         rquickjs::Error::Exception => {
             let value = ctx.catch();
-            Failure::Error(describe_value(ctx, control, value, code, fill))
+            Failure::Error(describe_value(ctx, control, value, code, memory_limit))
         }
         other => Failure::Error(LocalError::new(code, other.to_string())),
     }
@@ -470,14 +459,14 @@ fn describe_value<'js>(
     control: Option<&Object<'js>>,
     value: rquickjs::Value<'js>,
     code: &str,
-    fill: &Fill,
+    memory_limit: usize,
 ) -> LocalError {
-    let limit_mib = fill.limit as f64 / (1024.0 * 1024.0);
+    let limit_mib = memory_limit as f64 / (1024.0 * 1024.0);
     let over = format!("the function used more than its {limit_mib:.0} MiB memory limit");
     // QuickJS throws null when it cannot even allocate the error. If memory is still short,
     // that is certain; if the failed frame already gave its memory back, it is only likely.
-    if value.is_null() && fill.limit > 0 && code != errors::CUSTOM_FAILURE {
-        let message = if null_means_oom(ctx, fill) {
+    if value.is_null() && memory_limit > 0 && code != errors::CUSTOM_FAILURE {
+        let message = if null_means_oom(ctx, memory_limit) {
             over
         } else {
             format!(
@@ -535,8 +524,8 @@ fn read_described<'js>(
 
 /// Whether memory is still short: a probe (1 MiB, or an eighth of the limit) cannot be
 /// allocated.
-fn null_means_oom(ctx: &Ctx<'_>, fill: &Fill) -> bool {
-    let probe_len = OOM_PROBE_BYTES.min(fill.limit / 8).max(1);
+fn null_means_oom(ctx: &Ctx<'_>, memory_limit: usize) -> bool {
+    let probe_len = OOM_PROBE_BYTES.min(memory_limit / 8).max(1);
     let probe = rquickjs::String::from_str(ctx.clone(), &" ".repeat(probe_len));
     match probe {
         Ok(_) => false,
