@@ -6,7 +6,8 @@
 //! - [`catalog`]: the events, their documented payload fields, contracts and templates (data).
 //! - [`payload`]: loading payload files, flattening them to rows, validating them.
 //! - [`functions`]: the one function of each event, kept in `functions.json`.
-//! - [`invoke`]: envelopes, HTTP and LivePerson invocations, contract checks, history.
+//! - [`invoke`]: envelopes, HTTP and LivePerson invocations, the code run in-process
+//!   ([`invoke::local`], QuickJS), contract checks, history.
 //! - [`net`]: the shared HTTP client, network errors by kind, capped bodies.
 //! - [`livechat`]: Rocket.Chat livechat room surveys and test conversations.
 //! - `ui`: the eframe/egui console; the only module that knows egui.

@@ -185,3 +185,36 @@ fn a_failing_endpoint_shows_its_error() {
     harness.get_by_label("On an invocation error no e-mail is sent, and nothing is retried.");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn run_locally_runs_the_edited_code_and_shows_its_logs() {
+    let dir = temp_dir("local");
+    let mut harness = harness(&dir, EventId::ChatPostSurveyEmailTranscript, Tab::Function);
+    harness.run_ok();
+    harness.get_by_label("Create from template").click();
+    harness.run_ok();
+    harness.get_by_label("Run locally").click();
+    wait_idle(&mut harness);
+    // The first bundled sample is the documented example: csatRank 3, CustomerCare, John Doe.
+    harness.get_by_label("PASSED");
+    harness.get_by_label(
+        "1 e-mail would be sent: to ReplaceMe@company.com, subject \"Email Transcript Notification\"",
+    );
+    let latest = harness.state().latest.clone().unwrap();
+    assert_eq!(latest.endpoint_kind, "local");
+    assert_eq!(
+        latest.function.as_deref(),
+        Some("chat-transcript-emails (as edited)")
+    );
+
+    // The messaging template logs what it got.
+    harness.get_by_label("Messaging Survey Ended").click();
+    harness.run_ok();
+    harness.get_by_label("Create from template").click();
+    harness.run_ok();
+    harness.get_by_label("Run locally").click();
+    wait_idle(&mut harness);
+    harness.get_by_label("Logs (1)");
+    harness.get_by_label_contains("for conversation c840e51e-5f65-4ad4-8d34-5c82b99a2200");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

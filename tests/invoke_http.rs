@@ -29,7 +29,7 @@ fn go(target: &Target, name: &str) -> survey_console::invoke::Invocation {
         target,
         &envelope_of(name),
         &SessionSecrets::default(),
-        &AtomicBool::new(false),
+        &Arc::new(AtomicBool::new(false)),
     )
 }
 
@@ -134,7 +134,7 @@ fn liveperson_client_credentials_are_cached_and_sent_as_bearer() {
     let (server, issued) = liveperson_server(false);
     let (target, secrets) = liveperson_target(&server, LAMBDA);
     let env = envelope_of("transcript-csat-1.json");
-    let cancel = AtomicBool::new(false);
+    let cancel = Arc::new(AtomicBool::new(false));
     let first = invoke(&target, &env, &secrets, &cancel);
     assert!(first.ok, "{first:#?}");
     assert_eq!(first.emails.len(), 1);
@@ -163,7 +163,7 @@ fn a_401_fetches_a_new_token_once() {
         &target,
         &envelope_of("transcript-csat-1.json"),
         &secrets,
-        &AtomicBool::new(false),
+        &Arc::new(AtomicBool::new(false)),
     );
     assert!(record.ok, "{record:#?}");
     assert_eq!(issued.load(Ordering::SeqCst), 2);
@@ -175,7 +175,7 @@ fn platform_errors_are_explained() {
     let (server, _) = liveperson_server(false);
     let (target, secrets) = liveperson_target(&server, "11111111-2222-3333-4444-555555555555");
     let env = envelope_of("transcript-csat-1.json");
-    let missing = invoke(&target, &env, &secrets, &AtomicBool::new(false));
+    let missing = invoke(&target, &env, &secrets, &Arc::new(AtomicBool::new(false)));
     let error = missing.error.as_ref().unwrap();
     assert_eq!(missing.status(), Some(404));
     assert_eq!(error.code, "com.liveperson.faas.es.missinglambda");
@@ -191,7 +191,7 @@ fn platform_errors_are_explained() {
     );
 
     let (target, _) = liveperson_target(&server, "00000000-0000-0000-0000-000000000901");
-    let failed = invoke(&target, &env, &secrets, &AtomicBool::new(false));
+    let failed = invoke(&target, &env, &secrets, &Arc::new(AtomicBool::new(false)));
     let error = failed.error.as_ref().unwrap();
     assert_eq!(failed.status(), Some(901));
     assert_eq!(error.kind, "function");
@@ -205,7 +205,7 @@ fn platform_errors_are_explained() {
     let mut wrong = SessionSecrets::default();
     wrong.set(TRANSCRIPT, "endpoint.client_secret", "bad".into());
     let (target, _) = liveperson_target(&server, LAMBDA);
-    let refused = invoke(&target, &env, &wrong, &AtomicBool::new(false));
+    let refused = invoke(&target, &env, &wrong, &Arc::new(AtomicBool::new(false)));
     let error = refused.error.as_ref().unwrap();
     assert_eq!(
         (error.kind.as_str(), error.code.as_str()),
@@ -220,7 +220,7 @@ fn platform_errors_are_explained() {
         &target,
         &env,
         &SessionSecrets::default(),
-        &AtomicBool::new(false),
+        &Arc::new(AtomicBool::new(false)),
     );
     assert_eq!(missing_secret.error.unwrap().code, "missing-secret");
 }
@@ -530,5 +530,123 @@ fn cli_functions_refuse_a_second_function_and_plain_secrets() {
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["function"]["name"], "pcs-ended");
     assert!(std::path::Path::new(&format!("{}.bak", config.display())).exists());
+    std::fs::remove_dir_all(&home).unwrap();
+}
+
+#[test]
+fn cli_runs_code_in_process_with_the_platform_limits() {
+    let home = temp_home("local");
+    let template = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/templates/chat-post-survey-email-transcript.js");
+    let invoke_code = |code: &std::path::Path, payload: &str, extra: &[&str]| {
+        bin(&home)
+            .args([
+                "invoke",
+                "--event",
+                "chat-post-survey-email-transcript",
+                "--json",
+                "--payload",
+            ])
+            .arg(sample(payload))
+            .arg("--code")
+            .arg(code)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = invoke_code(&template, "transcript-multi-select.json", &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["status"], Value::Null);
+    assert_eq!(json["emails"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        json["response"][0]["subject"],
+        "Email Transcript Notification"
+    );
+
+    let out = invoke_code(&template, "transcript-csat-4.json", &[]);
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["response"], json!([]));
+
+    let looping = home.join("loop.js");
+    std::fs::write(
+        &looping,
+        "module.exports = (data, cb) => { while (true) {} };",
+    )
+    .unwrap();
+    let out = invoke_code(&looping, "transcript-csat-1.json", &["--timeout-ms", "200"]);
+    assert_eq!(out.status.code(), Some(1));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json["error"]["code"],
+        "com.liveperson.faas.handler.executiontime-exceeded"
+    );
+    assert!(json["error"]["message"].as_str().unwrap().contains("30 s"));
+
+    let throwing = home.join("throw.js");
+    std::fs::write(
+        &throwing,
+        "module.exports = (data, cb) => { data.payload.nope.x; };",
+    )
+    .unwrap();
+    let out = invoke_code(&throwing, "transcript-csat-1.json", &[]);
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json["error"]["code"],
+        "com.liveperson.faas.handler.runtime-exception"
+    );
+    let message = json["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("cannot read property 'x' of undefined (line 1, column 34)"),
+        "{json}"
+    );
+
+    // An event whose configured endpoint is local runs its stored code.
+    let config = home.join("functions.json");
+    let set = bin(&home)
+        .args([
+            "functions",
+            "set",
+            "messaging-survey-ended",
+            "--endpoint",
+            "local",
+            "--config",
+        ])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(
+        set.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+    let out = bin(&home)
+        .args([
+            "invoke",
+            "--event",
+            "messaging-survey-ended",
+            "--json",
+            "--payload",
+        ])
+        .arg(sample("messaging-survey-ended.envelope.json"))
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["response"], "ok");
+    assert_eq!(json["endpoint"], "in-process (local code)");
     std::fs::remove_dir_all(&home).unwrap();
 }

@@ -1,6 +1,7 @@
 //! `survey-console invoke`: send a payload to an event's function and check the answer.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
@@ -25,8 +26,12 @@ pub struct InvokeArgs {
     #[arg(long, value_name = "FILE")]
     pub payload: PathBuf,
     /// POST to this URL instead of the configured function.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "code")]
     pub url: Option<String>,
+    /// Run this JavaScript file in-process (with the platform's limits) instead of the
+    /// configured function.
+    #[arg(long, value_name = "FILE.js")]
+    pub code: Option<PathBuf>,
     /// An extra request header, 'K: V' (repeatable).
     #[arg(long, value_name = "'K: V'")]
     pub header: Vec<String>,
@@ -65,12 +70,17 @@ fn target(args: &InvokeArgs) -> Result<Target, String> {
     if args.timeout_ms == Some(0) {
         return Err("--timeout-ms must be at least 1".to_owned());
     }
-    let mut target = match &args.url {
-        Some(url) => {
+    let mut target = match (&args.url, &args.code) {
+        (Some(url), _) => {
             crate::net::check_url(url).map_err(|e| e.to_string())?;
             Target::url(args.event, url, Duration::from_millis(30_000))
         }
-        None => {
+        (None, Some(file)) => {
+            let code = std::fs::read_to_string(file)
+                .map_err(|e| format!("cannot read the code ({e}): {}", file.display()))?;
+            Target::local(args.event, &file.display().to_string(), code)
+        }
+        (None, None) => {
             let path = args.config.clone().unwrap_or_else(default_path);
             let store = FunctionStore::load(&path).map_err(|e| e.to_string())?;
             let Some(config) = store.get(args.event) else {
@@ -101,7 +111,7 @@ fn execute(args: &InvokeArgs, target: &Target) -> u8 {
     };
     let findings = inspect(&payload, Some(args.event));
     let body = envelope(&payload, now_ms());
-    let cancel = AtomicBool::new(false);
+    let cancel = Arc::new(AtomicBool::new(false));
     let mut record = invoke(target, &body, &SessionSecrets::default(), &cancel);
     if !findings.findings.is_empty() {
         record.payload_findings = Some(findings.summary());

@@ -5,10 +5,12 @@
 pub mod contract;
 mod curl;
 mod history;
+pub mod local;
 mod record;
 mod send;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
@@ -60,6 +62,19 @@ impl Target {
                 .collect(),
             timeout: Duration::from_millis(config.timeout_ms.max(1)),
             code: config.code.clone(),
+            ad_hoc: false,
+        }
+    }
+
+    /// Code run in-process (`name` says where it came from), with the platform's timeout.
+    pub fn local(event: EventId, name: &str, code: String) -> Target {
+        Target {
+            event,
+            function: Some(name.to_owned()),
+            endpoint: Endpoint::Local,
+            headers: Vec::new(),
+            timeout: Duration::from_millis(crate::functions::DEFAULT_TIMEOUT_MS),
+            code,
             ad_hoc: false,
         }
     }
@@ -162,12 +177,13 @@ pub fn liveperson_invoke_url(gateway_url: &str, account_id: &str, lambda_uuid: &
 }
 
 /// Invokes the target with `envelope` and checks the answer. Never panics; every failure is in
-/// the returned record's `error`.
+/// the returned record's `error`. Setting `cancel` stops an in-process run at once and an HTTP
+/// call between its steps.
 pub fn invoke(
     target: &Target,
     envelope: &Value,
     secrets: &SessionSecrets,
-    cancel: &AtomicBool,
+    cancel: &Arc<AtomicBool>,
 ) -> Invocation {
     let started = Instant::now();
     let mut record = Invocation {
@@ -199,14 +215,7 @@ pub fn invoke(
                 Err(error) => fail(&mut record, error),
             }
         }
-        Ok(None) => fail(
-            &mut record,
-            InvokeError::new(
-                "local",
-                "local-unavailable",
-                "running the code in-process is not available in this build",
-            ),
-        ),
+        Ok(None) => run_local(target, envelope, cancel, &mut record),
         Err(error) => fail(&mut record, error),
     }
     record.timings.total_ms = started.elapsed().as_secs_f64() * 1e3;
@@ -266,6 +275,46 @@ fn build_request(
     request.headers = target.headers.clone();
     request.credentials = credentials;
     Ok(Some(request))
+}
+
+/// Runs the function's code in-process and records the result like an HTTP answer.
+fn run_local(target: &Target, envelope: &Value, cancel: &Arc<AtomicBool>, record: &mut Invocation) {
+    let limits = local::LocalLimits::with_timeout(target.timeout);
+    let run = local::run_function(&target.code, envelope, &limits, Arc::clone(cancel));
+    if let Some(note) = run.logs_note() {
+        record.notes.push(note);
+    }
+    record.logs = run
+        .logs
+        .iter()
+        .map(|l| FunctionLog {
+            level: l.level.as_str().to_owned(),
+            message: l.message.clone(),
+        })
+        .collect();
+    match run.result {
+        Ok(value) => {
+            let report = check_result(record.event, None, &Body::Json(value.clone()));
+            record.ok = report.ok();
+            record.checks = report.checks;
+            record.emails = report.emails;
+            record.notes = report.notes;
+            record.local_result = Some(value);
+        }
+        Err(e) => {
+            let mut message = e.message.clone();
+            if let (Some(line), Some(column)) = (e.line, e.column) {
+                message.push_str(&format!(" (line {line}, column {column})"));
+            }
+            if let Some(stack) = e.stack.as_deref().filter(|s| !s.trim().is_empty()) {
+                message.push_str(&format!("\n{}", stack.trim_end()));
+            }
+            if let Some(meaning) = contract::explain_error_code(&e.code) {
+                message = format!("{meaning}: {message}");
+            }
+            fail(record, InvokeError::new("function", &e.code, message));
+        }
+    }
 }
 
 fn finish_response(record: &mut Invocation, response: RecordedResponse) {

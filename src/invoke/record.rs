@@ -171,6 +171,8 @@ pub struct Invocation {
     pub notes: Vec<String>,
     /// Log lines of an in-process run.
     pub logs: Vec<FunctionLog>,
+    /// The value an in-process run called back with.
+    pub local_result: Option<Value>,
     /// Summary of the payload's findings when it was sent ("1 error, 2 warnings").
     pub payload_findings: Option<String>,
     /// True when the call succeeded and the response keeps the event's contract.
@@ -197,6 +199,7 @@ impl Default for Invocation {
             error: None,
             notes: Vec::new(),
             logs: Vec::new(),
+            local_result: None,
             payload_findings: None,
             ok: false,
         }
@@ -217,7 +220,11 @@ impl Invocation {
             "status": self.status(),
             "ok": self.ok,
             "time_ms": self.timings.total_ms,
-            "response": self.response.as_ref().map_or(Value::Null, |r| r.body.to_json()),
+            "response": match (&self.response, &self.local_result) {
+                (Some(r), _) => r.body.to_json(),
+                (None, Some(v)) => v.clone(),
+                (None, None) => Value::Null,
+            },
             "checks": self.checks,
             "emails": self.emails,
             "error": self.error,

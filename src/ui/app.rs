@@ -13,7 +13,7 @@ use std::sync::atomic::AtomicBool;
 pub use super::commands::Command;
 use super::events_panel::EventsPanel;
 use super::fields_tab::FieldsTab;
-use super::function_panel::FunctionPanel;
+use super::function_panel::{FunctionPanel, LocalRunView};
 use super::invoke_panel::{InvokePanel, Running};
 use super::jobs::Pending;
 use super::livechat_panel::LivechatPanel;
@@ -363,8 +363,13 @@ impl SurveyConsoleApp {
             }
             Tab::Function => match &self.store {
                 Ok(store) => {
+                    let local = LocalRunView {
+                        payload_name: self.invoke_panel.source_name(event, self.loaded.as_ref()),
+                        running: self.invoke_job.as_ref().map(|j| &j.running),
+                        latest: self.latest.as_ref(),
+                    };
                     self.function_panel
-                        .ui(ui, event, store, &mut self.secrets, commands);
+                        .ui(ui, event, store, &mut self.secrets, &local, commands);
                 }
                 Err(error) => {
                     theme::error_label(ui, error);

@@ -56,6 +56,14 @@ pub enum Command {
         source: InvokeSource,
         url: Option<String>,
     },
+    /// Run code in-process (the function's code as edited, saved or not) with the payload chosen
+    /// in the Invocations tab.
+    RunLocally {
+        event: EventId,
+        name: String,
+        code: String,
+        timeout_ms: u64,
+    },
     /// Stop waiting for the running invocation.
     CancelInvoke,
     /// Put the request as a curl command on the clipboard.
@@ -149,7 +157,24 @@ impl SurveyConsoleApp {
                 self.state.functions_path = Some(path.clone());
                 self.open_functions(path);
             }
-            Command::Invoke { event, source, url } => self.start_invoke(ctx, event, source, url),
+            Command::Invoke { event, source, url } => {
+                if let Some(target) = self.target(event, url) {
+                    self.start_invoke(ctx, event, source, target);
+                }
+            }
+            Command::RunLocally {
+                event,
+                name,
+                code,
+                timeout_ms,
+            } => {
+                let Some(source) = self.invoke_panel.source(event, self.loaded.is_some()) else {
+                    return;
+                };
+                let mut target = Target::local(event, &format!("{name} (as edited)"), code);
+                target.timeout = Duration::from_millis(timeout_ms.max(1));
+                self.start_invoke(ctx, event, source, target);
+            }
             Command::CancelInvoke => {
                 if let Some(job) = self.invoke_job.take() {
                     job.cancel.store(true, Ordering::Relaxed);
@@ -276,14 +301,11 @@ impl SurveyConsoleApp {
         ctx: &egui::Context,
         event: EventId,
         source: InvokeSource,
-        url: Option<String>,
+        target: Target,
     ) {
         if self.invoke_job.is_some() {
             return;
         }
-        let Some(target) = self.target(event, url) else {
-            return;
-        };
         self.invoke_notice = None;
         let secrets = self.secrets.clone();
         let loaded = self.loaded.as_ref().map(|l| Arc::clone(&l.payload));

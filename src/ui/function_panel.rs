@@ -7,10 +7,22 @@ use egui::{Key, KeyboardShortcut, Modifiers};
 
 use super::app::Command;
 use super::endpoint_form::{endpoint_ui, field_error_ui, text_row};
+use super::invoke_panel::Running;
+use super::result_view::invocation_ui;
 use super::theme;
 use crate::catalog::EventId;
 use crate::functions::{FunctionConfig, FunctionState, FunctionStore, MAX_TIMEOUT_MS, validate};
-use crate::invoke::SessionSecrets;
+use crate::invoke::{Invocation, SessionSecrets};
+
+/// What the Function tab shows of local runs.
+pub struct LocalRunView<'a> {
+    /// The payload a run sends.
+    pub payload_name: String,
+    /// The running invocation, if any.
+    pub running: Option<&'a Running>,
+    /// The last invocation (shown when it was a local run of this event).
+    pub latest: Option<&'a Invocation>,
+}
 
 const SAVE_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
 
@@ -48,6 +60,7 @@ impl FunctionPanel {
         event: EventId,
         store: &FunctionStore,
         secrets: &mut SessionSecrets,
+        local: &LocalRunView<'_>,
         commands: &mut Vec<Command>,
     ) {
         ui.horizontal_wrapped(|ui| {
@@ -102,6 +115,7 @@ impl FunctionPanel {
             .id_salt("function-form")
             .show(ui, |ui| {
                 form_ui(ui, event, draft, secrets, &errors);
+                local_run_ui(ui, event, draft, local, commands);
             });
         self.remove_modal(ui, event, stored, commands);
     }
@@ -246,6 +260,45 @@ fn form_ui(
     ui.add_space(6.0);
     let label = ui.strong("Code");
     code_editor_ui(ui, &mut draft.code, label.id);
+}
+
+fn local_run_ui(
+    ui: &mut egui::Ui,
+    event: EventId,
+    draft: &FunctionConfig,
+    local: &LocalRunView<'_>,
+    commands: &mut Vec<Command>,
+) {
+    ui.horizontal(|ui| {
+        let button = ui
+            .add_enabled(local.running.is_none(), egui::Button::new("Run locally"))
+            .on_hover_text(
+                "Run this code in-process, as edited, with the platform's limits (payload: chosen in the Invocations tab)",
+            );
+        if button.clicked() {
+            commands.push(Command::RunLocally {
+                event,
+                name: draft.name.clone(),
+                code: draft.code.clone(),
+                timeout_ms: draft.timeout_ms,
+            });
+        }
+        ui.weak(format!("with {}", local.payload_name));
+        if let Some(running) = local.running {
+            ui.spinner();
+            ui.label(format!("Running… {:.1} s", running.started.elapsed().as_secs_f32()));
+            if ui.button("Cancel").clicked() {
+                commands.push(Command::CancelInvoke);
+            }
+        }
+    });
+    if let Some(record) = local
+        .latest
+        .filter(|r| r.event == event && r.endpoint_kind == "local")
+    {
+        ui.separator();
+        invocation_ui(ui, record);
+    }
 }
 
 fn headers_ui(

@@ -170,6 +170,28 @@ impl InvokePanel {
             });
     }
 
+    /// The payload the next invocation sends: the one chosen here, else the loaded payload, else
+    /// the event's first bundled sample.
+    pub fn source(&self, event: EventId, has_loaded: bool) -> Option<InvokeSource> {
+        match self.choice {
+            Some(PayloadChoice::Sample(sample)) => Some(InvokeSource::Sample(sample)),
+            Some(PayloadChoice::Loaded) if has_loaded => Some(InvokeSource::Loaded),
+            _ if has_loaded => Some(InvokeSource::Loaded),
+            _ => samples_for(event).next().map(InvokeSource::Sample),
+        }
+    }
+
+    /// A short name of the payload the next invocation sends.
+    pub fn source_name(&self, event: EventId, loaded: Option<&Loaded>) -> String {
+        match self.source(event, loaded.is_some()) {
+            Some(InvokeSource::Sample(s)) => s.file_name.to_owned(),
+            Some(InvokeSource::Loaded) => {
+                loaded.map_or_else(String::new, |l| l.payload.file_name().to_owned())
+            }
+            _ => "(none)".to_owned(),
+        }
+    }
+
     fn url(&self) -> Option<String> {
         let url = self.ad_hoc_url.trim();
         (!url.is_empty()).then(|| url.to_owned())

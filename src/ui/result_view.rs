@@ -103,6 +103,12 @@ pub fn invocation_ui(ui: &mut egui::Ui, record: &Invocation) {
                 }
             });
     }
+    if let Some(value) = &record.local_result {
+        egui::CollapsingHeader::new("Result (called back)")
+            .id_salt("local-result")
+            .default_open(true)
+            .show(ui, |ui| json_tree_ui(ui, "result", value, 0));
+    }
     if let Some(response) = &record.response {
         let title = format!(
             "Response body ({} bytes{})",
