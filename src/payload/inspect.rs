@@ -103,8 +103,8 @@ impl RowValue {
                 }
                 out.into()
             }
-            RowValue::Object(n) => format!("{{{n} fields}}").into(),
-            RowValue::Array { len, .. } => format!("[{len} items]").into(),
+            RowValue::Object(n) => format!("{{{n} field{}}}", plural(*n)).into(),
+            RowValue::Array { len, .. } => format!("[{len} item{}]", plural(*len)).into(),
         }
     }
 

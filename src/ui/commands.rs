@@ -126,7 +126,8 @@ impl SurveyConsoleApp {
                     let origin = format!("sample-payloads/{}", sample.file_name);
                     let payload = parse_bytes(sample.contents.as_bytes(), &origin)
                         .map_err(|e| e.to_string())?;
-                    let inspection = inspect(&payload, sample.event);
+                    // Detected like any file: the sample's name settles Started or Ended.
+                    let inspection = inspect(&payload, None);
                     Ok((Arc::new(payload), inspection))
                 });
             }

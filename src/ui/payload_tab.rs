@@ -169,11 +169,11 @@ fn rows_table(ui: &mut egui::Ui, inspection: &Inspection, rows: &[u32]) {
         .striped(true)
         .resizable(true)
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Column::initial(320.0).at_least(120.0).clip(true))
-        .column(Column::initial(110.0).at_least(60.0))
-        .column(Column::initial(240.0).at_least(100.0).clip(true))
-        .column(Column::initial(220.0).at_least(80.0).clip(true))
-        .column(Column::remainder().at_least(120.0).clip(true))
+        .column(Column::initial(250.0).at_least(120.0).clip(true))
+        .column(Column::initial(100.0).at_least(60.0))
+        .column(Column::initial(190.0).at_least(80.0).clip(true))
+        .column(Column::initial(150.0).at_least(60.0).clip(true))
+        .column(Column::remainder().at_least(100.0).clip(true))
         .header(row_height, |mut header| {
             for title in ["Path", "Type", "Value", "Description", "Findings"] {
                 header.col(|ui| {
