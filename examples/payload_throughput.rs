@@ -54,7 +54,7 @@ fn measure(name: &str, bytes: &[u8]) {
         let parsed = start.elapsed();
         let inspection = inspect(&payload, None);
         let total = start.elapsed();
-        rows = inspection.rows.len();
+        rows = inspection.row_count();
         if total < best.0 {
             best = (total, parsed, total - parsed);
         }

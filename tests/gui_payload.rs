@@ -110,7 +110,7 @@ fn loading_a_sample_shows_rows_and_findings() {
     let app = harness.state();
     assert_eq!(app.state.tab, Tab::Payload);
     let loaded = app.loaded.as_ref().expect("payload loaded");
-    assert_eq!(loaded.inspection.rows.len(), 9);
+    assert_eq!(loaded.inspection.row_count(), 9);
     harness.get_by_label("questionWithAnswers[0].answer");
     harness.get_by_label("1 error");
     let finding = "csatRank 7 is outside the documented range: 1 (very dissatisfied) to 5 (very satisfied), or -1 when unanswered";

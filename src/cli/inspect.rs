@@ -53,14 +53,13 @@ pub fn run(args: &InspectArgs) -> u8 {
         });
         if !args.summary {
             out["fields"] = inspection
-                .rows
-                .iter()
+                .rows()
                 .map(|r| {
                     json!({
-                        "path": r.path,
-                        "section": match r.section { Section::Envelope => "envelope", Section::Payload => "payload" },
-                        "type": r.value.type_name(),
-                        "value": r.value.to_json(),
+                        "path": r.path(),
+                        "section": match r.section() { Section::Envelope => "envelope", Section::Payload => "payload" },
+                        "type": r.type_name(),
+                        "value": r.value().to_json(),
                     })
                 })
                 .collect();
@@ -84,24 +83,23 @@ pub fn run(args: &InspectArgs) -> u8 {
     }
     println!();
     let rows: Vec<Vec<String>> = inspection
-        .rows
-        .iter()
+        .rows()
         .map(|r| {
-            let path = match r.section {
-                Section::Envelope => format!("(envelope) {}", r.path),
+            let path = match r.section() {
+                Section::Envelope => format!("(envelope) {}", r.path()),
                 Section::Payload => {
-                    format!("{}{}", "  ".repeat(usize::from(r.depth.min(8))), r.path)
+                    format!("{}{}", "  ".repeat(usize::from(r.depth().min(8))), r.path())
                 }
             };
-            let findings: Vec<String> = inspection
-                .row_findings(r)
+            let findings: Vec<String> = r
+                .findings()
                 .iter()
                 .map(|f| format!("{}: {}", f.severity.as_str(), f.message))
                 .collect();
             vec![
                 path,
-                r.value.type_name().to_owned(),
-                clip(&r.value.preview(60), 60),
+                r.type_name().to_owned(),
+                clip(&r.value().preview(60), 60),
                 findings.join("; "),
             ]
         })

@@ -160,9 +160,9 @@ impl SessionSecrets {
 /// `timestamp` = `now_ms` and empty `headers`.
 pub fn envelope(payload: &Payload, now_ms: u64) -> Value {
     if payload.is_envelope {
-        payload.document.clone()
+        payload.document().clone()
     } else {
-        json!({"timestamp": now_ms, "headers": [], "payload": payload.document})
+        json!({"timestamp": now_ms, "headers": [], "payload": payload.document()})
     }
 }
 

@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use super::flat::{Flat, Kind};
 use super::load::Payload;
 use crate::catalog::{EventId, FieldSpec};
 
@@ -44,6 +45,58 @@ impl Detection {
     }
 }
 
+/// Counts the documented fields of `fields` present in the payload's rows (as
+/// [`present_fields`] counts them in its document).
+fn present_rows(flat: &Flat, fields: &[FieldSpec]) -> usize {
+    let rows = flat.payload_rows.start as usize..flat.payload_rows.end as usize;
+    fields
+        .iter()
+        .filter(|f| is_present_in_rows(flat, rows.clone(), 0, f.path))
+        .count()
+}
+
+/// True when the object whose keys are the rows `rows` (its path `parent_len` bytes long) has
+/// the field at `path`.
+fn is_present_in_rows(
+    flat: &Flat,
+    rows: std::ops::Range<usize>,
+    parent_len: usize,
+    path: &str,
+) -> bool {
+    let (segment, rest) = match path.split_once('.') {
+        Some((segment, rest)) => (segment, Some(rest)),
+        None => (path, None),
+    };
+    let (key, is_array) = match segment.strip_suffix("[]") {
+        Some(key) => (key, true),
+        None => (segment, false),
+    };
+    let Some(child) = flat
+        .children(rows)
+        .find(|&child| flat.key(child, parent_len) == key)
+    else {
+        return false;
+    };
+    let Some(node) = flat.nodes.get(child) else {
+        return false;
+    };
+    let child_len = flat.path(child).len();
+    match (rest, is_array) {
+        (None, _) => true,
+        (Some(rest), true) => {
+            node.kind == Kind::Array
+                && flat.children(flat.below(child)).any(|item| {
+                    flat.nodes.get(item).is_some_and(|n| n.kind == Kind::Object)
+                        && is_present_in_rows(flat, flat.below(item), flat.path(item).len(), rest)
+                })
+        }
+        (Some(rest), false) => {
+            node.kind == Kind::Object
+                && is_present_in_rows(flat, flat.below(child), child_len, rest)
+        }
+    }
+}
+
 /// Counts the documented fields of `fields` present in `body`.
 pub fn present_fields(body: &Value, fields: &[FieldSpec]) -> usize {
     fields.iter().filter(|f| is_present(body, f.path)).count()
@@ -74,10 +127,9 @@ fn is_present(value: &Value, path: &str) -> bool {
 /// the largest share of. Messaging Survey Started and Ended share their fields; a file name that
 /// says "ended" or "started" settles it, otherwise Started is chosen and the tie is reported.
 pub fn detect(payload: &Payload, chosen: Option<EventId>) -> Detection {
-    let body = payload.body();
     let score = |event: EventId| {
         let fields = event.spec().fields;
-        (present_fields(body, fields), fields.len())
+        (present_rows(&payload.flat, fields), fields.len())
     };
     if let Some(event) = chosen {
         let (present, documented) = score(event);
@@ -152,5 +204,23 @@ mod tests {
         let d = detect_sample("invalid-transcript-missing-fields.json");
         assert_eq!(d.event, EventId::ChatPostSurveyEmailTranscript);
         assert_eq!(d.present, 1);
+    }
+
+    #[test]
+    fn rows_and_documents_count_the_same_fields() {
+        for s in crate::catalog::samples::SAMPLES {
+            let Ok(payload) = parse_bytes(s.contents.as_bytes(), s.file_name) else {
+                continue;
+            };
+            for event in EventId::ALL {
+                let fields = event.spec().fields;
+                assert_eq!(
+                    present_rows(&payload.flat, fields),
+                    present_fields(payload.body(), fields),
+                    "{} {event:?}",
+                    s.file_name
+                );
+            }
+        }
     }
 }

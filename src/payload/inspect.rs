@@ -1,294 +1,65 @@
-//! Flattening a payload into rows and validating it against an event, in one pass.
+//! Validating a flattened payload against an event: one pass over its rows that skips
+//! free-form content, so checking against another event never re-reads the JSON.
 
-use std::borrow::Cow;
 use std::ops::Range;
 
-use serde::Serialize;
-use serde_json::{Number, Value};
-
-use super::detect::{Detection, detect};
+use super::detect::detect;
+use super::flat::{Flat, Kind};
 use super::load::Payload;
+use super::rows::{Finding, Inspection, Severity, kind_matches, kind_type_name, node_value};
 use super::schema::Schema;
 use crate::catalog::{ENVELOPE_FIELDS, EventId, FieldSpec, FieldType};
-
-/// How serious a finding is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Something the documents do not list; often harmless.
-    Info,
-    /// A documented field is missing.
-    Warning,
-    /// A wrong type or a value out of the documented range.
-    Error,
-}
-
-impl Severity {
-    /// "error", "warning" or "info".
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
-
-/// One problem found in a payload.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Finding {
-    /// How serious it is.
-    pub severity: Severity,
-    /// Where: the field's path (relative to the payload, or an envelope key).
-    pub path: String,
-    /// What is wrong, in the operator's words.
-    pub message: String,
-}
-
-/// Which part of the document a row belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Section {
-    /// `timestamp`, `headers` and anything else beside `payload`.
-    Envelope,
-    /// The event's payload.
-    Payload,
-}
-
-/// A row's value: scalars kept whole, containers as their size.
-#[derive(Clone, Debug, PartialEq)]
-pub enum RowValue {
-    Null,
-    Bool(bool),
-    Number(Number),
-    String(String),
-    /// An object with this many keys.
-    Object(usize),
-    /// An array with this many items; `objects` when every item is an object.
-    Array {
-        len: usize,
-        objects: bool,
-    },
-}
-
-impl RowValue {
-    /// The type in the documents' words (plus NULL and ARRAY for what they do not name).
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            RowValue::Null => "NULL",
-            RowValue::Bool(_) => "BOOLEAN",
-            RowValue::Number(_) => "NUMBER",
-            RowValue::String(_) => "STRING",
-            RowValue::Object(_) => "OBJECT",
-            RowValue::Array { objects: true, .. } => "OBJECT-ARRAY",
-            RowValue::Array { .. } => "ARRAY",
-        }
-    }
-
-    /// A one-line preview of at most about `max_chars` characters.
-    pub fn preview(&self, max_chars: usize) -> Cow<'_, str> {
-        match self {
-            RowValue::Null => "null".into(),
-            RowValue::Bool(b) => b.to_string().into(),
-            RowValue::Number(n) => n.to_string().into(),
-            RowValue::String(s) => {
-                let mut out = String::with_capacity(s.len().min(max_chars) + 2);
-                out.push('"');
-                let mut chars = s.chars();
-                for c in chars.by_ref().take(max_chars) {
-                    out.push(if c.is_control() { ' ' } else { c });
-                }
-                out.push('"');
-                if chars.next().is_some() {
-                    out.push('…');
-                }
-                out.into()
-            }
-            RowValue::Object(n) => format!("{{{n} field{}}}", plural(*n)).into(),
-            RowValue::Array { len, .. } => format!("[{len} item{}]", plural(*len)).into(),
-        }
-    }
-
-    /// The value as JSON: scalars as themselves, containers as their preview text.
-    pub fn to_json(&self) -> Value {
-        match self {
-            RowValue::Null => Value::Null,
-            RowValue::Bool(b) => Value::Bool(*b),
-            RowValue::Number(n) => Value::Number(n.clone()),
-            RowValue::String(s) => Value::String(s.clone()),
-            container => Value::String(container.preview(0).into_owned()),
-        }
-    }
-
-    fn of(value: &Value) -> RowValue {
-        match value {
-            Value::Null => RowValue::Null,
-            Value::Bool(b) => RowValue::Bool(*b),
-            Value::Number(n) => RowValue::Number(n.clone()),
-            Value::String(s) => RowValue::String(s.clone()),
-            Value::Object(map) => RowValue::Object(map.len()),
-            Value::Array(items) => RowValue::Array {
-                len: items.len(),
-                objects: items.iter().all(Value::is_object),
-            },
-        }
-    }
-
-    fn matches(&self, ty: FieldType) -> bool {
-        match ty {
-            FieldType::String => matches!(self, RowValue::String(_)),
-            FieldType::Number => matches!(self, RowValue::Number(_)),
-            FieldType::Boolean => matches!(self, RowValue::Bool(_)),
-            FieldType::Object => matches!(self, RowValue::Object(_)),
-            FieldType::ObjectArray => matches!(self, RowValue::Array { objects: true, .. }),
-        }
-    }
-}
-
-/// One flattened field of a payload.
-#[derive(Clone, Debug)]
-pub struct Row {
-    /// Envelope or payload.
-    pub section: Section,
-    /// Path relative to the payload (or the envelope key), dots and `[i]`.
-    pub path: String,
-    /// Nesting depth (0 for top-level fields).
-    pub depth: u16,
-    /// The value.
-    pub value: RowValue,
-    /// The documented field this row is, if any.
-    pub doc: Option<&'static FieldSpec>,
-    /// The findings about this row: indices into [`Inspection::findings`].
-    pub findings: Range<u32>,
-}
-
-/// Counts of findings by severity.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Counts {
-    pub errors: usize,
-    pub warnings: usize,
-    pub infos: usize,
-}
-
-/// A payload flattened and validated against one event.
-#[derive(Clone, Debug)]
-pub struct Inspection {
-    /// The event the payload was checked against, and how it was chosen.
-    pub detection: Detection,
-    /// True when the document was an envelope.
-    pub is_envelope: bool,
-    /// Every field, in document order.
-    pub rows: Vec<Row>,
-    /// Every finding, row by row; findings about the payload as a whole (missing top-level
-    /// fields) come first.
-    pub findings: Vec<Finding>,
-}
-
-impl Inspection {
-    /// The event checked against.
-    pub fn event(&self) -> EventId {
-        self.detection.event
-    }
-
-    /// Findings by severity.
-    pub fn counts(&self) -> Counts {
-        let mut counts = Counts::default();
-        for f in &self.findings {
-            match f.severity {
-                Severity::Error => counts.errors += 1,
-                Severity::Warning => counts.warnings += 1,
-                Severity::Info => counts.infos += 1,
-            }
-        }
-        counts
-    }
-
-    /// True when any finding is an error.
-    pub fn has_errors(&self) -> bool {
-        self.findings.iter().any(|f| f.severity == Severity::Error)
-    }
-
-    /// The findings of one row.
-    pub fn row_findings(&self, row: &Row) -> &[Finding] {
-        self.findings
-            .get(row.findings.start as usize..row.findings.end as usize)
-            .unwrap_or(&[])
-    }
-
-    /// "33 fields, 1 error, 2 warnings, 0 notes".
-    pub fn summary(&self) -> String {
-        let c = self.counts();
-        format!(
-            "{} fields, {} error{}, {} warning{}, {} note{}",
-            self.rows.len(),
-            c.errors,
-            plural(c.errors),
-            c.warnings,
-            plural(c.warnings),
-            c.infos,
-            plural(c.infos)
-        )
-    }
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
 
 /// Flattens and validates a payload. With `event` given the payload is checked against it;
 /// otherwise the event is detected from the fields.
 pub fn inspect(payload: &Payload, event: Option<EventId>) -> Inspection {
     let detection = detect(payload, event);
     let spec = detection.event.spec();
-    let mut walker = Walker {
+    let flat = &payload.flat;
+    let mut checker = Checker {
+        flat,
         fields: spec.fields,
         event_name: spec.name,
         schema: Schema::of(detection.event),
-        rows: Vec::new(),
         findings: Vec::new(),
-        path: String::new(),
-        normalized: String::new(),
+        docs: Vec::new(),
+        row_findings: Vec::new(),
     };
-    if payload.is_envelope {
-        walker.envelope(&payload.document);
+    let payload_rows = flat.payload_rows.start as usize..flat.payload_rows.end as usize;
+    if flat.is_envelope {
+        checker.envelope(payload_rows);
     } else {
-        walker.object_children(payload.body(), Section::Payload, 0, true);
+        checker.object_children(payload_rows, "", 0);
     }
     Inspection {
         detection,
-        is_envelope: payload.is_envelope,
-        rows: walker.rows,
-        findings: walker.findings,
+        is_envelope: flat.is_envelope,
+        findings: checker.findings,
+        flat: payload.flat.clone(),
+        docs: checker.docs,
+        row_findings: checker.row_findings,
     }
 }
 
-struct Walker {
+struct Checker<'a> {
+    flat: &'a Flat,
     fields: &'static [FieldSpec],
     event_name: &'static str,
     schema: &'static Schema,
-    rows: Vec<Row>,
     findings: Vec<Finding>,
-    /// The current path as shown (`dialogs[0].state`).
-    path: String,
-    /// The current path with indices removed (`dialogs[].state`).
-    normalized: String,
+    docs: Vec<(u32, &'static FieldSpec)>,
+    row_findings: Vec<(u32, Range<u32>)>,
 }
 
-/// What the walker checks below a value.
-#[derive(Clone, Copy, PartialEq)]
-enum Check {
-    /// Documented territory: check types, report unknown and missing fields.
-    Schema,
-    /// Free-form content (inside a documented OBJECT, or below an unknown field): no checks.
-    Free,
-}
-
-impl Walker {
-    fn envelope(&mut self, document: &Value) {
-        let Value::Object(map) = document else {
-            return;
-        };
+impl Checker<'_> {
+    fn envelope(&mut self, payload_rows: Range<usize>) {
+        let flat = self.flat;
+        let top: Vec<usize> = flat
+            .children(0..flat.nodes.len())
+            .filter(|&i| !payload_rows.contains(&i))
+            .collect();
         for spec in ENVELOPE_FIELDS {
-            if spec.path != "payload" && !map.contains_key(spec.path) {
+            if spec.path != "payload" && !top.iter().any(|&i| flat.path(i) == spec.path) {
                 self.finding(
                     Severity::Warning,
                     spec.path.to_owned(),
@@ -296,212 +67,214 @@ impl Walker {
                 );
             }
         }
-        for (key, value) in map {
-            self.path.clear();
-            self.normalized.clear();
-            if key == "payload" {
-                self.object_children(value, Section::Payload, 0, true);
-                continue;
+        let mut payload_done = false;
+        for row in top {
+            if !payload_done && row >= payload_rows.end {
+                self.object_children(payload_rows.clone(), "", 0);
+                payload_done = true;
             }
-            self.path.push_str(key);
-            let row = self.push_row(Section::Envelope, value, 0, None);
-            let ok = match key.as_str() {
-                "timestamp" => value.is_number(),
-                "headers" => value.is_array() || value.is_object(),
-                _ => {
-                    self.finding(
-                        Severity::Info,
-                        key.clone(),
-                        "not part of the invocation envelope {timestamp, headers, payload}"
-                            .to_owned(),
-                    );
-                    true
-                }
-            };
-            if !ok {
-                let expected = if key == "timestamp" {
-                    "NUMBER (milliseconds since the epoch)"
-                } else {
-                    "an array or object"
-                };
-                self.finding(
-                    Severity::Error,
-                    key.clone(),
-                    format!(
-                        "expected {expected}, found {}",
-                        self.rows[row].value.type_name()
-                    ),
-                );
-            }
-            self.close_row(row);
-            self.descend(value, Section::Envelope, 1, Check::Free);
+            self.envelope_row(row);
+        }
+        if !payload_done {
+            self.object_children(payload_rows, "", 0);
         }
     }
 
-    /// Visits the keys of an object whose own row (if any) is already pushed.
-    fn object_children(&mut self, value: &Value, section: Section, depth: u16, checked: bool) {
-        let Value::Object(map) = value else {
+    fn envelope_row(&mut self, row: usize) {
+        let Some(node) = self.flat.nodes.get(row) else {
             return;
         };
-        if checked {
-            self.report_missing(map);
-        }
-        let (path_len, norm_len) = (self.path.len(), self.normalized.len());
-        for (key, child) in map {
-            if path_len > 0 {
-                self.path.push('.');
-                self.normalized.push('.');
-            }
-            self.path.push_str(key);
-            self.normalized.push_str(key);
-            let check = if checked { Check::Schema } else { Check::Free };
-            self.field(child, section, depth, check);
-            self.path.truncate(path_len);
-            self.normalized.truncate(norm_len);
-        }
-    }
-
-    /// Visits one field: its row, its own findings, then what it holds.
-    fn field(&mut self, value: &Value, section: Section, depth: u16, check: Check) {
-        let doc = match check {
-            Check::Schema => self
-                .schema
-                .documented
-                .get(self.normalized.as_str())
-                .copied(),
-            Check::Free => None,
-        };
-        let row = self.push_row(section, value, depth, doc);
-        let mut below = Check::Free;
-        if check == Check::Schema {
-            let container = self.schema.is_container(&self.normalized);
-            match doc {
-                Some(spec) => {
-                    self.check_documented(spec, row, value);
-                    if !self.schema.free_form.contains(spec.path) {
-                        below = Check::Schema;
-                    }
-                }
-                None if container => {
-                    if !value.is_object() {
-                        let holds: Vec<_> = self
-                            .schema
-                            .fields_under(self.fields, &self.normalized)
-                            .map(|f| f.path)
-                            .collect();
-                        self.finding(
-                            Severity::Error,
-                            self.path.clone(),
-                            format!(
-                                "expected OBJECT (it holds {}), found {}",
-                                holds.join(", "),
-                                self.rows[row].value.type_name()
-                            ),
-                        );
-                    } else {
-                        below = Check::Schema;
-                    }
-                }
-                None => self.finding(
+        let key = self.flat.path(row);
+        let start = self.open();
+        let ok = match key {
+            "timestamp" => node.kind == Kind::Number,
+            "headers" => matches!(node.kind, Kind::Array | Kind::Object),
+            _ => {
+                self.finding(
                     Severity::Info,
-                    self.path.clone(),
-                    format!("not a documented field of {}", self.event_name),
-                ),
+                    key.to_owned(),
+                    "not part of the invocation envelope {timestamp, headers, payload}".to_owned(),
+                );
+                true
             }
+        };
+        if !ok {
+            let expected = if key == "timestamp" {
+                "NUMBER (milliseconds since the epoch)"
+            } else {
+                "an array or object"
+            };
+            self.finding(
+                Severity::Error,
+                key.to_owned(),
+                format!("expected {expected}, found {}", kind_type_name(node)),
+            );
         }
-        self.close_row(row);
-        self.descend(value, section, depth + 1, below);
+        self.close(row, start);
     }
 
-    fn descend(&mut self, value: &Value, section: Section, depth: u16, check: Check) {
-        match value {
-            Value::Object(_) => {
-                self.object_children(value, section, depth, check == Check::Schema);
+    /// Checks the keys (the rows in `rows`) of a documented object: its path is `path`, its
+    /// schema node `node`.
+    fn object_children(&mut self, rows: Range<usize>, path: &str, node: u32) {
+        self.report_missing(rows.clone(), path, node);
+        let flat = self.flat;
+        for child in flat.children(rows) {
+            let key = flat.key(child, path.len());
+            let child_node = self.schema.child(node, key, path.is_empty());
+            self.field(child, child_node);
+        }
+    }
+
+    /// Checks one field of a documented object: its row, then what it holds.
+    fn field(&mut self, row: usize, node: Option<u32>) {
+        let flat = self.flat;
+        let Some(value) = flat.nodes.get(row) else {
+            return;
+        };
+        let schema_node = node.and_then(|id| self.schema.nodes.get(id as usize));
+        let start = self.open();
+        let mut below = None;
+        match schema_node {
+            Some(s) if s.doc.is_some() => {
+                if let Some(spec) = s.doc {
+                    self.docs.push((row as u32, spec));
+                    self.check_documented(spec, row, s.items.is_some());
+                    if !s.free_form {
+                        below = node;
+                    }
+                }
             }
-            Value::Array(items) => {
-                let (path_len, norm_len) = (self.path.len(), self.normalized.len());
-                self.normalized.push_str("[]");
-                let item_check =
-                    if check == Check::Schema && self.schema.is_container(&self.normalized) {
-                        Check::Schema
-                    } else {
-                        Check::Free
+            Some(s) if s.container => {
+                if value.kind == Kind::Object {
+                    below = node;
+                } else {
+                    let holds: Vec<_> = self
+                        .schema
+                        .fields_under(self.fields, &s.normalized)
+                        .map(|f| f.path)
+                        .collect();
+                    self.finding(
+                        Severity::Error,
+                        flat.path(row).to_owned(),
+                        format!(
+                            "expected OBJECT (it holds {}), found {}",
+                            holds.join(", "),
+                            kind_type_name(value)
+                        ),
+                    );
+                }
+            }
+            _ => self.finding(
+                Severity::Info,
+                flat.path(row).to_owned(),
+                format!("not a documented field of {}", self.event_name),
+            ),
+        }
+        self.close(row, start);
+        if let Some(node) = below {
+            self.descend(row, node);
+        }
+    }
+
+    /// Checks what a documented container holds.
+    fn descend(&mut self, row: usize, node: u32) {
+        let flat = self.flat;
+        let Some(value) = flat.nodes.get(row) else {
+            return;
+        };
+        match value.kind {
+            Kind::Object => self.object_children(flat.below(row), flat.path(row), node),
+            Kind::Array => {
+                let items = self.schema.nodes.get(node as usize).and_then(|n| n.items);
+                let Some(items) = items else {
+                    return;
+                };
+                for item in flat.children(flat.below(row)) {
+                    let Some(item_value) = flat.nodes.get(item) else {
+                        continue;
                     };
-                for (i, item) in items.iter().enumerate() {
-                    use std::fmt::Write as _;
-                    let _ = write!(self.path, "[{i}]");
-                    let row = self.push_row(section, item, depth, None);
-                    if item_check == Check::Schema && !item.is_object() {
+                    let start = self.open();
+                    if item_value.kind != Kind::Object {
                         self.finding(
                             Severity::Error,
-                            self.path.clone(),
+                            flat.path(item).to_owned(),
                             format!(
                                 "expected an OBJECT item, found {}",
-                                self.rows[row].value.type_name()
+                                kind_type_name(item_value)
                             ),
                         );
                     }
-                    self.close_row(row);
-                    self.descend(item, section, depth + 1, item_check);
-                    self.path.truncate(path_len);
+                    self.close(item, start);
+                    self.descend(item, items);
                 }
-                self.normalized.truncate(norm_len);
             }
             _ => {}
         }
     }
 
-    fn check_documented(&mut self, spec: &'static FieldSpec, row: usize, value: &Value) {
-        let found = &self.rows[row].value;
+    fn check_documented(&mut self, spec: &'static FieldSpec, row: usize, items_documented: bool) {
+        let flat = self.flat;
+        let Some(found) = flat.nodes.get(row) else {
+            return;
+        };
         // Items of an array whose item fields are documented are checked one by one.
-        let items_checked = spec.ty == FieldType::ObjectArray
-            && matches!(found, RowValue::Array { .. })
-            && self.schema.is_container(&format!("{}[]", spec.path));
-        if !found.matches(spec.ty) && !items_checked {
-            let shown = match found {
-                RowValue::String(_) | RowValue::Number(_) | RowValue::Bool(_) => {
-                    format!(" {}", found.preview(40))
+        let items_checked =
+            spec.ty == FieldType::ObjectArray && found.kind == Kind::Array && items_documented;
+        if !kind_matches(found, spec.ty) && !items_checked {
+            let shown = match found.kind {
+                Kind::String | Kind::Number | Kind::Bool => {
+                    format!(" {}", node_value(flat, found).preview(40))
                 }
                 _ => String::new(),
             };
-            let message = format!("expected {}, found {}{shown}", spec.ty, found.type_name());
-            self.finding(Severity::Error, self.path.clone(), message);
+            let message = format!(
+                "expected {}, found {}{shown}",
+                spec.ty,
+                kind_type_name(found)
+            );
+            self.finding(Severity::Error, flat.path(row).to_owned(), message);
             return;
         }
         if spec.path == "csatRank" {
-            let rank = value.as_i64();
+            let value = node_value(flat, found);
+            let rank = value.as_number().and_then(|n| n.as_i64());
             let in_range = matches!(rank, Some(1..=5) | Some(-1));
             if !in_range {
                 self.finding(
                     Severity::Error,
-                    self.path.clone(),
+                    flat.path(row).to_owned(),
                     format!(
                         "csatRank {} is outside the documented range: 1 (very dissatisfied) to 5 (very satisfied), or -1 when unanswered",
-                        found.preview(20)
+                        value.preview(20)
                     ),
                 );
             }
         }
     }
 
-    /// Warns about each documented field missing from the object at the current path.
-    fn report_missing(&mut self, map: &serde_json::Map<String, Value>) {
-        let Some(keys) = self.schema.children.get(self.normalized.as_str()) else {
+    /// Warns about each documented field missing from the object (rows `rows`, path `path`).
+    fn report_missing(&mut self, rows: Range<usize>, path: &str, node: u32) {
+        let Some(schema_node) = self.schema.nodes.get(node as usize) else {
             return;
         };
-        for key in keys {
-            if map.contains_key(key) {
+        let normalized = schema_node.normalized.as_str();
+        let flat = self.flat;
+        for key in &schema_node.expected {
+            if flat
+                .children(rows.clone())
+                .any(|child| flat.key(child, path.len()) == key)
+            {
                 continue;
             }
-            let prefix = if self.normalized.is_empty() {
+            let prefix = if normalized.is_empty() {
                 key.clone()
             } else {
-                format!("{}.{key}", self.normalized)
+                format!("{normalized}.{key}")
             };
-            let shown_prefix = if self.path.is_empty() {
+            let shown_prefix = if path.is_empty() {
                 key.clone()
             } else {
-                format!("{}.{key}", self.path)
+                format!("{path}.{key}")
             };
             let missing: Vec<&FieldSpec> = self.schema.fields_under(self.fields, &prefix).collect();
             for spec in missing {
@@ -518,29 +291,14 @@ impl Walker {
         }
     }
 
-    fn push_row(
-        &mut self,
-        section: Section,
-        value: &Value,
-        depth: u16,
-        doc: Option<&'static FieldSpec>,
-    ) -> usize {
-        let start = self.findings.len() as u32;
-        self.rows.push(Row {
-            section,
-            path: self.path.clone(),
-            depth,
-            value: RowValue::of(value),
-            doc,
-            findings: start..start,
-        });
-        self.rows.len() - 1
+    fn open(&self) -> u32 {
+        self.findings.len() as u32
     }
 
-    fn close_row(&mut self, row: usize) {
+    fn close(&mut self, row: usize, start: u32) {
         let end = self.findings.len() as u32;
-        if let Some(row) = self.rows.get_mut(row) {
-            row.findings.end = end;
+        if end > start {
+            self.row_findings.push((row as u32, start..end));
         }
     }
 
@@ -557,6 +315,7 @@ impl Walker {
 mod tests {
     use super::*;
     use crate::catalog::samples::sample;
+    use crate::payload::Section;
     use crate::payload::parse_bytes;
 
     fn inspect_sample(name: &str) -> Inspection {
@@ -581,7 +340,7 @@ mod tests {
     #[test]
     fn rows_use_dots_and_indices_and_carry_documentation() {
         let i = inspect_sample("transcript.envelope.json");
-        let paths: Vec<_> = i.rows.iter().map(|r| r.path.as_str()).collect();
+        let paths: Vec<_> = i.rows().map(|r| r.path()).collect();
         assert_eq!(
             paths,
             [
@@ -596,12 +355,12 @@ mod tests {
                 "questionWithAnswers[0].answer",
             ]
         );
-        assert_eq!(i.rows[0].section, Section::Envelope);
-        let answer = &i.rows[8];
-        assert_eq!(answer.value.type_name(), "STRING");
-        assert_eq!(answer.value.preview(100), "\"Poor;Below Average\"");
-        assert_eq!(answer.doc.unwrap().path, "questionWithAnswers[].answer");
-        assert_eq!(i.rows[5].value.type_name(), "OBJECT-ARRAY");
+        assert_eq!(i.row(0).unwrap().section(), Section::Envelope);
+        let answer = i.row(8).unwrap();
+        assert_eq!(answer.value().type_name(), "STRING");
+        assert_eq!(answer.value().preview(100), "\"Poor;Below Average\"");
+        assert_eq!(answer.doc().unwrap().path, "questionWithAnswers[].answer");
+        assert_eq!(i.row(5).unwrap().value().type_name(), "OBJECT-ARRAY");
     }
 
     #[test]
@@ -624,7 +383,7 @@ mod tests {
                 ),
             ]
         );
-        let row = i.rows.iter().find(|r| r.path == "skillName").unwrap();
+        let row = i.rows().find(|r| r.path() == "skillName").unwrap();
         assert_eq!(i.row_findings(row).len(), 1);
         assert!(i.has_errors());
     }
@@ -690,9 +449,8 @@ mod tests {
         );
         let i = inspect_sample("messaging-survey.bare.json");
         assert!(
-            i.rows
-                .iter()
-                .any(|r| r.path == "context.clientProperties.features[0]")
+            i.rows()
+                .any(|r| r.path() == "context.clientProperties.features[0]")
         );
     }
 

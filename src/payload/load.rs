@@ -3,7 +3,13 @@
 use std::io::Read as _;
 use std::path::Path;
 
+use std::sync::{Arc, OnceLock};
+
+use serde::de::IgnoredAny;
 use serde_json::Value;
+
+use super::flat::Flat;
+use super::scan::{Bail, MAX_TEXT, scan};
 
 /// The default largest payload file the console reads (64 MiB).
 pub const DEFAULT_SIZE_LIMIT: u64 = 64 * 1024 * 1024;
@@ -74,27 +80,57 @@ impl PayloadError {
     }
 }
 
-/// A parsed payload document: either an invocation envelope or a bare payload.
-#[derive(Debug, Clone)]
+/// A loaded payload: its JSON text, already flattened into rows. Cheap to clone: the rows are
+/// shared, and the document as a [`Value`] is built only when asked for ([`Payload::document`]).
+#[derive(Clone)]
 pub struct Payload {
     /// Where it came from: a file path or a bundled sample's name.
     pub origin: String,
-    /// The whole JSON document as read.
-    pub document: Value,
     /// True when the document is an envelope `{timestamp, headers, payload}`.
     pub is_envelope: bool,
     /// Size of the source in bytes.
     pub size_bytes: usize,
+    /// The text and its rows, shared with every [`super::Inspection`] of it.
+    pub(crate) flat: Arc<Flat>,
+    document: Arc<OnceLock<Value>>,
+}
+
+impl std::fmt::Debug for Payload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Payload")
+            .field("origin", &self.origin)
+            .field("is_envelope", &self.is_envelope)
+            .field("size_bytes", &self.size_bytes)
+            .field("rows", &self.flat.nodes.len())
+            .finish()
+    }
 }
 
 impl Payload {
+    /// The JSON text as read (without a byte order mark).
+    pub fn text(&self) -> &str {
+        &self.flat.text
+    }
+
+    /// The whole JSON document, parsed on first use.
+    pub fn document(&self) -> &Value {
+        self.document
+            .get_or_init(|| serde_json::from_str(&self.flat.text).unwrap_or(Value::Null))
+    }
+
     /// The event payload: the envelope's `payload`, or the whole document when bare.
     pub fn body(&self) -> &Value {
+        let document = self.document();
         if self.is_envelope {
-            self.document.get("payload").unwrap_or(&Value::Null)
+            document.get("payload").unwrap_or(&Value::Null)
         } else {
-            &self.document
+            document
         }
+    }
+
+    /// Number of flattened rows (fields at any depth, array items included).
+    pub fn row_count(&self) -> usize {
+        self.flat.nodes.len()
     }
 
     /// A short name for the payload: the file name without its folder.
@@ -140,19 +176,24 @@ pub fn load_file(path: &Path, limit: u64) -> Result<Payload, PayloadError> {
             origin,
         });
     }
-    parse_bytes(&bytes, &origin)
+    parse_vec(bytes, origin)
 }
 
 /// Parses payload bytes already in memory (a bundled sample, pasted text).
 pub fn parse_bytes(bytes: &[u8], origin: &str) -> Result<Payload, PayloadError> {
-    let origin = origin.to_owned();
+    parse_vec(bytes.to_vec(), origin.to_owned())
+}
+
+fn parse_vec(bytes: Vec<u8>, origin: String) -> Result<Payload, PayloadError> {
+    let size_bytes = bytes.len();
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(PayloadError::Empty { origin });
     }
-    let text = match std::str::from_utf8(bytes) {
+    let mut text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(err) => {
-            let (line, column) = line_column(&bytes[..err.valid_up_to()]);
+            let valid = err.utf8_error().valid_up_to();
+            let (line, column) = line_column(err.as_bytes().get(..valid).unwrap_or(&[]));
             return Err(PayloadError::NotUtf8 {
                 line,
                 column,
@@ -160,45 +201,114 @@ pub fn parse_bytes(bytes: &[u8], origin: &str) -> Result<Payload, PayloadError> 
             });
         }
     };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let document: Value = serde_json::from_str(text).map_err(|err| {
-        let (line, column) = (err.line(), err.column());
-        let message = err.to_string();
-        if message.starts_with("recursion limit exceeded") {
-            PayloadError::TooDeep {
-                limit: MAX_DEPTH,
-                line,
-                column,
-                origin: origin.clone(),
-            }
-        } else {
-            // serde_json appends " at line L column C"; the error says it already.
-            let message = match message.rfind(" at line ") {
-                Some(at) => message[..at].to_owned(),
-                None => message,
-            };
-            PayloadError::Json {
-                line,
-                column,
-                message,
-                origin: origin.clone(),
-            }
-        }
-    })?;
-    let Value::Object(map) = &document else {
-        return Err(PayloadError::NotObject {
-            found: json_kind_name(&document),
+    if text.starts_with('\u{feff}') {
+        text.drain(..3);
+    }
+    if text.len() > MAX_TEXT {
+        return Err(PayloadError::TooLarge {
+            size: size_bytes as u64,
+            limit: MAX_TEXT as u64,
             origin,
         });
+    }
+    // Validate with serde_json without building values: its messages, lines and columns.
+    if let Err(err) = serde_json::from_str::<IgnoredAny>(&text) {
+        return Err(value_error(&text, err, &origin));
+    }
+    let document = OnceLock::new();
+    let first = text
+        .trim_start_matches([' ', '\n', '\r', '\t'])
+        .as_bytes()
+        .first();
+    if first != Some(&b'{') {
+        // Not an object: say what it is, unless building it fails (a number out of range).
+        let value: Value = serde_json::from_str(&text).map_err(|e| json_error(e, &origin))?;
+        return Err(PayloadError::NotObject {
+            found: json_kind_name(&value),
+            origin,
+        });
+    }
+    let scanned = match scan(&text, true, true) {
+        Err(Bail::NotEnvelope) => scan(&text, false, true),
+        other => other,
     };
-    let is_envelope = map.get("payload").is_some_and(Value::is_object)
-        && (map.contains_key("timestamp") || map.contains_key("headers"));
+    let (text, scanned) = match scanned {
+        Ok(scanned) if !scanned.suspicious => (text, scanned),
+        Ok(scanned) => {
+            // serde_json judges what it may refuse when building values.
+            let value: Value = serde_json::from_str(&text).map_err(|e| json_error(e, &origin))?;
+            let _ = document.set(value);
+            (text, scanned)
+        }
+        Err(_) => {
+            // Too deep, a repeated key, or a surprise: build the document as serde_json does,
+            // then flatten its own writing of it (repeated keys resolved, last value wins).
+            let value: Value = serde_json::from_str(&text).map_err(|e| json_error(e, &origin))?;
+            let canonical = serde_json::to_string(&value).unwrap_or_default();
+            let scanned = match scan(&canonical, true, false) {
+                Err(Bail::NotEnvelope) => scan(&canonical, false, false),
+                other => other,
+            };
+            let Ok(scanned) = scanned else {
+                return Err(PayloadError::Json {
+                    line: 1,
+                    column: 1,
+                    message: "the document could not be flattened".to_owned(),
+                    origin,
+                });
+            };
+            let _ = document.set(value);
+            (canonical, scanned)
+        }
+    };
+    let flat = Flat {
+        text,
+        nodes: scanned.nodes,
+        paths: scanned.paths,
+        is_envelope: scanned.is_envelope,
+        payload_rows: scanned.payload_rows,
+    };
     Ok(Payload {
         origin,
-        document,
-        is_envelope,
-        size_bytes: bytes.len(),
+        is_envelope: flat.is_envelope,
+        size_bytes,
+        flat: Arc::new(flat),
+        document: Arc::new(document),
     })
+}
+
+/// The error serde_json gives when building the document, which says more than the one from
+/// validating (and is what earlier versions reported).
+fn value_error(text: &str, validating: serde_json::Error, origin: &str) -> PayloadError {
+    match serde_json::from_str::<Value>(text) {
+        Err(err) => json_error(err, origin),
+        Ok(_) => json_error(validating, origin),
+    }
+}
+
+fn json_error(err: serde_json::Error, origin: &str) -> PayloadError {
+    let (line, column) = (err.line(), err.column());
+    let message = err.to_string();
+    if message.starts_with("recursion limit exceeded") {
+        PayloadError::TooDeep {
+            limit: MAX_DEPTH,
+            line,
+            column,
+            origin: origin.to_owned(),
+        }
+    } else {
+        // serde_json appends " at line L column C"; the error says it already.
+        let message = match message.rfind(" at line ") {
+            Some(at) => message[..at].to_owned(),
+            None => message,
+        };
+        PayloadError::Json {
+            line,
+            column,
+            message,
+            origin: origin.to_owned(),
+        }
+    }
 }
 
 /// "an array", "a string", … for messages.
@@ -301,5 +411,155 @@ mod tests {
         let missing = load_file(&dir.join("nope.json"), DEFAULT_SIZE_LIMIT).unwrap_err();
         assert!(matches!(missing, PayloadError::Io { .. }));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Loads `bytes` and, when that works, inspects them against every event: nothing panics,
+    /// and the payload is accepted exactly when serde_json reads an object from it.
+    fn load_and_inspect(bytes: &[u8]) {
+        let loaded = parse_bytes(bytes, "fuzz.json");
+        let expected = serde_json::from_slice::<Value>(bytes).is_ok_and(|v| v.is_object());
+        if !bytes.starts_with("\u{feff}".as_bytes()) {
+            assert_eq!(
+                loaded.is_ok(),
+                expected,
+                "{:?}",
+                String::from_utf8_lossy(bytes)
+            );
+        }
+        let Ok(payload) = loaded else {
+            return;
+        };
+        let mut events = vec![None];
+        events.extend(crate::catalog::EventId::ALL.map(Some));
+        for event in events {
+            let inspection = crate::payload::inspect(&payload, event);
+            for row in inspection.rows() {
+                let _ = (
+                    row.path(),
+                    row.value().preview(10),
+                    row.doc(),
+                    row.findings(),
+                );
+            }
+        }
+        assert!(payload.document().is_object());
+    }
+
+    #[test]
+    fn truncated_samples_never_panic() {
+        for sample in crate::catalog::samples::SAMPLES {
+            let bytes = sample.contents.as_bytes();
+            for end in 0..=bytes.len() {
+                load_and_inspect(&bytes[..end]);
+            }
+        }
+    }
+
+    #[test]
+    fn random_and_garbled_bytes_never_panic() {
+        const PIECES: &[&str] = &[
+            "{",
+            "}",
+            "[",
+            "]",
+            ",",
+            ":",
+            "\"",
+            "\"payload\"",
+            "\"timestamp\"",
+            "\"csatRank\"",
+            "\"questionWithAnswers\"",
+            "\"a\"",
+            "1",
+            "-0",
+            "1e400",
+            "2.5e-3",
+            "true",
+            "null",
+            "\\",
+            "\\u0061",
+            "\\ud800",
+            "\\ud83d\\ude00",
+            " ",
+            "\n",
+            "\u{e9}",
+            "\u{feff}",
+            "x",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let samples = crate::catalog::samples::SAMPLES;
+        for _ in 0..4000 {
+            let mut bytes: Vec<u8> = match next() % 3 {
+                // Token soup.
+                0 => (0..next() % 40)
+                    .flat_map(|_| PIECES[(next() % PIECES.len() as u64) as usize].bytes())
+                    .collect(),
+                // A sample with a few bytes changed, inserted or removed.
+                1 => {
+                    let sample = &samples[(next() % samples.len() as u64) as usize];
+                    let mut bytes = sample.contents.as_bytes().to_vec();
+                    for _ in 0..1 + next() % 3 {
+                        let at = (next() % (bytes.len() as u64 + 1)) as usize;
+                        let piece = PIECES[(next() % PIECES.len() as u64) as usize];
+                        match next() % 3 {
+                            0 if at < bytes.len() => {
+                                bytes.remove(at);
+                            }
+                            1 if at < bytes.len() => bytes[at] = next() as u8,
+                            _ => {
+                                bytes.splice(at..at, piece.bytes());
+                            }
+                        }
+                    }
+                    bytes
+                }
+                // Raw random bytes.
+                _ => (0..next() % 64).map(|_| next() as u8).collect(),
+            };
+            if next() % 4 == 0 {
+                bytes.insert(0, b'{');
+            }
+            load_and_inspect(&bytes);
+        }
+        // Deep, repeated keys and envelopes that are not.
+        let deep = format!("{{\"a\":{}1{}}}", "[".repeat(126), "]".repeat(126));
+        load_and_inspect(deep.as_bytes());
+        let deeper = format!("{{\"a\":{}1{}}}", "[".repeat(127), "]".repeat(127));
+        load_and_inspect(deeper.as_bytes());
+        load_and_inspect(br#"{"a":1,"b":2,"a":{"c":3}}"#);
+        load_and_inspect(br#"{"payload":{"csatRank":3}}"#);
+    }
+
+    #[test]
+    fn repeated_keys_keep_the_first_place_and_the_last_value() {
+        let payload = parse_bytes(br#"{"a":1,"b":2,"\u0061":{"c":3}}"#, "dup").unwrap();
+        let inspection = crate::payload::inspect(&payload, None);
+        let rows: Vec<_> = inspection
+            .rows()
+            .map(|r| (r.path(), r.type_name()))
+            .collect();
+        assert_eq!(rows, [("a", "OBJECT"), ("a.c", "NUMBER"), ("b", "NUMBER")]);
+        let many: String = (0..40).map(|i| format!("\"k{i}\":{i},")).collect();
+        let many = format!("{{{many}\"k3\":true}}");
+        let payload = parse_bytes(many.as_bytes(), "many").unwrap();
+        assert_eq!(payload.row_count(), 40);
+    }
+
+    #[test]
+    fn a_bare_payload_with_a_payload_key_is_not_an_envelope() {
+        let payload = parse_bytes(br#"{"payload":{"csatRank":3},"x":1}"#, "b").unwrap();
+        assert!(!payload.is_envelope);
+        let inspection = crate::payload::inspect(&payload, None);
+        let paths: Vec<_> = inspection.rows().map(|r| r.path()).collect();
+        assert_eq!(paths, ["payload", "payload.csatRank", "x"]);
+        let envelope = parse_bytes(br#"{"payload":{"csatRank":3},"headers":[]}"#, "e").unwrap();
+        assert!(envelope.is_envelope);
+        assert_eq!(envelope.row_count(), 2);
     }
 }

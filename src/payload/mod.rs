@@ -2,12 +2,16 @@
 //! against its documented fields. Pure: no GUI, no network.
 
 mod detect;
+mod flat;
 mod inspect;
 mod load;
+mod rows;
+mod scan;
 mod schema;
 
 pub use detect::{Detection, detect, present_fields};
-pub use inspect::{Counts, Finding, Inspection, Row, RowValue, Section, Severity, inspect};
+pub use inspect::inspect;
 pub use load::{
     DEFAULT_SIZE_LIMIT, MAX_DEPTH, Payload, PayloadError, json_kind_name, load_file, parse_bytes,
 };
+pub use rows::{Counts, Finding, Inspection, Row, RowValue, Section, Severity};

@@ -17,6 +17,30 @@ pub struct Schema {
     /// Documented OBJECT / OBJECT-ARRAY fields with no documented descendants: whatever they
     /// hold is free-form and not reported as unknown.
     pub free_form: HashSet<&'static str>,
+    /// Every normalized path above as a node of a tree the checker walks key by key; node 0
+    /// is the payload itself (`""`).
+    pub nodes: Vec<SchemaNode>,
+    /// Node of each normalized path.
+    pub by_path: HashMap<String, u32>,
+}
+
+/// A normalized path of the schema: documented, or an object that holds documented fields.
+#[derive(Debug, Default)]
+pub struct SchemaNode {
+    /// The normalized path (`questionWithAnswers[].answer`).
+    pub normalized: String,
+    /// The documented field at this path.
+    pub doc: Option<&'static FieldSpec>,
+    /// True when this path is an object that holds documented fields.
+    pub container: bool,
+    /// True when the field is documented and free-form (nothing below it is checked).
+    pub free_form: bool,
+    /// The node of the array items (`path[]`), when they hold documented fields.
+    pub items: Option<u32>,
+    /// The nodes one key below, by key.
+    pub children: Vec<(String, u32)>,
+    /// The keys this object should contain (as [`Schema::children`] lists them).
+    pub expected: Vec<String>,
 }
 
 impl Schema {
@@ -67,12 +91,75 @@ impl Schema {
                 schema.free_form.insert(field.path);
             }
         }
+        schema.build_nodes();
         schema
     }
 
-    /// True when `normalized` is an object that holds documented fields.
-    pub fn is_container(&self, normalized: &str) -> bool {
-        self.children.contains_key(normalized)
+    fn build_nodes(&mut self) {
+        let mut paths: Vec<String> = vec![String::new()];
+        let documented = self.documented.keys().map(|p| (*p).to_owned());
+        for path in documented.chain(self.children.keys().cloned()) {
+            if !paths.contains(&path) {
+                paths.push(path);
+            }
+        }
+        // Parents before children, so each node finds its parent.
+        paths.sort_by_key(|p| (p.len(), p.clone()));
+        for path in paths {
+            let id = self.nodes.len() as u32;
+            let doc = self.documented.get(path.as_str()).copied();
+            self.nodes.push(SchemaNode {
+                container: self.children.contains_key(&path),
+                free_form: doc.is_some_and(|d| self.free_form.contains(d.path)),
+                doc,
+                normalized: path.clone(),
+                items: None,
+                children: Vec::new(),
+                expected: self.children.get(&path).cloned().unwrap_or_default(),
+            });
+            self.by_path.insert(path.clone(), id);
+            if path.is_empty() {
+                continue;
+            }
+            if let Some(array) = path.strip_suffix("[]") {
+                if let Some(&parent) = self.by_path.get(array) {
+                    self.nodes[parent as usize].items = Some(id);
+                }
+                continue;
+            }
+            let (parent, key) = match path.rsplit_once('.') {
+                Some((parent, key)) => (parent, key),
+                None => ("", path.as_str()),
+            };
+            if let Some(&parent) = self.by_path.get(parent) {
+                self.nodes[parent as usize]
+                    .children
+                    .push((key.to_owned(), id));
+            }
+        }
+    }
+
+    /// The node at `normalized`, if any.
+    pub fn node(&self, normalized: &str) -> Option<u32> {
+        self.by_path.get(normalized).copied()
+    }
+
+    /// The node one key below `parent` (whose shown path is empty when `at_top`), as the
+    /// normalized path `parent.key` would find it.
+    pub fn child(&self, parent: u32, key: &str, at_top: bool) -> Option<u32> {
+        let node = self.nodes.get(parent as usize)?;
+        let plain = !key.is_empty() && !key.contains(['.', '[', ']']);
+        if plain && !at_top {
+            return node
+                .children
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|&(_, id)| id);
+        }
+        if at_top {
+            return self.node(key);
+        }
+        self.node(&format!("{}.{key}", node.normalized))
     }
 
     /// The documented fields at or below `normalized` (for "missing" findings).

@@ -53,7 +53,7 @@ impl PayloadTab {
         ui.weak(format!(
             "{} of {} rows shown",
             rows.len(),
-            inspection.rows.len()
+            inspection.row_count()
         ));
         rows_table(ui, inspection, rows);
     }
@@ -69,16 +69,14 @@ impl PayloadTab {
             let needle = self.filter.to_lowercase();
             let rows = loaded
                 .inspection
-                .rows
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| !self.only_findings || !r.findings.is_empty())
-                .filter(|(_, r)| {
+                .rows()
+                .filter(|r| !self.only_findings || !r.findings().is_empty())
+                .filter(|r| {
                     needle.is_empty()
-                        || r.path.to_lowercase().contains(&needle)
-                        || r.value.preview(200).to_lowercase().contains(&needle)
+                        || r.path().to_lowercase().contains(&needle)
+                        || r.value().preview(200).to_lowercase().contains(&needle)
                 })
-                .map(|(i, _)| i as u32)
+                .map(|r| r.index() as u32)
                 .collect();
             self.cache = Some(FilterCache {
                 generation: loaded.generation,
@@ -121,7 +119,7 @@ fn summary_ui(ui: &mut egui::Ui, loaded: &Loaded) {
         } else {
             "Bare payload (sent wrapped in an envelope):"
         });
-        ui.label(format!("{} fields,", inspection.rows.len()));
+        ui.label(format!("{} fields,", inspection.row_count()));
         let parts = [
             (Severity::Error, counts.errors, "error"),
             (Severity::Warning, counts.warnings, "warning"),
@@ -185,25 +183,25 @@ fn rows_table(ui: &mut egui::Ui, inspection: &Inspection, rows: &[u32]) {
             body.rows(row_height, rows.len(), |mut table_row| {
                 let Some(row) = rows
                     .get(table_row.index())
-                    .and_then(|&i| inspection.rows.get(i as usize))
+                    .and_then(|&i| inspection.row(i as usize))
                 else {
                     return;
                 };
                 table_row.col(|ui| {
-                    let indent = f32::from(row.depth.min(12)) * 12.0;
+                    let indent = f32::from(row.depth().min(12)) * 12.0;
                     ui.add_space(indent);
-                    let path = match row.section {
-                        Section::Envelope => format!("(envelope) {}", row.path),
-                        Section::Payload => row.path.clone(),
+                    let path = match row.section() {
+                        Section::Envelope => format!("(envelope) {}", row.path()),
+                        Section::Payload => row.path().to_owned(),
                     };
                     let response = ui.monospace(path);
-                    if let Some(doc) = row.doc {
+                    if let Some(doc) = row.doc() {
                         response.on_hover_text(doc.description);
                     }
                 });
                 table_row.col(|ui| {
-                    let text = row.value.type_name();
-                    match row.doc {
+                    let text = row.type_name();
+                    match row.doc() {
                         Some(doc) if doc.ty.as_str() != text => {
                             ui.colored_label(ui.visuals().error_fg_color, text)
                                 .on_hover_text(format!("documented as {}", doc.ty));
@@ -214,15 +212,15 @@ fn rows_table(ui: &mut egui::Ui, inspection: &Inspection, rows: &[u32]) {
                     }
                 });
                 table_row.col(|ui| {
-                    ui.monospace(row.value.preview(120));
+                    ui.monospace(row.value().preview(120));
                 });
                 table_row.col(|ui| {
-                    if let Some(doc) = row.doc {
+                    if let Some(doc) = row.doc() {
                         ui.weak(doc.description).on_hover_text(doc.description);
                     }
                 });
                 table_row.col(|ui| {
-                    for finding in inspection.row_findings(row) {
+                    for finding in row.findings() {
                         ui.colored_label(
                             theme::severity_color(ui, finding.severity),
                             &finding.message,

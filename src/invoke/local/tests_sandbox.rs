@@ -229,9 +229,9 @@ pub(super) fn sample_envelope(name: &str) -> Value {
     let sample = samples::sample(name).unwrap_or_else(|| panic!("no sample {name}"));
     let parsed = payload::parse_bytes(sample.contents.as_bytes(), name).unwrap();
     if parsed.is_envelope {
-        parsed.document
+        parsed.document().clone()
     } else {
-        json!({"timestamp": 1_700_000_000_000_u64, "headers": [], "payload": parsed.document})
+        json!({"timestamp": 1_700_000_000_000_u64, "headers": [], "payload": parsed.document()})
     }
 }
 
