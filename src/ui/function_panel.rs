@@ -115,7 +115,16 @@ impl FunctionPanel {
             .id_salt("function-form")
             .show(ui, |ui| {
                 form_ui(ui, event, draft, secrets, &errors);
-                local_run_ui(ui, event, draft, local, commands);
+                ui.add_space(6.0);
+                let label = ui
+                    .horizontal(|ui| {
+                        let label = ui.strong("Code");
+                        local_run_ui(ui, event, draft, local, commands);
+                        label
+                    })
+                    .inner;
+                code_editor_ui(ui, &mut draft.code, label.id);
+                local_result_ui(ui, event, local);
             });
         self.remove_modal(ui, event, stored, commands);
     }
@@ -257,9 +266,6 @@ fn form_ui(
         });
     ui.add_space(6.0);
     endpoint_ui(ui, event, &mut draft.endpoint, secrets, errors);
-    ui.add_space(6.0);
-    let label = ui.strong("Code");
-    code_editor_ui(ui, &mut draft.code, label.id);
 }
 
 fn local_run_ui(
@@ -269,7 +275,7 @@ fn local_run_ui(
     local: &LocalRunView<'_>,
     commands: &mut Vec<Command>,
 ) {
-    ui.horizontal(|ui| {
+    {
         let button = ui
             .add_enabled(local.running.is_none(), egui::Button::new("Run locally"))
             .on_hover_text(
@@ -286,12 +292,18 @@ fn local_run_ui(
         ui.weak(format!("with {}", local.payload_name));
         if let Some(running) = local.running {
             ui.spinner();
-            ui.label(format!("Running… {:.1} s", running.started.elapsed().as_secs_f32()));
+            ui.label(format!(
+                "Running… {:.1} s",
+                running.started.elapsed().as_secs_f32()
+            ));
             if ui.button("Cancel").clicked() {
                 commands.push(Command::CancelInvoke);
             }
         }
-    });
+    }
+}
+
+fn local_result_ui(ui: &mut egui::Ui, event: EventId, local: &LocalRunView<'_>) {
     if let Some(record) = local
         .latest
         .filter(|r| r.event == event && r.endpoint_kind == "local")
