@@ -13,7 +13,7 @@ use egui_kittest::kittest::Queryable as _;
 use support::{TestServer, transcript_function};
 use survey_console::catalog::EventId;
 use survey_console::functions::{Endpoint, FunctionStore};
-use survey_console::ui::{State, SurveyConsoleApp, Tab};
+use survey_console::ui::{Command, State, SurveyConsoleApp, Tab};
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("sc-gui-fn-{name}-{}", std::process::id()));
@@ -216,5 +216,54 @@ fn run_locally_runs_the_edited_code_and_shows_its_logs() {
     wait_idle(&mut harness);
     harness.get_by_label("Logs (1)");
     harness.get_by_label_contains("for conversation c840e51e-5f65-4ad4-8d34-5c82b99a2200");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn export_and_import_keep_functions_and_refuse_a_second_one() {
+    let dir = temp_dir("import");
+    let mut harness = harness(&dir, EventId::MessagingSurveyEnded, Tab::Function);
+    harness.run_ok();
+    harness.get_by_label("Create from template").click();
+    harness.run_ok();
+    let export = dir.join("export.json");
+    let ctx = harness.ctx.clone();
+    // The dialogs return these paths in the console; here the commands are applied directly.
+    harness.state_mut().run_cmd(
+        &ctx,
+        Command::ExportFunctions {
+            path: export.clone(),
+            event: None,
+        },
+    );
+    harness.run_ok();
+    harness.get_by_label_contains("Exported 1 function(s) to");
+    harness.get_by_label("Remove…").click();
+    harness.run_ok();
+    harness.get_by_label("Remove the function").click();
+    harness.run_ok();
+    assert_eq!(harness.query_all_by_label("No function yet").count(), 3);
+    harness.get_by_label_contains("Removed 'pcs-ended'");
+    harness.state_mut().run_cmd(
+        &ctx,
+        Command::ImportFunctions {
+            path: export.clone(),
+            replace: false,
+        },
+    );
+    harness.run_ok();
+    harness.get_by_label_contains("Imported 1 function(s) from");
+    harness.get_by_label("fn pcs-ended · draft");
+    harness.state_mut().run_cmd(
+        &ctx,
+        Command::ImportFunctions {
+            path: export,
+            replace: false,
+        },
+    );
+    harness.run_ok();
+    harness.get_by_label(
+        "Messaging Survey Ended already has a function, 'pcs-ended': edit or remove it",
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

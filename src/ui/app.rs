@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 
-pub use super::commands::Command;
+pub use super::commands::{Command, FunctionsDialog};
 use super::events_panel::EventsPanel;
 use super::fields_tab::FieldsTab;
 use super::function_panel::{FunctionPanel, LocalRunView};
@@ -128,6 +128,8 @@ pub struct SurveyConsoleApp {
     pub(super) dialog_job: Option<Pending<Option<PathBuf>>>,
     /// A file the dialog returned, loaded on the next frame.
     pending_open: Option<PathBuf>,
+    /// What to do with a file a functions dialog returned, on the next frame.
+    pending_functions_action: Option<Command>,
     generation: u64,
     /// The functions file, or why it could not be read (it is then never written).
     pub store: Result<FunctionStore, String>,
@@ -135,7 +137,7 @@ pub struct SurveyConsoleApp {
     pub secrets: SessionSecrets,
     pub(super) function_panel: FunctionPanel,
     pub(super) invoke_panel: InvokePanel,
-    pub(super) functions_dialog_job: Option<Pending<Option<PathBuf>>>,
+    pub(super) functions_dialog_job: Option<(FunctionsDialog, Option<Pending<Option<PathBuf>>>)>,
     pub(super) invoke_job: Option<InvokeJob>,
     pub(super) curl_job: Option<Pending<String>>,
     /// The last invocation's result.
@@ -183,6 +185,7 @@ impl SurveyConsoleApp {
             load_selects_event: false,
             dialog_job: None,
             pending_open: None,
+            pending_functions_action: None,
             generation: 0,
             store,
             secrets: SessionSecrets::default(),
@@ -381,7 +384,7 @@ impl SurveyConsoleApp {
                             commands.push(Command::ReloadFunctions);
                         }
                         if ui.button("Open another file…").clicked() {
-                            commands.push(Command::OpenFunctionsDialog);
+                            commands.push(Command::FunctionsDialog(FunctionsDialog::Open));
                         }
                     });
                 }
@@ -460,11 +463,21 @@ impl SurveyConsoleApp {
                 }
             }
         }
-        if let Some(result) = Pending::take_ready(&mut self.functions_dialog_job)
-            && let Some(path) = result.flatten()
-        {
-            self.state.functions_path = Some(path.clone());
-            self.open_functions(path);
+        let chosen = self
+            .functions_dialog_job
+            .as_mut()
+            .and_then(|(purpose, job)| Pending::take_ready(job).map(|r| (*purpose, r.flatten())));
+        if let Some((purpose, path)) = chosen {
+            self.functions_dialog_job = None;
+            if let Some(path) = path {
+                self.pending_functions_action = Some(match purpose {
+                    FunctionsDialog::Open => Command::LoadFunctionsFile(path),
+                    FunctionsDialog::Import { replace } => {
+                        Command::ImportFunctions { path, replace }
+                    }
+                    FunctionsDialog::Export(event) => Command::ExportFunctions { path, event },
+                });
+            }
         }
         let finished = self
             .invoke_job
@@ -560,6 +573,9 @@ impl eframe::App for SurveyConsoleApp {
         self.livechat_panel.poll();
         if let Some(path) = self.pending_open.take() {
             self.run_cmd(ctx, Command::LoadFile(path));
+        }
+        if let Some(command) = self.pending_functions_action.take() {
+            self.run_cmd(ctx, command);
         }
     }
 

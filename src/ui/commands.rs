@@ -46,8 +46,17 @@ pub enum Command {
     RemoveFunction(EventId),
     /// Read the functions file again.
     ReloadFunctions,
-    /// Ask for another functions file with the system dialog.
-    OpenFunctionsDialog,
+    /// Ask for a file with the system dialog: another functions file, or one to import from or
+    /// export to.
+    FunctionsDialog(FunctionsDialog),
+    /// Import the functions of a file (an event that has a function is refused unless
+    /// `replace`).
+    ImportFunctions { path: PathBuf, replace: bool },
+    /// Export one function (or all) to a file.
+    ExportFunctions {
+        path: PathBuf,
+        event: Option<EventId>,
+    },
     /// Use another functions file.
     LoadFunctionsFile(PathBuf),
     /// Invoke the event's function (or `url`) with a payload.
@@ -144,16 +153,24 @@ impl SurveyConsoleApp {
                 let path = self.functions_path();
                 self.open_functions(path);
             }
-            Command::OpenFunctionsDialog => {
+            Command::FunctionsDialog(purpose) => {
                 if self.functions_dialog_job.is_none() {
-                    self.functions_dialog_job = Some(Pending::spawn(ctx, "file dialog", || {
-                        rfd::FileDialog::new()
-                            .set_title("Open a functions file")
-                            .add_filter("Functions file", &["json"])
-                            .pick_file()
-                    }));
+                    let job = Pending::spawn(ctx, "file dialog", move || {
+                        let dialog = rfd::FileDialog::new()
+                            .set_title(purpose.title())
+                            .add_filter("Functions file", &["json"]);
+                        match purpose {
+                            FunctionsDialog::Export(_) => {
+                                dialog.set_file_name("functions-export.json").save_file()
+                            }
+                            _ => dialog.pick_file(),
+                        }
+                    });
+                    self.functions_dialog_job = Some((purpose, Some(job)));
                 }
             }
+            Command::ImportFunctions { path, replace } => self.import_functions(&path, replace),
+            Command::ExportFunctions { path, event } => self.export_functions(&path, event),
             Command::LoadFunctionsFile(path) => {
                 self.state.functions_path = Some(path.clone());
                 self.open_functions(path);
@@ -267,6 +284,56 @@ impl SurveyConsoleApp {
         });
     }
 
+    fn import_functions(&mut self, path: &std::path::Path, replace: bool) {
+        let Ok(store) = &mut self.store else {
+            return;
+        };
+        let incoming = std::fs::read(path)
+            .map_err(|e| format!("cannot read the file ({e}): {}", path.display()))
+            .and_then(|bytes| crate::functions::parse(&bytes, path).map_err(|e| e.to_string()));
+        let mut candidate = store.clone();
+        let result = incoming.and_then(|file| {
+            let events = candidate.import(file, replace).map_err(|e| e.to_string())?;
+            candidate.save().map_err(|e| e.to_string())?;
+            Ok(events)
+        });
+        self.function_panel.message = Some(match result {
+            Ok(events) => {
+                *store = candidate;
+                for event in &events {
+                    self.function_panel.forget_draft(*event);
+                }
+                let names: Vec<&str> = events.iter().map(|e| e.name()).collect();
+                PanelMessage::Done(format!(
+                    "Imported {} function(s) from {}: {}.",
+                    events.len(),
+                    path.display(),
+                    names.join(", ")
+                ))
+            }
+            Err(e) => PanelMessage::Failed(e),
+        });
+    }
+
+    fn export_functions(&mut self, path: &std::path::Path, event: Option<EventId>) {
+        let Ok(store) = &self.store else {
+            return;
+        };
+        let result = store.export(event).and_then(|file| {
+            let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
+            text.push('\n');
+            crate::functions::write_atomic(path, text.as_bytes(), false)?;
+            Ok(file.functions.len())
+        });
+        self.function_panel.message = Some(match result {
+            Ok(n) => PanelMessage::Done(format!(
+                "Exported {n} function(s) to {} (secrets stay references; typed-in ones are never written).",
+                path.display()
+            )),
+            Err(e) => PanelMessage::Failed(e.to_string()),
+        });
+    }
+
     /// Opens a functions file; a bad file is reported and never overwritten.
     pub fn open_functions(&mut self, path: PathBuf) {
         self.store = FunctionStore::load(&path).map_err(|e| e.to_string());
@@ -346,6 +413,27 @@ impl SurveyConsoleApp {
                 started: Instant::now(),
             },
         });
+    }
+}
+
+/// What a functions file dialog is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FunctionsDialog {
+    /// Use another functions file.
+    Open,
+    /// Import functions from a file.
+    Import { replace: bool },
+    /// Export one function (or all) to a file.
+    Export(Option<EventId>),
+}
+
+impl FunctionsDialog {
+    fn title(self) -> &'static str {
+        match self {
+            FunctionsDialog::Open => "Open a functions file",
+            FunctionsDialog::Import { .. } => "Import functions from a file",
+            FunctionsDialog::Export(_) => "Export functions to a file",
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use egui::{Key, KeyboardShortcut, Modifiers};
 
 use super::app::Command;
+use super::commands::FunctionsDialog;
 use super::endpoint_form::{endpoint_ui, field_error_ui, text_row};
 use super::invoke_panel::Running;
 use super::result_view::invocation_ui;
@@ -43,6 +44,7 @@ pub struct FunctionPanel {
     drafts: HashMap<EventId, FunctionConfig>,
     new_names: HashMap<EventId, String>,
     confirm_remove: Option<EventId>,
+    import_replaces: bool,
     /// The outcome of the last action.
     pub message: Option<PanelMessage>,
 }
@@ -66,7 +68,21 @@ impl FunctionPanel {
         ui.horizontal_wrapped(|ui| {
             ui.weak(format!("Functions file: {}", store.path.display()));
             if ui.small_button("Open another file…").clicked() {
-                commands.push(Command::OpenFunctionsDialog);
+                commands.push(Command::FunctionsDialog(FunctionsDialog::Open));
+            }
+            if ui.small_button("Import…").clicked() {
+                commands.push(Command::FunctionsDialog(FunctionsDialog::Import {
+                    replace: self.import_replaces,
+                }));
+            }
+            ui.checkbox(&mut self.import_replaces, "import replaces existing");
+            if store.get(event).is_some() && ui.small_button("Export this function…").clicked() {
+                commands.push(Command::FunctionsDialog(FunctionsDialog::Export(Some(
+                    event,
+                ))));
+            }
+            if !store.file.functions.is_empty() && ui.small_button("Export all…").clicked() {
+                commands.push(Command::FunctionsDialog(FunctionsDialog::Export(None)));
             }
             if ui.small_button("Reload").clicked() {
                 commands.push(Command::ReloadFunctions);
