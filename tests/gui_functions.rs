@@ -4,8 +4,9 @@
 
 mod support;
 
+use support::gui::wait_idle;
+
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
@@ -34,17 +35,6 @@ fn harness(dir: &Path, event: EventId, tab: Tab) -> Harness<'static, SurveyConso
             };
             SurveyConsoleApp::with_paths(state, functions, history)
         })
-}
-
-fn wait_idle(harness: &mut Harness<'static, SurveyConsoleApp>) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    harness.run_ok();
-    while harness.state().is_busy() {
-        assert!(Instant::now() < deadline, "background job did not finish");
-        std::thread::sleep(Duration::from_millis(10));
-        harness.step();
-    }
-    harness.run_ok();
 }
 
 /// Writes a functions file whose transcript function calls `url`.

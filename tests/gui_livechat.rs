@@ -3,8 +3,9 @@
 
 mod support;
 
+use support::gui::wait_idle;
+
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
@@ -30,18 +31,6 @@ fn harness(history: PathBuf) -> Harness<'static, SurveyConsoleApp> {
             app.livechat_panel.set_history_path(history);
             app
         })
-}
-
-/// Steps frames until the app's background jobs are done (bounded).
-fn wait_idle(harness: &mut Harness<'static, SurveyConsoleApp>) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    harness.run_ok();
-    while harness.state().is_busy() {
-        assert!(Instant::now() < deadline, "background job did not finish");
-        std::thread::sleep(Duration::from_millis(10));
-        harness.step();
-    }
-    harness.run_ok();
 }
 
 fn type_into(harness: &mut Harness<'static, SurveyConsoleApp>, label: &str, text: &str) {

@@ -1,9 +1,12 @@
 //! The console's window driven headless with egui_kittest: events, fields, samples, errors.
 #![allow(clippy::unwrap_used)] // Test helpers may panic: a panic is a failed test.
 
+mod support;
+
+use support::gui::wait_idle;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
@@ -36,18 +39,6 @@ fn harness() -> Harness<'static, SurveyConsoleApp> {
                 dir.join("history.jsonl"),
             )
         })
-}
-
-/// Steps frames until the app's background jobs are done (bounded).
-fn wait_idle(harness: &mut Harness<'static, SurveyConsoleApp>) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    harness.run_ok();
-    while harness.state().is_busy() {
-        assert!(Instant::now() < deadline, "background job did not finish");
-        std::thread::sleep(Duration::from_millis(10));
-        harness.step();
-    }
-    harness.run_ok();
 }
 
 #[test]
