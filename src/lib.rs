@@ -6,6 +6,7 @@
 //! - [`catalog`]: the events, their documented payload fields, contracts and templates (data).
 //! - [`payload`]: loading payload files, flattening them to rows, validating them.
 //! - [`net`]: the shared HTTP client, network errors by kind, capped bodies.
+//! - [`batch`]: many payloads at once against a function, judged, timed and reported.
 //! - `ui`: the eframe/egui console; the only module that knows egui.
 //! - `cli`: the headless subcommands over the same core.
 //!
@@ -17,6 +18,7 @@
 //! network work on worker threads and shows each error where it happened; the CLI prints it on
 //! stderr and exits 1 (a check failed) or 2 (bad arguments, unreadable input).
 
+pub mod batch;
 pub mod catalog;
 pub mod cli;
 pub mod functions;

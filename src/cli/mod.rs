@@ -1,5 +1,6 @@
 //! The headless command line: one file per subcommand, each printing a table or `--json`.
 
+mod batch;
 mod events;
 mod functions;
 mod inspect;
@@ -36,6 +37,8 @@ pub enum Command {
     Functions(functions::FunctionsArgs),
     /// Send a payload to an event's function and check the answer against the contract.
     Invoke(Box<invoke::InvokeArgs>),
+    /// Send many payloads to an event's function at once and judge every answer.
+    Batch(Box<batch::BatchArgs>),
 }
 
 /// Runs a subcommand and returns the process exit code.
@@ -45,6 +48,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Inspect(args) => inspect::run(&args),
         Command::Functions(args) => functions::run(args),
         Command::Invoke(args) => invoke::run(&args),
+        Command::Batch(args) => batch::run(&args),
     };
     ExitCode::from(code)
 }

@@ -9,6 +9,7 @@ mod record;
 mod send;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
@@ -161,11 +162,63 @@ pub fn liveperson_invoke_url(gateway_url: &str, account_id: &str, lambda_uuid: &
     )
 }
 
+/// An envelope ready to be sent many times (batches): the JSON value and its bytes, serialized
+/// once and shared by every request.
+#[derive(Clone, Debug)]
+pub struct PreparedEnvelope {
+    /// The envelope.
+    pub value: Arc<Value>,
+    /// The envelope as JSON bytes, the request body.
+    pub bytes: Arc<Vec<u8>>,
+}
+
+impl PreparedEnvelope {
+    /// Serializes the envelope once.
+    pub fn new(value: Value) -> PreparedEnvelope {
+        let bytes = serde_json::to_vec(&value).unwrap_or_default();
+        PreparedEnvelope {
+            value: Arc::new(value),
+            bytes: Arc::new(bytes),
+        }
+    }
+}
+
 /// Invokes the target with `envelope` and checks the answer. Never panics; every failure is in
 /// the returned record's `error`.
 pub fn invoke(
     target: &Target,
     envelope: &Value,
+    secrets: &SessionSecrets,
+    cancel: &AtomicBool,
+) -> Invocation {
+    let bytes = Arc::new(serde_json::to_vec(envelope).unwrap_or_default());
+    invoke_with(target, envelope, &bytes, true, secrets, cancel)
+}
+
+/// Invokes the target with an envelope prepared once, as batches do: no serialization and no
+/// copy of the envelope per call. The record's `request.body` is left null (the caller holds
+/// the envelope); everything else is as [`invoke`] records it.
+pub fn invoke_prepared(
+    target: &Target,
+    envelope: &PreparedEnvelope,
+    secrets: &SessionSecrets,
+    cancel: &AtomicBool,
+) -> Invocation {
+    invoke_with(
+        target,
+        &envelope.value,
+        &envelope.bytes,
+        false,
+        secrets,
+        cancel,
+    )
+}
+
+fn invoke_with(
+    target: &Target,
+    envelope: &Value,
+    bytes: &Arc<Vec<u8>>,
+    record_body: bool,
     secrets: &SessionSecrets,
     cancel: &AtomicBool,
 ) -> Invocation {
@@ -183,11 +236,15 @@ pub fn invoke(
         request: RecordedRequest {
             url: String::new(),
             headers: Vec::new(),
-            body: envelope.clone(),
+            body: if record_body {
+                envelope.clone()
+            } else {
+                Value::Null
+            },
         },
         ..Invocation::default()
     };
-    match build_request(target, envelope, secrets) {
+    match build_request(target, bytes, secrets) {
         Ok(Some(request)) => {
             record.request.url = request.url.clone();
             let outcome = send(&request, cancel);
@@ -216,10 +273,9 @@ pub fn invoke(
 /// The HTTP request for a target; `None` for an in-process target.
 fn build_request(
     target: &Target,
-    envelope: &Value,
+    body: &Arc<Vec<u8>>,
     secrets: &SessionSecrets,
 ) -> Result<Option<HttpRequest>, InvokeError> {
-    let body = serde_json::to_vec(envelope).unwrap_or_default();
     let event = target.event;
     let (url, credentials) = match &target.endpoint {
         Endpoint::Local => return Ok(None),
@@ -262,7 +318,7 @@ fn build_request(
             )
         }
     };
-    let mut request = HttpRequest::new(&url, body, target.timeout);
+    let mut request = HttpRequest::shared(&url, Arc::clone(body), target.timeout);
     request.headers = target.headers.clone();
     request.credentials = credentials;
     Ok(Some(request))

@@ -74,6 +74,27 @@ impl HttpRequest {
             body_cap: DEFAULT_BODY_CAP,
         }
     }
+
+    /// A plain POST of a body shared with other requests (batches send one body many times).
+    pub fn shared(url: &str, body: Arc<Vec<u8>>, timeout: Duration) -> HttpRequest {
+        HttpRequest {
+            url: url.to_owned(),
+            headers: Vec::new(),
+            credentials: Credentials::None,
+            body,
+            timeout,
+            body_cap: DEFAULT_BODY_CAP,
+        }
+    }
+}
+
+/// The shared body as reqwest's body, without copying the bytes.
+struct SharedBody(Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for SharedBody {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_slice()
+    }
 }
 
 /// Sends the request; never panics, and checks `cancel` between steps.
@@ -120,7 +141,9 @@ pub fn send(request: &HttpRequest, cancel: &AtomicBool) -> HttpOutcome {
             .post(&request.url)
             .header("Content-Type", "application/json")
             .header("Accept", "application/json, text/plain;q=0.9, */*;q=0.5")
-            .body(request.body.as_ref().clone());
+            .body(bytes::Bytes::from_owner(SharedBody(Arc::clone(
+                &request.body,
+            ))));
         for (k, v) in &request.headers {
             builder = builder.header(k.as_str(), v.as_str());
         }

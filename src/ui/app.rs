@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 
+use super::batch_job::BatchRuns;
+use super::batch_panel::BatchPanel;
 pub use super::commands::Command;
 use super::events_panel::EventsPanel;
 use super::fields_tab::FieldsTab;
@@ -41,6 +43,8 @@ pub enum Tab {
     Function,
     /// Test invocations and their history.
     Invoke,
+    /// Many payloads at once: pass/fail, latency, reports.
+    Batch,
 }
 
 /// The state that we persist between runs (through eframe's storage).
@@ -127,6 +131,9 @@ pub struct SurveyConsoleApp {
     pub history: Vec<Invocation>,
     pub(super) history_file: Arc<Mutex<History>>,
     history_job: Option<Pending<Vec<Invocation>>>,
+    pub(super) batch_panel: BatchPanel,
+    /// Batches of this session: the running one and each event's last results.
+    pub batch: BatchRuns,
 }
 
 impl SurveyConsoleApp {
@@ -176,6 +183,8 @@ impl SurveyConsoleApp {
             history: Vec::new(),
             history_file: Arc::new(Mutex::new(History::open(&history))),
             history_job: None,
+            batch_panel: BatchPanel::default(),
+            batch: BatchRuns::default(),
         }
     }
 
@@ -209,6 +218,7 @@ impl SurveyConsoleApp {
             || self.invoke_job.is_some()
             || self.history_job.is_some()
             || self.curl_job.is_some()
+            || self.batch.is_busy()
     }
 
     /// Queues nothing, draws everything, then applies what the panels asked for.
@@ -302,6 +312,7 @@ impl SurveyConsoleApp {
                 (Tab::Payload, "Payload"),
                 (Tab::Function, "Function"),
                 (Tab::Invoke, "Invocations"),
+                (Tab::Batch, "Batch"),
             ];
             for (tab, label) in tabs {
                 if ui.selectable_label(self.state.tab == tab, label).clicked() {
@@ -366,6 +377,11 @@ impl SurveyConsoleApp {
                     &self.history,
                     commands,
                 );
+            }
+            Tab::Batch => {
+                let empty = FunctionStore::empty(self.functions_path());
+                let store = self.store.as_ref().unwrap_or(&empty);
+                self.batch_panel.ui(ui, event, store, &self.batch, commands);
             }
         }
     }
@@ -521,6 +537,10 @@ fn samples_menu_ui(ui: &mut egui::Ui, commands: &mut Vec<Command>) {
 impl eframe::App for SurveyConsoleApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.poll_jobs();
+        self.poll_batch(ctx);
+        if let Some(picked) = self.batch.picked.take() {
+            self.batch_panel.take_picked(picked);
+        }
         if let Some(path) = self.pending_open.take() {
             self.run_cmd(ctx, Command::LoadFile(path));
         }

@@ -2,6 +2,8 @@
 //! poll-promise; everything it shows comes from the core modules.
 
 mod app;
+mod batch_job;
+mod batch_panel;
 mod commands;
 mod endpoint_form;
 mod events_panel;
@@ -9,6 +11,7 @@ mod fields_tab;
 mod function_panel;
 mod invoke_panel;
 mod jobs;
+mod latency_plot;
 mod payload_tab;
 mod result_view;
 mod theme;
@@ -17,6 +20,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 pub use app::{Command, State, SurveyConsoleApp, Tab};
+pub use batch_job::{BatchRequest, BatchRuns, BatchView, ReportFormat};
 
 /// Opens the console window and runs until it is closed.
 pub fn run_native() -> ExitCode {
