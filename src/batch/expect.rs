@@ -100,7 +100,7 @@ pub fn judge(record: &Invocation, expectation: Option<&Expectation>) -> Verdict 
     let mut failures = Vec::new();
     let expects_error = expectation.is_some_and(Expectation::expects_error);
     if let Some(expect) = expectation {
-        expectation_checks(record, expect, &mut checks);
+        push_expectation_checks(record, expect, &mut checks);
         failures.extend(checks.iter().filter(|c| !c.ok).map(|c| c.message.clone()));
     }
     if !expects_error {
@@ -126,7 +126,14 @@ pub fn judge(record: &Invocation, expectation: Option<&Expectation>) -> Verdict 
     }
 }
 
-fn expectation_checks(record: &Invocation, expect: &Expectation, checks: &mut Vec<Check>) {
+/// The expectation's own rules on an invocation (without the contract's).
+pub fn expectation_checks(record: &Invocation, expect: &Expectation) -> Vec<Check> {
+    let mut checks = Vec::new();
+    push_expectation_checks(record, expect, &mut checks);
+    checks
+}
+
+fn push_expectation_checks(record: &Invocation, expect: &Expectation, checks: &mut Vec<Check>) {
     if let Some(status) = expect.status {
         let got = record.status();
         let got_text = got.map_or_else(|| "no HTTP answer".to_owned(), |s| s.to_string());

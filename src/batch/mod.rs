@@ -9,6 +9,7 @@
 //! its timeout (see [`crate::net::client`]), so connections are kept alive.
 
 mod expect;
+mod fast;
 mod report;
 mod run;
 mod stats;
@@ -17,7 +18,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use expect::{Expectation, Verdict, bundled_expectation, judge, parse_expectation};
+pub use expect::{
+    Expectation, Verdict, bundled_expectation, expectation_checks, judge, parse_expectation,
+};
 pub use report::{BatchReport, xml_escape};
 pub use run::{
     BatchResult, KEEP_FAILED_RECORDS, KEEP_FIRST_RECORDS, Progress, ProgressSnapshot, RunEnd, run,
@@ -76,9 +79,9 @@ pub enum PayloadSource {
 #[derive(Clone, Debug)]
 pub struct BatchItem {
     /// The file name, for tables.
-    pub name: String,
+    pub name: Arc<str>,
     /// The path as given, or `sample-payloads/NAME` for a bundled sample.
-    pub origin: String,
+    pub origin: Arc<str>,
     /// The envelope, serialized once; or why the payload cannot be read (the item then fails
     /// without being sent).
     pub envelope: Result<PreparedEnvelope, String>,
@@ -276,8 +279,8 @@ fn item(
         Err(e) => (Err(e.to_string()), None),
     };
     BatchItem {
-        name: name.to_owned(),
-        origin,
+        name: name.into(),
+        origin: origin.into(),
         envelope,
         expectation,
         findings,
@@ -309,13 +312,13 @@ mod tests {
         .unwrap();
         let csat1 = items
             .iter()
-            .find(|i| i.name == "transcript-csat-1.json")
+            .find(|i| &*i.name == "transcript-csat-1.json")
             .unwrap();
         assert_eq!(csat1.expectation.as_ref().unwrap().emails_count, Some(1));
         assert!(csat1.envelope.is_ok());
         let wrong = items
             .iter()
-            .find(|i| i.name == "invalid-transcript-wrong-types.json")
+            .find(|i| &*i.name == "invalid-transcript-wrong-types.json")
             .unwrap();
         assert!(wrong.expectation.is_none());
         assert!(wrong.findings.is_some());

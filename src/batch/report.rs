@@ -77,7 +77,7 @@ impl BatchReport {
             .iter()
             .map(|r| {
                 json!({
-                    "file": r.origin,
+                    "file": &*r.origin,
                     "iteration": r.iteration,
                     "ok": r.ok,
                     "status": r.status,
@@ -211,15 +211,16 @@ mod tests {
     fn result(item: usize, ok: bool, failures: &[&str]) -> BatchResult {
         BatchResult {
             item,
-            file: format!("f{item}.json"),
-            origin: format!("dir/f{item}.json"),
+            file: format!("f{item}.json").into(),
+            origin: format!("dir/f{item}.json").into(),
             iteration: 1,
             ok,
             sent: true,
             status: Some(200),
             time_ms: 10.0 * (item + 1) as f64,
             at_s: 0.0,
-            checks: Vec::new(),
+            rules_held: 0,
+            rules_total: 0,
             failures: failures.iter().map(|s| (*s).to_owned()).collect(),
             record: None,
         }

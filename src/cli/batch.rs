@@ -199,7 +199,7 @@ fn print_human(report: &BatchReport) {
         .filter(|r| list_all || !r.ok)
         .map(|r| {
             vec![
-                r.origin.clone(),
+                r.origin.to_string(),
                 r.iteration.to_string(),
                 if r.ok { "pass" } else { "FAIL" }.to_owned(),
                 r.status.map_or_else(|| "-".to_owned(), |s| s.to_string()),

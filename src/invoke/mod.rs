@@ -22,7 +22,10 @@ pub use record::{
     Body, Check, Email, FunctionLog, Invocation, InvokeError, RecordedRequest, RecordedResponse,
     Timings, now_ms,
 };
-pub use send::{Credentials, HttpRequest, REDACTED, base64, send, token_url};
+pub use send::{
+    Credentials, HttpRequest, REDACTED, authorization_value, base64, redacted_headers, send,
+    token_url,
+};
 
 use crate::catalog::EventId;
 use crate::functions::{Auth, Endpoint, FunctionConfig, SecretRef};
@@ -270,6 +273,15 @@ fn invoke_with(
     record
 }
 
+/// The HTTP request a target sends, credentials resolved, with an empty body; `None` for an
+/// in-process target. Batches prepare their requests once with it.
+pub fn http_request(
+    target: &Target,
+    secrets: &SessionSecrets,
+) -> Result<Option<HttpRequest>, InvokeError> {
+    build_request(target, &Arc::new(Vec::new()), secrets)
+}
+
 /// The HTTP request for a target; `None` for an in-process target.
 fn build_request(
     target: &Target,
@@ -324,7 +336,8 @@ fn build_request(
     Ok(Some(request))
 }
 
-fn finish_response(record: &mut Invocation, response: RecordedResponse) {
+/// Records a response: the contract checks, the e-mails, and the error of a non-2xx answer.
+pub fn finish_response(record: &mut Invocation, response: RecordedResponse) {
     let report = check_result(record.event, Some(response.status), &response.body);
     record.checks = report.checks;
     record.emails = report.emails;

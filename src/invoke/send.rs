@@ -201,7 +201,9 @@ pub fn network_error(e: &NetError) -> InvokeError {
     InvokeError::new("network", e.kind.as_str(), e.to_string())
 }
 
-fn redacted_headers(request: &HttpRequest) -> Vec<(String, String)> {
+/// The headers a request sends as they are recorded: credentials and secret-looking headers
+/// replaced by [`REDACTED`].
+pub fn redacted_headers(request: &HttpRequest) -> Vec<(String, String)> {
     let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
     headers.extend(request.headers.iter().map(|(k, v)| {
         let lower = k.to_ascii_lowercase();
@@ -235,6 +237,19 @@ fn redacted_headers(request: &HttpRequest) -> Vec<(String, String)> {
         headers.push(("Authorization".to_owned(), auth));
     }
     headers
+}
+
+/// The `Authorization` value of plain credentials (none, bearer, basic); `None` for none and
+/// for LivePerson credentials, whose token is fetched per request.
+pub fn authorization_value(credentials: &Credentials) -> Option<String> {
+    match credentials {
+        Credentials::Bearer(token) => Some(format!("Bearer {token}")),
+        Credentials::Basic { user, password } => Some(format!(
+            "Basic {}",
+            base64(format!("{user}:{password}").as_bytes())
+        )),
+        Credentials::None | Credentials::LivePerson { .. } => None,
+    }
 }
 
 fn authorization(

@@ -119,6 +119,22 @@ impl BatchView {
         Some(record)
     }
 
+    /// The expectation's rules on a result whose record was kept (empty without an
+    /// expectation file).
+    pub fn expectation_checks(&self, index: usize) -> Vec<crate::invoke::Check> {
+        let Some(result) = self.results.get(index) else {
+            return Vec::new();
+        };
+        let expectation = self
+            .items
+            .get(result.item)
+            .and_then(|i| i.expectation.as_ref());
+        match (result.record.as_deref(), expectation) {
+            (Some(record), Some(expect)) => batch::expectation_checks(record, expect),
+            _ => Vec::new(),
+        }
+    }
+
     /// Recomputes the statistics when results came in (at most 5 times a second while running).
     fn refresh_stats(&mut self) {
         let (count, at) = self.stats_of;

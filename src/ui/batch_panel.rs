@@ -15,7 +15,7 @@ use crate::batch::{BatchSettings, MAX_CONCURRENCY, PayloadSource};
 use crate::catalog::EventId;
 use crate::catalog::samples::samples_for;
 use crate::functions::FunctionStore;
-use crate::invoke::Invocation;
+use crate::invoke::{Check, Invocation};
 
 /// Where the payloads of the next batch come from.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -27,6 +27,17 @@ pub enum PayloadChoice {
     Folder(PathBuf),
     /// Chosen files.
     Files(Vec<PathBuf>),
+}
+
+/// A result opened in full.
+struct Opened {
+    event: EventId,
+    /// Index into the event's results.
+    index: usize,
+    /// The record with the envelope sent, when it was kept.
+    record: Option<Box<Invocation>>,
+    /// The expectation's rules and whether they held.
+    expectation: Vec<Check>,
 }
 
 /// Widget state of the Batch tab.
@@ -45,8 +56,8 @@ pub struct BatchPanel {
     pub fail_fast: bool,
     /// Show only failed results.
     only_failures: bool,
-    /// The result opened in full: (event, index into its results, the record).
-    opened: Option<(EventId, usize, Option<Box<Invocation>>)>,
+    /// The result opened in full.
+    opened: Option<Opened>,
 }
 
 impl Default for BatchPanel {
@@ -247,13 +258,10 @@ impl BatchPanel {
     }
 
     fn detail_ui(&mut self, ui: &mut egui::Ui, event: EventId, view: &BatchView) {
-        let Some((opened_event, index, record)) = &self.opened else {
+        let Some(opened) = self.opened.as_ref().filter(|o| o.event == event) else {
             return;
         };
-        if *opened_event != event {
-            return;
-        }
-        let Some(result) = view.results.get(*index) else {
+        let Some(result) = view.results.get(opened.index) else {
             return;
         };
         let mut close = false;
@@ -268,9 +276,13 @@ impl BatchPanel {
                 for failure in &result.failures {
                     theme::error_label(ui, failure);
                 }
+                if !opened.expectation.is_empty() {
+                    ui.strong("Expectation");
+                    checks_ui(ui, &opened.expectation);
+                }
                 egui::ScrollArea::vertical()
                     .id_salt("batch-invocation-scroll")
-                    .show(ui, |ui| match record {
+                    .show(ui, |ui| match &opened.record {
                         Some(record) => invocation_ui(ui, record),
                         None => {
                             ui.weak(
@@ -320,9 +332,9 @@ impl BatchPanel {
                     let selected = self
                         .opened
                         .as_ref()
-                        .is_some_and(|(e, i, _)| *e == event && *i == index);
+                        .is_some_and(|o| o.event == event && o.index == index);
                     row.col(|ui| {
-                        if ui.selectable_label(selected, &result.file).clicked() {
+                        if ui.selectable_label(selected, &*result.file).clicked() {
                             open = Some(index);
                         }
                     });
@@ -352,15 +364,32 @@ impl BatchPanel {
                 });
             });
         if let Some(index) = open {
-            self.opened = Some((event, index, view.record(index).map(Box::new)));
+            self.opened = Some(Opened {
+                event,
+                index,
+                record: view.record(index).map(Box::new),
+                expectation: view.expectation_checks(index),
+            });
         }
+    }
+}
+
+fn checks_ui(ui: &mut egui::Ui, checks: &[Check]) {
+    for check in checks {
+        ui.horizontal_wrapped(|ui| {
+            if check.ok {
+                ui.colored_label(ui.visuals().hyperlink_color, "pass");
+            } else {
+                ui.colored_label(ui.visuals().error_fg_color, "FAIL");
+            }
+            ui.label(&check.message);
+        });
     }
 }
 
 /// The rules column: "4/4 rules" when all held, else the first failure.
 fn rules_ui(ui: &mut egui::Ui, result: &crate::batch::BatchResult) {
-    let held = result.checks.iter().filter(|c| c.ok).count();
-    let text = format!("{held}/{} rules", result.checks.len());
+    let text = format!("{}/{} rules", result.rules_held, result.rules_total);
     if result.ok {
         ui.weak(text);
     } else {
