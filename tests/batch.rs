@@ -526,6 +526,7 @@ fn batch_tab_runs_the_samples_and_opens_a_result_in_full() {
     harness.get_by_label("transcript-csat-1.json").click();
     harness.run_ok();
     harness.get_by_label("transcript-csat-1.json · iteration 1");
+    harness.get_by_label("expected 1 e-mail, got 1");
     harness.get_by_label("PASSED");
     harness.get_by_label("HTTP 200");
     harness.get_by_label(

@@ -96,6 +96,39 @@ fn emails_text(n: usize) -> String {
 /// Judges an invocation: against the expectation when there is one (and the contract too,
 /// unless an error is expected), else against the event's contract alone.
 pub fn judge(record: &Invocation, expectation: Option<&Expectation>) -> Verdict {
+    let (mut checks, failures, with_contract) = judge_parts(record, expectation);
+    if with_contract {
+        checks.extend(record.checks.iter().cloned());
+    }
+    Verdict {
+        ok: failures.is_empty(),
+        checks,
+        failures,
+    }
+}
+
+/// What a batch result keeps of the verdict, without copying the contract's rules: passed,
+/// rules held, rules checked, failures.
+pub(super) fn tally(
+    record: &Invocation,
+    expectation: Option<&Expectation>,
+) -> (bool, usize, usize, Vec<String>) {
+    let (checks, failures, with_contract) = judge_parts(record, expectation);
+    let contract: &[Check] = if with_contract { &record.checks } else { &[] };
+    let held = checks.iter().chain(contract).filter(|c| c.ok).count();
+    (
+        failures.is_empty(),
+        held,
+        checks.len() + contract.len(),
+        failures,
+    )
+}
+
+/// The expectation's checks, the failures, and whether the contract's rules count too.
+fn judge_parts(
+    record: &Invocation,
+    expectation: Option<&Expectation>,
+) -> (Vec<Check>, Vec<String>, bool) {
     let mut checks = Vec::new();
     let mut failures = Vec::new();
     let expects_error = expectation.is_some_and(Expectation::expects_error);
@@ -109,7 +142,6 @@ pub fn judge(record: &Invocation, expectation: Option<&Expectation>) -> Verdict 
                 failures.push(format!("{}: {}", c.rule, c.message));
             }
         }
-        checks.extend(record.checks.iter().cloned());
         if let Some(error) = &record.error {
             failures.push(format!(
                 "{} ({}): {}",
@@ -119,11 +151,7 @@ pub fn judge(record: &Invocation, expectation: Option<&Expectation>) -> Verdict 
             failures.push("the invocation failed".to_owned());
         }
     }
-    Verdict {
-        ok: failures.is_empty(),
-        checks,
-        failures,
-    }
+    (checks, failures, !expects_error)
 }
 
 /// The expectation's own rules on an invocation (without the contract's).

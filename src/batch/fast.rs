@@ -427,3 +427,169 @@ fn read_body(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::TcpListener;
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicUsize;
+
+    use super::*;
+    use crate::catalog::EventId;
+
+    const TRANSCRIPT: EventId = EventId::ChatPostSurveyEmailTranscript;
+
+    /// A server that answers the n-th request of each connection with `answer(n)`, closing the
+    /// connection after it when the answer says so. Counts connections.
+    fn server(answer: fn(usize) -> (&'static str, bool)) -> (String, Arc<AtomicUsize>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let connections = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&connections);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                counter.fetch_add(1, Ordering::SeqCst);
+                std::thread::spawn(move || {
+                    let mut writer = stream.try_clone().unwrap();
+                    let mut reader = BufReader::new(stream);
+                    for n in 0.. {
+                        let mut length = 0;
+                        let mut line = String::new();
+                        loop {
+                            line.clear();
+                            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                                return;
+                            }
+                            if line.trim().is_empty() {
+                                break;
+                            }
+                            if let Some(v) =
+                                line.to_ascii_lowercase().strip_prefix("content-length:")
+                            {
+                                length = v.trim().parse().unwrap();
+                            }
+                        }
+                        let mut body = vec![0; length];
+                        reader.read_exact(&mut body).unwrap();
+                        let (text, close) = answer(n);
+                        writer.write_all(text.as_bytes()).unwrap();
+                        if close {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        (format!("http://127.0.0.1:{port}/fn"), connections)
+    }
+
+    fn send_twice(url: &str) -> Vec<Option<Invocation>> {
+        let target = Target::url(TRANSCRIPT, url, Duration::from_secs(5));
+        let fast = FastTarget::new(&target, &SessionSecrets::default()).unwrap();
+        let envelope = PreparedEnvelope::new(serde_json::json!({"payload": {"csatRank": 4}}));
+        let (mut connection, mut buffer) = (None, Vec::new());
+        let cancel = AtomicBool::new(false);
+        (0..2)
+            .map(|_| fast.invoke(TRANSCRIPT, &envelope, &mut connection, &mut buffer, &cancel))
+            .collect()
+    }
+
+    #[test]
+    fn chunked_answers_keep_the_connection() {
+        let (url, connections) = server(|_| {
+            (
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n[\r\n1;x=y\r\n]\r\n0\r\n\r\n",
+                false,
+            )
+        });
+        for record in send_twice(&url) {
+            let record = record.unwrap();
+            assert!(record.ok, "{record:#?}");
+            assert_eq!(
+                record.response.unwrap().body,
+                Body::Json(serde_json::json!([]))
+            );
+        }
+        assert_eq!(connections.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_closed_keep_alive_connection_is_opened_again() {
+        // HTTP/1.1 with a length and no Connection header, then the server closes anyway.
+        let (url, connections) =
+            server(|_| ("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]", true));
+        for record in send_twice(&url) {
+            assert!(record.unwrap().ok);
+        }
+        assert_eq!(connections.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn http10_bodies_run_until_close() {
+        let (url, connections) = server(|_| ("HTTP/1.0 200 OK\r\n\r\n[]", true));
+        for record in send_twice(&url) {
+            assert!(record.unwrap().ok);
+        }
+        assert_eq!(connections.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn redirects_are_left_to_reqwest() {
+        let (url, _) = server(|_| {
+            (
+                "HTTP/1.1 302 Found\r\nLocation: /other\r\nContent-Length: 0\r\n\r\n",
+                false,
+            )
+        });
+        assert!(send_twice(&url).iter().all(Option::is_none));
+    }
+
+    #[test]
+    fn errors_are_explained_like_the_reqwest_path() {
+        let (url, _) = server(|_| {
+            (
+                "HTTP/1.1 901 Unknown\r\nContent-Type: application/json\r\nContent-Length: 76\r\n\r\n{\"errorCode\":\"com.liveperson.faas.handler.runtime-exception\",\"errorMsg\":\"x\"}",
+                false,
+            )
+        });
+        let record = send_twice(&url).remove(0).unwrap();
+        assert!(!record.ok);
+        let error = record.error.unwrap();
+        assert_eq!(error.code, "com.liveperson.faas.handler.runtime-exception");
+        assert!(error.message.contains("HTTP 901"), "{}", error.message);
+
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let refused = send_twice(&format!("http://127.0.0.1:{port}/fn"))
+            .remove(0)
+            .unwrap();
+        let error = refused.error.unwrap();
+        assert_eq!(error.code, "refused");
+        assert!(
+            error.message.ends_with(&format!("127.0.0.1:{port}/fn")),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn only_plain_http_takes_the_fast_path() {
+        let secrets = SessionSecrets::default();
+        let https = Target::url(TRANSCRIPT, "https://127.0.0.1:1/fn", Duration::from_secs(1));
+        assert!(FastTarget::new(&https, &secrets).is_none());
+        let http = Target::url(
+            TRANSCRIPT,
+            "http://127.0.0.1:1/fn?a=1",
+            Duration::from_secs(1),
+        );
+        let fast = FastTarget::new(&http, &secrets).unwrap();
+        let head = String::from_utf8(fast.head.clone()).unwrap();
+        assert!(
+            head.starts_with("POST /fn?a=1 HTTP/1.1\r\nHost: 127.0.0.1:1\r\n"),
+            "{head}"
+        );
+    }
+}

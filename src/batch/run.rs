@@ -6,7 +6,7 @@ use std::sync::mpsc::{self, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::expect::judge;
+use super::expect::tally;
 use super::fast::{Connection, FastTarget};
 use super::stats::requests_per_s;
 use super::{Batch, BatchItem};
@@ -353,20 +353,20 @@ fn execute(
             (record, false)
         }
     };
-    let verdict = judge(&record, item.expectation.as_ref());
+    let (ok, rules_held, rules_total, failures) = tally(&record, item.expectation.as_ref());
     Some(BatchResult {
         item: index,
         file: Arc::clone(&item.name),
         origin: Arc::clone(&item.origin),
         iteration,
-        ok: verdict.ok,
+        ok,
         sent,
         status: record.status(),
         time_ms: record.timings.total_ms,
         at_s: shared.started.elapsed().as_secs_f64(),
-        rules_held: verdict.checks.iter().filter(|c| c.ok).count(),
-        rules_total: verdict.checks.len(),
-        failures: verdict.failures,
+        rules_held,
+        rules_total,
+        failures,
         record: Some(Arc::new(record)),
     })
 }
