@@ -1,15 +1,16 @@
 //! Measures the batch engine's requests per second against a fast loopback endpoint, beside a
 //! dedicated load generator (wrk) at the same concurrency.
 //!
-//!     CARGO_TARGET_DIR=/root/.cache/sc-release cargo run --release --example batch_throughput [REQUESTS]
-//!     … --example batch_throughput -- --serve      # only start the server, print its URL
+//!     cargo run --release --example batch_throughput [SECONDS]
+//!     cargo run --release --example batch_throughput -- --serve   # only serve, print the URL
 //!
 //! The server is a minimal keep-alive HTTP/1.1 server on 127.0.0.1 (a thread per connection)
 //! that reads each request and answers `[]` as JSON: the transcript function sending no e-mail.
-//! The payload is a transcript envelope of about 4 KB. The batch runs REQUESTS requests
-//! (default 100000) sequentially and at concurrency 16; when `wrk` is on the PATH it runs
-//! against the same server with the same body (`-c1 -t1`, then `-c16 -t2`, 2 s each). The two
-//! engines alternate, 3 rounds each, and the best of each counts.
+//! The payload is a transcript envelope of about 4 KB. The batch runs sequentially and at
+//! concurrency 16, each run sized to last about SECONDS (default 2); when `wrk` is on the PATH
+//! it runs against the same server with the same body for as long (`-c1 -t1`, then `-c16 -t2`).
+//! The two engines alternate, 5 rounds each, and the best run of each counts: other work on
+//! the machine slows both alike, and the best run is the least disturbed.
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
@@ -24,7 +25,7 @@ use survey_console::catalog::EventId;
 use survey_console::invoke::{PreparedEnvelope, SessionSecrets, Target};
 
 /// Runs of each engine per concurrency; the best counts.
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 5;
 
 const RESPONSE: &[u8] =
     b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n[]";
@@ -130,7 +131,13 @@ fn batch_rate(url: &str, body: &Value, requests: usize, concurrency: usize) -> f
     requests as f64 / end.elapsed.as_secs_f64()
 }
 
-fn wrk_rate(url: &str, body: &[u8], connections: usize, threads: usize) -> Option<f64> {
+fn wrk_rate(
+    url: &str,
+    body: &[u8],
+    connections: usize,
+    threads: usize,
+    seconds: u64,
+) -> Option<f64> {
     let script = std::env::temp_dir().join(format!("batch-throughput-{}.lua", std::process::id()));
     let lua = format!(
         "wrk.method = \"POST\"\nwrk.body = {}\nwrk.headers[\"Content-Type\"] = \"application/json\"\n",
@@ -139,7 +146,7 @@ fn wrk_rate(url: &str, body: &[u8], connections: usize, threads: usize) -> Optio
     std::fs::write(&script, lua).ok()?;
     let output = Command::new("wrk")
         .args(["-t", &threads.to_string(), "-c", &connections.to_string()])
-        .args(["-d", "2s", "-s"])
+        .args(["-d", &format!("{seconds}s"), "-s"])
         .arg(&script)
         .arg(url)
         .output()
@@ -165,9 +172,9 @@ fn main() {
             std::thread::park();
         }
     }
-    let requests: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(100_000);
+    let seconds: u64 = args.iter().find_map(|a| a.parse().ok()).unwrap_or(2).max(1);
     println!(
-        "payload: {} bytes; {requests} requests per batch run; {url}",
+        "payload: {} bytes; runs of about {seconds} s; {url}",
         bytes.len()
     );
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -175,11 +182,12 @@ fn main() {
     for (concurrency, wrk_threads) in [(1usize, 1usize), (16, 2)] {
         // Warm up, then alternate the two engines, best of ROUNDS each: other work on the
         // machine slows both alike.
-        let _ = batch_rate(&url, &body, requests / 10 + 1, concurrency);
+        let warm = batch_rate(&url, &body, 20_000, concurrency);
+        let requests = ((warm * seconds as f64) as usize).clamp(20_000, 4_000_000);
         let (mut batch_best, mut wrk_best) = (0.0_f64, None::<f64>);
         for _ in 0..ROUNDS {
             batch_best = batch_best.max(batch_rate(&url, &body, requests, concurrency));
-            if let Some(rate) = wrk_rate(&url, &bytes, concurrency, wrk_threads) {
+            if let Some(rate) = wrk_rate(&url, &bytes, concurrency, wrk_threads, seconds) {
                 wrk_best = Some(wrk_best.map_or(rate, |b: f64| b.max(rate)));
             }
         }

@@ -167,6 +167,8 @@ pub fn run(
         next: AtomicUsize::new(0),
         stop: AtomicBool::new(false),
         last_exit_us: AtomicU64::new(0),
+        kept: AtomicUsize::new(0),
+        kept_failed: AtomicUsize::new(0),
         started,
     });
     let (tx, rx) = mpsc::channel::<BatchResult>();
@@ -184,14 +186,14 @@ pub fn run(
         worker(&shared, &tx);
     }
     drop(tx);
-    let (mut kept, mut kept_failed, mut cancelled_at) = (0usize, 0usize, None::<Instant>);
+    let mut cancelled_at = None::<Instant>;
     // Poll rather than block on the channel: a blocked receiver would be woken by every result,
     // a context switch per request that costs more than the request itself on a fast endpoint.
     let mut disconnected = false;
     while !disconnected {
         std::thread::sleep(DRAIN_EVERY);
         loop {
-            let mut result = match rx.try_recv() {
+            let result = match rx.try_recv() {
                 Ok(result) => result,
                 Err(TryRecvError::Empty) => break,
                 Err(TryRecvError::Disconnected) => {
@@ -199,13 +201,6 @@ pub fn run(
                     break;
                 }
             };
-            if kept < KEEP_FIRST_RECORDS {
-                kept += 1;
-            } else if !result.ok && kept_failed < KEEP_FAILED_RECORDS {
-                kept_failed += 1;
-            } else {
-                result.record = None;
-            }
             on_result(result);
         }
         if cancel.load(Ordering::Relaxed) {
@@ -243,6 +238,9 @@ struct Shared {
     stop: AtomicBool,
     /// When the last worker returned, in microseconds since the start.
     last_exit_us: AtomicU64,
+    /// Full records kept so far: of any result, of failures.
+    kept: AtomicUsize,
+    kept_failed: AtomicUsize,
     started: Instant,
 }
 
@@ -296,11 +294,20 @@ fn work(shared: &Shared, tx: &mpsc::Sender<BatchResult>) {
             return;
         };
         let iteration = (j / items.len()) as u32 + 1;
-        let Some(result) = execute(shared, item, index, iteration, &mut connection, &mut buffer)
+        let Some(mut result) =
+            execute(shared, item, index, iteration, &mut connection, &mut buffer)
         else {
             // Cancelled in flight: dropped.
             return;
         };
+        // Decide here whether the full record is kept, so the ones not kept are freed by the
+        // thread that made them (cheaper for the allocator than freeing them elsewhere).
+        let keep = shared.kept.fetch_add(1, Ordering::Relaxed) < KEEP_FIRST_RECORDS
+            || (!result.ok
+                && shared.kept_failed.fetch_add(1, Ordering::Relaxed) < KEEP_FAILED_RECORDS);
+        if !keep {
+            result.record = None;
+        }
         if !result.ok {
             shared.progress.failed.fetch_add(1, Ordering::Relaxed);
             if shared.batch.settings.fail_fast {
