@@ -22,7 +22,7 @@ use survey_console::batch::{
 use survey_console::catalog::EventId;
 use survey_console::functions::{Endpoint, FunctionStore};
 use survey_console::invoke::{SessionSecrets, Target};
-use survey_console::ui::{State, SurveyConsoleApp, Tab};
+use survey_console::ui::{Command as UiCommand, ReportFormat, State, SurveyConsoleApp, Tab};
 
 const TRANSCRIPT: EventId = EventId::ChatPostSurveyEmailTranscript;
 
@@ -532,6 +532,22 @@ fn batch_tab_runs_the_samples_and_opens_a_result_in_full() {
     harness.get_by_label(
         "1 e-mail would be sent: to ReplaceMe@company.com, subject \"Email Transcript Notification\"",
     );
+
+    // Export through the command the save dialog ends in.
+    let junit = dir.join("reports/batch.xml");
+    let ctx = harness.ctx.clone();
+    harness.state_mut().run_cmd(
+        &ctx,
+        UiCommand::WriteBatchReport {
+            event: TRANSCRIPT,
+            format: ReportFormat::Junit,
+            path: junit.clone(),
+        },
+    );
+    wait_idle(&mut harness);
+    harness.get_by_label(&format!("Wrote {}.", junit.display()));
+    let parsed = parse_junit(&std::fs::read_to_string(&junit).unwrap());
+    assert_eq!((parsed.suite_tests, parsed.suite_failures), (14, 0));
 
     // A URL that answers an error: every sample fails, and the counts say so.
     let broken = TestServer::start(|_| Resp::text(500, "text/plain", "down"));

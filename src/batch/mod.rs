@@ -23,7 +23,8 @@ pub use expect::{
 };
 pub use report::{BatchReport, xml_escape};
 pub use run::{
-    BatchResult, KEEP_FAILED_RECORDS, KEEP_FIRST_RECORDS, Progress, ProgressSnapshot, RunEnd, run,
+    BatchResult, KEEP_BODY_MAX, KEEP_FAILED_RECORDS, KEEP_FIRST_RECORDS, Progress,
+    ProgressSnapshot, RunEnd, run,
 };
 pub use stats::{Bucket, LatencyStats, histogram, percentile, requests_per_s};
 

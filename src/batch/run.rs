@@ -10,7 +10,7 @@ use super::expect::tally;
 use super::fast::{Connection, FastTarget};
 use super::stats::requests_per_s;
 use super::{Batch, BatchItem};
-use crate::invoke::{Invocation, InvokeError, SessionSecrets, fail, invoke_prepared, now_ms};
+use crate::invoke::{Body, Invocation, InvokeError, SessionSecrets, fail, invoke_prepared, now_ms};
 
 /// Full invocation records kept for the first results of a batch (every result keeps its
 /// verdict; the full record with the response body is kept only for these and for failures).
@@ -18,6 +18,9 @@ pub const KEEP_FIRST_RECORDS: usize = 500;
 
 /// Full invocation records kept for failed results, beyond the first ones.
 pub const KEEP_FAILED_RECORDS: usize = 2_000;
+
+/// Response bodies larger than this are not kept in a batch's records (a note stands in).
+pub const KEEP_BODY_MAX: usize = 1024 * 1024;
 
 /// How long a cancelled run waits for the requests in flight before it returns without them.
 const CANCEL_GRACE: Duration = Duration::from_millis(700);
@@ -307,6 +310,14 @@ fn work(shared: &Shared, tx: &mpsc::Sender<BatchResult>) {
                 && shared.kept_failed.fetch_add(1, Ordering::Relaxed) < KEEP_FAILED_RECORDS);
         if !keep {
             result.record = None;
+        } else if let Some(record) = result.record.as_mut().and_then(Arc::get_mut)
+            && let Some(response) = record.response.as_mut()
+            && response.size > KEEP_BODY_MAX
+        {
+            response.body = Body::Text(format!(
+                "(a body of {} bytes is not kept in a batch: invoke this payload alone to see it)",
+                response.size
+            ));
         }
         if !result.ok {
             shared.progress.failed.fetch_add(1, Ordering::Relaxed);

@@ -102,10 +102,10 @@ impl BatchView {
         }
     }
 
-    /// Passed and failed results so far.
+    /// Passed and failed results so far (from the live counters: no pass over the results).
     pub fn counts(&self) -> (usize, usize) {
-        let passed = self.results.iter().filter(|r| r.ok).count();
-        (passed, self.results.len() - passed)
+        let p = self.progress.snapshot();
+        (p.done.saturating_sub(p.failed), p.failed)
     }
 
     /// The full record of a result, with the envelope that was sent; `None` when it was not

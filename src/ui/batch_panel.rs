@@ -298,9 +298,13 @@ impl BatchPanel {
     }
 
     fn table_ui(&mut self, ui: &mut egui::Ui, event: EventId, view: &BatchView) {
-        let rows: Vec<usize> = (0..view.results.len())
-            .filter(|&i| !self.only_failures || !view.results[i].ok)
-            .collect();
+        // Only the failures' indices are listed; all rows map to themselves.
+        let failures: Option<Vec<usize>> = self.only_failures.then(|| {
+            (0..view.results.len())
+                .filter(|&i| !view.results[i].ok)
+                .collect()
+        });
+        let count = failures.as_ref().map_or(view.results.len(), Vec::len);
         let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
         let mut open = None;
         TableBuilder::new(ui)
@@ -322,9 +326,13 @@ impl BatchPanel {
                 }
             })
             .body(|body| {
-                body.rows(row_height, rows.len(), |mut row| {
-                    let Some(&index) = rows.get(row.index()) else {
-                        return;
+                body.rows(row_height, count, |mut row| {
+                    let index = match &failures {
+                        Some(failures) => match failures.get(row.index()) {
+                            Some(&index) => index,
+                            None => return,
+                        },
+                        None => row.index(),
                     };
                     let Some(result) = view.results.get(index) else {
                         return;
