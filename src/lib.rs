@@ -10,6 +10,7 @@
 //!   ([`invoke::local`], QuickJS), contract checks, history.
 //! - [`net`]: the shared HTTP client, network errors by kind, capped bodies.
 //! - [`livechat`]: Rocket.Chat livechat room surveys and test conversations.
+//! - [`batch`]: many payloads at once against a function, judged, timed and reported.
 //! - `ui`: the eframe/egui console; the only module that knows egui.
 //! - `cli`: the headless subcommands over the same core.
 //!
@@ -21,6 +22,7 @@
 //! network work on worker threads and shows each error where it happened; the CLI prints it on
 //! stderr and exits 1 (a check failed) or 2 (bad arguments, unreadable input).
 
+pub mod batch;
 pub mod catalog;
 pub mod cli;
 pub mod functions;

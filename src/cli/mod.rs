@@ -1,5 +1,6 @@
 //! The headless command line: one file per subcommand, each printing a table or `--json`.
 
+mod batch;
 mod conversation;
 mod events;
 mod functions;
@@ -42,6 +43,8 @@ pub enum Command {
     Conversation(conversation::ConversationArgs),
     /// Send a livechat room survey to a Rocket.Chat server.
     Survey(survey::SurveyArgs),
+    /// Send many payloads to an event's function at once and judge every answer.
+    Batch(Box<batch::BatchArgs>),
 }
 
 /// Runs a subcommand and returns the process exit code.
@@ -53,6 +56,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Invoke(args) => invoke::run(&args),
         Command::Conversation(args) => conversation::run(&args),
         Command::Survey(args) => survey::run(&args),
+        Command::Batch(args) => batch::run(&args),
     };
     ExitCode::from(code)
 }

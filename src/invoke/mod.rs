@@ -23,7 +23,10 @@ pub use record::{
     Body, Check, Email, FunctionLog, Invocation, InvokeError, RecordedRequest, RecordedResponse,
     Timings, now_ms,
 };
-pub use send::{Credentials, HttpRequest, REDACTED, base64, send, token_url};
+pub use send::{
+    Credentials, HttpRequest, REDACTED, authorization_value, base64, redacted_headers, send,
+    token_url,
+};
 
 use crate::catalog::EventId;
 use crate::functions::{Auth, Endpoint, FunctionConfig, SecretRef};
@@ -176,12 +179,64 @@ pub fn liveperson_invoke_url(gateway_url: &str, account_id: &str, lambda_uuid: &
     )
 }
 
+/// An envelope ready to be sent many times (batches): the JSON value and its bytes, serialized
+/// once and shared by every request.
+#[derive(Clone, Debug)]
+pub struct PreparedEnvelope {
+    /// The envelope.
+    pub value: Arc<Value>,
+    /// The envelope as JSON bytes, the request body.
+    pub bytes: Arc<Vec<u8>>,
+}
+
+impl PreparedEnvelope {
+    /// Serializes the envelope once.
+    pub fn new(value: Value) -> PreparedEnvelope {
+        let bytes = serde_json::to_vec(&value).unwrap_or_default();
+        PreparedEnvelope {
+            value: Arc::new(value),
+            bytes: Arc::new(bytes),
+        }
+    }
+}
+
 /// Invokes the target with `envelope` and checks the answer. Never panics; every failure is in
 /// the returned record's `error`. Setting `cancel` stops an in-process run at once and an HTTP
 /// call between its steps.
 pub fn invoke(
     target: &Target,
     envelope: &Value,
+    secrets: &SessionSecrets,
+    cancel: &Arc<AtomicBool>,
+) -> Invocation {
+    let bytes = Arc::new(serde_json::to_vec(envelope).unwrap_or_default());
+    invoke_with(target, envelope, &bytes, true, secrets, cancel)
+}
+
+/// Invokes the target with an envelope prepared once, as batches do: no serialization and no
+/// copy of the envelope per call. The record's `request.body` is left null (the caller holds
+/// the envelope); everything else is as [`invoke`] records it.
+pub fn invoke_prepared(
+    target: &Target,
+    envelope: &PreparedEnvelope,
+    secrets: &SessionSecrets,
+    cancel: &Arc<AtomicBool>,
+) -> Invocation {
+    invoke_with(
+        target,
+        &envelope.value,
+        &envelope.bytes,
+        false,
+        secrets,
+        cancel,
+    )
+}
+
+fn invoke_with(
+    target: &Target,
+    envelope: &Value,
+    bytes: &Arc<Vec<u8>>,
+    record_body: bool,
     secrets: &SessionSecrets,
     cancel: &Arc<AtomicBool>,
 ) -> Invocation {
@@ -199,11 +254,15 @@ pub fn invoke(
         request: RecordedRequest {
             url: String::new(),
             headers: Vec::new(),
-            body: envelope.clone(),
+            body: if record_body {
+                envelope.clone()
+            } else {
+                Value::Null
+            },
         },
         ..Invocation::default()
     };
-    match build_request(target, envelope, secrets) {
+    match build_request(target, bytes, secrets) {
         Ok(Some(request)) => {
             record.request.url = request.url.clone();
             let outcome = send(&request, cancel);
@@ -222,13 +281,21 @@ pub fn invoke(
     record
 }
 
+/// The HTTP request a target sends, credentials resolved, with an empty body; `None` for an
+/// in-process target. Batches prepare their requests once with it.
+pub fn http_request(
+    target: &Target,
+    secrets: &SessionSecrets,
+) -> Result<Option<HttpRequest>, InvokeError> {
+    build_request(target, &Arc::new(Vec::new()), secrets)
+}
+
 /// The HTTP request for a target; `None` for an in-process target.
 fn build_request(
     target: &Target,
-    envelope: &Value,
+    body: &Arc<Vec<u8>>,
     secrets: &SessionSecrets,
 ) -> Result<Option<HttpRequest>, InvokeError> {
-    let body = serde_json::to_vec(envelope).unwrap_or_default();
     let event = target.event;
     let (url, credentials) = match &target.endpoint {
         Endpoint::Local => return Ok(None),
@@ -271,7 +338,7 @@ fn build_request(
             )
         }
     };
-    let mut request = HttpRequest::new(&url, body, target.timeout);
+    let mut request = HttpRequest::shared(&url, Arc::clone(body), target.timeout);
     request.headers = target.headers.clone();
     request.credentials = credentials;
     Ok(Some(request))
@@ -281,9 +348,7 @@ fn build_request(
 fn run_local(target: &Target, envelope: &Value, cancel: &Arc<AtomicBool>, record: &mut Invocation) {
     let limits = local::LocalLimits::with_timeout(target.timeout);
     let run = local::run_function(&target.code, envelope, &limits, Arc::clone(cancel));
-    if let Some(note) = run.logs_note() {
-        record.notes.push(note);
-    }
+    let logs_note = run.logs_note();
     record.logs = run
         .logs
         .iter()
@@ -315,9 +380,11 @@ fn run_local(target: &Target, envelope: &Value, cancel: &Arc<AtomicBool>, record
             fail(record, InvokeError::new("function", &e.code, message));
         }
     }
+    record.notes.extend(logs_note);
 }
 
-fn finish_response(record: &mut Invocation, response: RecordedResponse) {
+/// Records a response: the contract checks, the e-mails, and the error of a non-2xx answer.
+pub fn finish_response(record: &mut Invocation, response: RecordedResponse) {
     let report = check_result(record.event, Some(response.status), &response.body);
     record.checks = report.checks;
     record.emails = report.emails;

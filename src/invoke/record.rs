@@ -236,7 +236,7 @@ impl Invocation {
         let status = match (&self.response, &self.error) {
             (Some(r), _) => r.status.to_string(),
             (None, Some(e)) => e.kind.clone(),
-            (None, None) => "—".to_owned(),
+            (None, None) => "-".to_owned(),
         };
         let verdict = if self.ok { "passed" } else { "failed" };
         format!("{status} · {:.0} ms · {verdict}", self.timings.total_ms)

@@ -74,6 +74,27 @@ impl HttpRequest {
             body_cap: DEFAULT_BODY_CAP,
         }
     }
+
+    /// A plain POST of a body shared with other requests (batches send one body many times).
+    pub fn shared(url: &str, body: Arc<Vec<u8>>, timeout: Duration) -> HttpRequest {
+        HttpRequest {
+            url: url.to_owned(),
+            headers: Vec::new(),
+            credentials: Credentials::None,
+            body,
+            timeout,
+            body_cap: DEFAULT_BODY_CAP,
+        }
+    }
+}
+
+/// The shared body as reqwest's body, without copying the bytes.
+struct SharedBody(Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for SharedBody {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_slice()
+    }
 }
 
 /// Sends the request; never panics, and checks `cancel` between steps.
@@ -120,7 +141,9 @@ pub fn send(request: &HttpRequest, cancel: &AtomicBool) -> HttpOutcome {
             .post(&request.url)
             .header("Content-Type", "application/json")
             .header("Accept", "application/json, text/plain;q=0.9, */*;q=0.5")
-            .body(request.body.as_ref().clone());
+            .body(bytes::Bytes::from_owner(SharedBody(Arc::clone(
+                &request.body,
+            ))));
         for (k, v) in &request.headers {
             builder = builder.header(k.as_str(), v.as_str());
         }
@@ -178,7 +201,9 @@ pub fn network_error(e: &NetError) -> InvokeError {
     InvokeError::new("network", e.kind.as_str(), e.to_string())
 }
 
-fn redacted_headers(request: &HttpRequest) -> Vec<(String, String)> {
+/// The headers a request sends as they are recorded: credentials and secret-looking headers
+/// replaced by [`REDACTED`].
+pub fn redacted_headers(request: &HttpRequest) -> Vec<(String, String)> {
     let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
     headers.extend(request.headers.iter().map(|(k, v)| {
         let lower = k.to_ascii_lowercase();
@@ -212,6 +237,19 @@ fn redacted_headers(request: &HttpRequest) -> Vec<(String, String)> {
         headers.push(("Authorization".to_owned(), auth));
     }
     headers
+}
+
+/// The `Authorization` value of plain credentials (none, bearer, basic); `None` for none and
+/// for LivePerson credentials, whose token is fetched per request.
+pub fn authorization_value(credentials: &Credentials) -> Option<String> {
+    match credentials {
+        Credentials::Bearer(token) => Some(format!("Bearer {token}")),
+        Credentials::Basic { user, password } => Some(format!(
+            "Basic {}",
+            base64(format!("{user}:{password}").as_bytes())
+        )),
+        Credentials::None | Credentials::LivePerson { .. } => None,
+    }
 }
 
 fn authorization(

@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 
+use super::batch_job::BatchRuns;
+use super::batch_panel::BatchPanel;
 pub use super::commands::{Command, FunctionsDialog};
 use super::events_panel::EventsPanel;
 use super::fields_tab::FieldsTab;
@@ -42,6 +44,8 @@ pub enum Tab {
     Function,
     /// Test invocations and their history.
     Invoke,
+    /// Many payloads at once: pass/fail, latency, reports.
+    Batch,
 }
 
 /// What the central panel shows.
@@ -148,6 +152,9 @@ pub struct SurveyConsoleApp {
     pub history: Vec<Invocation>,
     pub(super) history_file: Arc<Mutex<History>>,
     history_job: Option<Pending<Vec<Invocation>>>,
+    pub(super) batch_panel: BatchPanel,
+    /// Batches of this session: the running one and each event's last results.
+    pub batch: BatchRuns,
 }
 
 impl SurveyConsoleApp {
@@ -199,6 +206,8 @@ impl SurveyConsoleApp {
             history: Vec::new(),
             history_file: Arc::new(Mutex::new(History::open(&history))),
             history_job: None,
+            batch_panel: BatchPanel::default(),
+            batch: BatchRuns::default(),
         }
     }
 
@@ -233,6 +242,7 @@ impl SurveyConsoleApp {
             || self.history_job.is_some()
             || self.curl_job.is_some()
             || self.livechat_panel.is_busy()
+            || self.batch.is_busy()
     }
 
     /// Queues nothing, draws everything, then applies what the panels asked for.
@@ -336,6 +346,7 @@ impl SurveyConsoleApp {
                 (Tab::Payload, "Payload"),
                 (Tab::Function, "Function"),
                 (Tab::Invoke, "Invocations"),
+                (Tab::Batch, "Batch"),
             ];
             for (tab, label) in tabs {
                 if ui.selectable_label(self.state.tab == tab, label).clicked() {
@@ -405,6 +416,11 @@ impl SurveyConsoleApp {
                     &self.history,
                     commands,
                 );
+            }
+            Tab::Batch => {
+                let empty = FunctionStore::empty(self.functions_path());
+                let store = self.store.as_ref().unwrap_or(&empty);
+                self.batch_panel.ui(ui, event, store, &self.batch, commands);
             }
         }
     }
@@ -571,6 +587,10 @@ impl eframe::App for SurveyConsoleApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.poll_jobs();
         self.livechat_panel.poll();
+        self.poll_batch(ctx);
+        if let Some(picked) = self.batch.picked.take() {
+            self.batch_panel.take_picked(picked);
+        }
         if let Some(path) = self.pending_open.take() {
             self.run_cmd(ctx, Command::LoadFile(path));
         }

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use super::app::{SurveyConsoleApp, Tab, View};
+use super::batch_job::{BatchRequest, ReportFormat};
 use super::function_panel::PanelMessage;
 use super::invoke_panel::{InvokeSource, Running};
 use super::jobs::Pending;
@@ -75,6 +76,23 @@ pub enum Command {
     },
     /// Stop waiting for the running invocation.
     CancelInvoke,
+    /// Run a batch.
+    StartBatch(Box<BatchRequest>),
+    /// Stop the running batch.
+    CancelBatch,
+    /// Choose a batch's payloads: a folder, or files (multi-select), off the UI thread.
+    PickBatchPayloads { folder: bool },
+    /// Ask where to save a report of the event's last batch.
+    ExportBatch {
+        event: EventId,
+        format: ReportFormat,
+    },
+    /// Write a report of the event's last batch to `path`.
+    WriteBatchReport {
+        event: EventId,
+        format: ReportFormat,
+        path: PathBuf,
+    },
     /// Put the request as a curl command on the clipboard.
     CopyCurl {
         event: EventId,
@@ -202,6 +220,15 @@ impl SurveyConsoleApp {
                     );
                 }
             }
+            Command::StartBatch(request) => self.start_batch(ctx, *request),
+            Command::CancelBatch => self.cancel_batch(),
+            Command::PickBatchPayloads { folder } => self.pick_batch_payloads(ctx, folder),
+            Command::ExportBatch { event, format } => self.export_batch_dialog(ctx, event, format),
+            Command::WriteBatchReport {
+                event,
+                format,
+                path,
+            } => self.write_batch_report(ctx, event, format, path),
             Command::CopyCurl { event, source, url } => {
                 let Some(target) = self.target(event, url) else {
                     return;

@@ -2,6 +2,8 @@
 //! poll-promise; everything it shows comes from the core modules.
 
 mod app;
+mod batch_job;
+mod batch_panel;
 mod commands;
 mod endpoint_form;
 mod events_panel;
@@ -9,6 +11,7 @@ mod fields_tab;
 mod function_panel;
 mod invoke_panel;
 mod jobs;
+mod latency_plot;
 mod livechat_panel;
 mod livechat_result;
 mod payload_tab;
@@ -19,6 +22,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 pub use app::{Command, State, SurveyConsoleApp, Tab, View};
+pub use batch_job::{BatchRequest, BatchRuns, BatchView, ReportFormat};
 pub use livechat_panel::LivechatPanel;
 
 /// Opens the console window and runs until it is closed.

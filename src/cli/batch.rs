@@ -1,0 +1,244 @@
+//! `survey-console batch`: send many payloads to an event's function, judge every answer, print
+//! the results (or `--json`), optionally write JUnit XML for CI.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+
+use super::output::{clip, print_json, print_table};
+use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use crate::batch::{
+    self, Batch, BatchReport, BatchSettings, MAX_CONCURRENCY, PayloadSource, Progress,
+    ProgressSnapshot,
+};
+use crate::catalog::EventId;
+use crate::functions::{FunctionStore, default_path};
+use crate::invoke::{SessionSecrets, Target};
+
+/// Results printed one per line up to this many; beyond it only the failures are listed.
+const LIST_ALL_MAX: usize = 200;
+
+/// Arguments of `batch`.
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// The event whose function is invoked.
+    #[arg(long, value_name = "ID")]
+    pub event: EventId,
+    /// Payload files, or folders of them (every *.json that is not *.expect.json). A payload's
+    /// NAME.expect.json beside it says what the answer should be.
+    #[arg(long, value_name = "DIR|FILE", num_args = 1.., required_unless_present = "samples")]
+    pub payloads: Vec<PathBuf>,
+    /// Send the event's bundled samples (with their bundled expectations).
+    #[arg(long, conflicts_with = "payloads")]
+    pub samples: bool,
+    /// POST to this URL instead of the configured function.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// How many times each payload is sent.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub iterations: u32,
+    /// Requests in flight at once (1 to 64).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub concurrency: usize,
+    /// Pause of each worker between two of its requests, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub delay_ms: u64,
+    /// Stop at the first failure.
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Write JUnit XML to this file (one testcase per file per iteration).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Timeout of each request in milliseconds (default: the function's, or 30000).
+    #[arg(long, value_name = "MS")]
+    pub timeout_ms: Option<u64>,
+    /// The functions file (default: functions.json in the config dir).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs the subcommand; returns the exit code.
+pub fn run(args: &BatchArgs) -> u8 {
+    let batch = match prepare(args) {
+        Ok(batch) => batch,
+        Err(message) => {
+            eprintln!("survey-console batch: {message}");
+            return EXIT_USAGE;
+        }
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    let progress = Arc::new(Progress::default());
+    let show_bar = std::io::stderr().is_terminal();
+    let mut results = Vec::with_capacity(batch.planned().min(1 << 20));
+    let mut last_bar = Instant::now();
+    let end = batch::run(
+        &batch,
+        &SessionSecrets::default(),
+        &cancel,
+        &progress,
+        |result| {
+            results.push(result);
+            if show_bar && last_bar.elapsed() >= Duration::from_millis(100) {
+                last_bar = Instant::now();
+                draw_bar(&progress.snapshot());
+            }
+        },
+    );
+    if show_bar {
+        draw_bar(&progress.snapshot());
+        eprintln!();
+    }
+    let report = BatchReport::new(batch.event, batch.target.endpoint.describe(), results, end);
+    if let Some(path) = &args.junit
+        && let Err(err) = report.write_junit(path)
+    {
+        eprintln!("survey-console batch: {err}");
+        return EXIT_USAGE;
+    }
+    if args.json {
+        print_json(&report.to_json());
+    } else {
+        print_human(&report);
+    }
+    if report.all_passed() {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    }
+}
+
+fn prepare(args: &BatchArgs) -> Result<Batch, String> {
+    if !(1..=MAX_CONCURRENCY).contains(&args.concurrency) {
+        return Err(format!(
+            "--concurrency must be 1 to {MAX_CONCURRENCY}, not {}",
+            args.concurrency
+        ));
+    }
+    if args.iterations == 0 {
+        return Err("--iterations must be at least 1".to_owned());
+    }
+    if args.timeout_ms == Some(0) {
+        return Err("--timeout-ms must be at least 1".to_owned());
+    }
+    let mut target = match &args.url {
+        Some(url) => {
+            crate::net::check_url(url).map_err(|e| e.to_string())?;
+            Target::url(args.event, url, Duration::from_millis(30_000))
+        }
+        None => {
+            let path = args.config.clone().unwrap_or_else(default_path);
+            let store = FunctionStore::load(&path).map_err(|e| e.to_string())?;
+            let Some(config) = store.get(args.event) else {
+                return Err(format!(
+                    "{} has no function in {}: create one (survey-console functions create {}) or pass --url",
+                    args.event.name(),
+                    path.display(),
+                    args.event.id()
+                ));
+            };
+            Target::from_config(args.event, config)
+        }
+    };
+    if let Some(ms) = args.timeout_ms {
+        target.timeout = Duration::from_millis(ms);
+    }
+    let source = if args.samples {
+        PayloadSource::Samples
+    } else {
+        PayloadSource::Paths(args.payloads.clone())
+    };
+    let items = batch::collect(&source, args.event).map_err(|e| e.to_string())?;
+    let settings = BatchSettings {
+        iterations: args.iterations,
+        concurrency: args.concurrency,
+        delay: Duration::from_millis(args.delay_ms),
+        fail_fast: args.fail_fast,
+    };
+    settings.check().map_err(|e| e.to_string())?;
+    Ok(Batch {
+        event: args.event,
+        target,
+        items: Arc::new(items),
+        settings,
+    })
+}
+
+fn draw_bar(p: &ProgressSnapshot) {
+    const WIDTH: usize = 30;
+    let filled = (p.done * WIDTH)
+        .checked_div(p.total)
+        .unwrap_or(0)
+        .min(WIDTH);
+    let mut err = std::io::stderr().lock();
+    let _ = write!(
+        err,
+        "\r[{}{}] {}/{} · {} failed · {} remaining · {:.0} req/s   ",
+        "#".repeat(filled),
+        ".".repeat(WIDTH - filled),
+        p.done,
+        p.total,
+        p.failed,
+        p.remaining,
+        p.requests_per_s
+    );
+    let _ = err.flush();
+}
+
+fn print_human(report: &BatchReport) {
+    let list_all = report.results.len() <= LIST_ALL_MAX;
+    let rows: Vec<Vec<String>> = report
+        .results
+        .iter()
+        .filter(|r| list_all || !r.ok)
+        .map(|r| {
+            vec![
+                r.origin.to_string(),
+                r.iteration.to_string(),
+                if r.ok { "pass" } else { "FAIL" }.to_owned(),
+                r.status.map_or_else(|| "-".to_owned(), |s| s.to_string()),
+                format!("{:.1}", r.time_ms),
+                clip(&r.failures.join("; "), 160),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        print_table(
+            &["file", "iter", "result", "status", "ms", "what differs"],
+            &rows,
+        );
+        println!();
+    }
+    let l = &report.latency;
+    println!(
+        "{} to {}: {} passed, {} failed of {} ({} planned){}",
+        report.event.name(),
+        report.target,
+        report.passed,
+        report.failed,
+        report.results.len(),
+        report.end.planned,
+        if report.end.cancelled {
+            " · cancelled"
+        } else if report.end.stopped_at_failure {
+            " · stopped at the first failure"
+        } else {
+            ""
+        }
+    );
+    println!(
+        "{:.1} s · {:.0} req/s · latency ms p50 {:.1} · p95 {:.1} · p99 {:.1} · max {:.1}",
+        report.end.elapsed.as_secs_f64(),
+        report.requests_per_s,
+        l.p50,
+        l.p95,
+        l.p99,
+        l.max
+    );
+}

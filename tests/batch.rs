@@ -1,0 +1,615 @@
+//! Batches against real HTTP servers on 127.0.0.1: bundled samples and their expectations,
+//! disagreeing expectation files, JUnit XML, cancel, fail-fast, concurrency; the `batch`
+//! subcommand of the built binary; and the Batch tab driven with egui_kittest.
+#![allow(clippy::unwrap_used)] // Test helpers may panic: a panic is a failed test.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use serde_json::Value;
+use support::{Resp, TestServer, sample, transcript_function};
+use survey_console::batch::{
+    self, Batch, BatchReport, BatchResult, BatchSettings, PayloadSource, Progress, RunEnd,
+};
+use survey_console::catalog::EventId;
+use survey_console::functions::{Endpoint, FunctionStore};
+use survey_console::invoke::{SessionSecrets, Target};
+use survey_console::ui::{Command as UiCommand, ReportFormat, State, SurveyConsoleApp, Tab};
+
+const TRANSCRIPT: EventId = EventId::ChatPostSurveyEmailTranscript;
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sc-batch-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn batch_of(source: &PayloadSource, url: &str, settings: BatchSettings) -> Batch {
+    Batch {
+        event: TRANSCRIPT,
+        target: Target::url(TRANSCRIPT, url, Duration::from_secs(10)),
+        items: Arc::new(batch::collect(source, TRANSCRIPT).unwrap()),
+        settings,
+    }
+}
+
+fn run_all(batch: &Batch) -> (Vec<BatchResult>, RunEnd) {
+    let mut results = Vec::new();
+    let end = batch::run(
+        batch,
+        &SessionSecrets::default(),
+        &Arc::new(AtomicBool::new(false)),
+        &Arc::new(Progress::default()),
+        |r| results.push(r),
+    );
+    (results, end)
+}
+
+/// A folder of payloads whose expectation files partly disagree with the documented function.
+fn disagreeing_folder(name: &str) -> PathBuf {
+    let dir = temp_dir(name);
+    let copy = |file: &str| std::fs::copy(sample(file), dir.join(file)).unwrap();
+    let expect = |file: &str, text: &str| {
+        let stem = file.strip_suffix(".json").unwrap();
+        std::fs::write(dir.join(format!("{stem}.expect.json")), text).unwrap();
+    };
+    copy("transcript-csat-1.json");
+    expect(
+        "transcript-csat-1.json",
+        r#"{"status":200,"emails_count":1}"#,
+    );
+    copy("transcript-csat-2.json");
+    expect("transcript-csat-2.json", r#"{"emails_count":0}"#);
+    copy("transcript-csat-3.json");
+    expect(
+        "transcript-csat-3.json",
+        r#"{"emails":[{"targetEmail":"ReplaceMe@company.com","senderName":"Sender X",
+            "senderEmail":"ReplaceMe@company.com","subject":"Your transcript"}]}"#,
+    );
+    copy("transcript-csat-4.json");
+    expect("transcript-csat-4.json", r#"{"status":500}"#);
+    copy("transcript-csat-5.json");
+    expect(
+        "transcript-csat-5.json",
+        r#"{"error_code":"com.liveperson.faas.handler.runtime-exception"}"#,
+    );
+    copy("transcript-skill-mismatch.json"); // No expectation: the contract decides.
+    copy("invalid-malformed.json"); // Cannot be parsed: fails without being sent.
+    dir
+}
+
+#[test]
+fn bundled_samples_pass_against_the_documented_function() {
+    let server = TestServer::start(transcript_function);
+    let settings = BatchSettings {
+        concurrency: 4,
+        ..BatchSettings::default()
+    };
+    let batch = batch_of(&PayloadSource::Samples, &server.url("/fn"), settings);
+    let (results, end) = run_all(&batch);
+    assert!(!end.cancelled);
+    assert_eq!(results.len(), batch.items.len());
+    assert_eq!(results.len(), 14);
+    for r in &results {
+        assert!(r.ok, "{} failed: {:?}", r.file, r.failures);
+        assert_eq!(r.status, Some(200));
+    }
+    let csat1 = results
+        .iter()
+        .find(|r| &*r.file == "transcript-csat-1.json")
+        .unwrap();
+    // Status, e-mail count, and the contract's rules.
+    assert_eq!((csat1.rules_held, csat1.rules_total), (6, 6));
+    let verdict = batch::judge(
+        csat1.record.as_deref().unwrap(),
+        batch.items[csat1.item].expectation.as_ref(),
+    );
+    assert!(
+        verdict
+            .checks
+            .iter()
+            .any(|c| c.rule == "expected 1 e-mail" && c.ok)
+    );
+    assert_eq!(server.count("/fn"), 14);
+}
+
+#[test]
+fn bundled_samples_pass_against_the_template_run_in_process() {
+    let mut batch = batch_of(
+        &PayloadSource::Samples,
+        "http://127.0.0.1:9/",
+        BatchSettings::default(),
+    );
+    batch.target = Target::local(
+        TRANSCRIPT,
+        "template",
+        TRANSCRIPT.spec().template.to_owned(),
+    );
+    let (results, end) = run_all(&batch);
+    assert!(!end.cancelled);
+    assert_eq!(results.len(), 14);
+    // The documented template calls skillName.match(): a numeric or missing skillName makes it
+    // throw, so the real function fails where the lenient HTTP stand-in of the other tests does
+    // not.
+    for r in &results {
+        let thrown = match &*r.file {
+            "invalid-transcript-wrong-types.json" => Some("TypeError: not a function (line 10"),
+            "invalid-transcript-missing-fields.json" => {
+                Some("TypeError: cannot read property 'match' of undefined (line 10")
+            }
+            _ => None,
+        };
+        match thrown {
+            Some(thrown) => {
+                assert!(!r.ok);
+                assert!(
+                    r.failures[0].contains("handler.runtime-exception"),
+                    "{:?}",
+                    r.failures
+                );
+                assert!(r.failures[0].contains(thrown), "{:?}", r.failures);
+            }
+            None => assert!(r.ok, "{} failed: {:?}", r.file, r.failures),
+        }
+    }
+    let csat1 = results
+        .iter()
+        .find(|r| &*r.file == "transcript-csat-1.json")
+        .unwrap();
+    let record = csat1.record.as_deref().unwrap();
+    assert_eq!(record.endpoint_kind, "local");
+    assert_eq!(record.emails.len(), 1);
+}
+
+#[test]
+fn disagreeing_expectations_are_reported_and_junit_counts_them() {
+    let dir = disagreeing_folder("disagree");
+    let server = TestServer::start(transcript_function);
+    let settings = BatchSettings {
+        iterations: 2,
+        concurrency: 3,
+        ..BatchSettings::default()
+    };
+    let batch = batch_of(
+        &PayloadSource::Paths(vec![dir.clone()]),
+        &server.url("/fn"),
+        settings,
+    );
+    let (results, end) = run_all(&batch);
+    assert_eq!(results.len(), 14);
+    let failures_of = |file: &str| -> Vec<String> {
+        let runs: Vec<&BatchResult> = results.iter().filter(|r| &*r.file == file).collect();
+        assert_eq!(runs.len(), 2, "{file}");
+        assert_eq!(runs[0].ok, runs[1].ok);
+        runs[0].failures.clone()
+    };
+    assert!(failures_of("transcript-csat-1.json").is_empty());
+    assert_eq!(
+        failures_of("transcript-csat-2.json"),
+        ["expected 0 e-mails, got 1"]
+    );
+    assert_eq!(
+        failures_of("transcript-csat-3.json"),
+        ["e-mail 1: subject expected \"Your transcript\", got \"Email Transcript Notification\""]
+    );
+    assert_eq!(
+        failures_of("transcript-csat-4.json"),
+        ["expected status 500, got 200"]
+    );
+    assert_eq!(
+        failures_of("transcript-csat-5.json"),
+        ["expected error com.liveperson.faas.handler.runtime-exception, got none"]
+    );
+    assert!(failures_of("transcript-skill-mismatch.json").is_empty());
+    let malformed = failures_of("invalid-malformed.json");
+    assert!(
+        malformed[0].contains("invalid JSON at line"),
+        "{malformed:?}"
+    );
+    // Two sends per parsable file; the malformed one is never sent.
+    assert_eq!(server.count("/fn"), 12);
+
+    let report = BatchReport::new(TRANSCRIPT, "url".into(), results, end);
+    assert_eq!((report.passed, report.failed), (4, 10));
+    let junit = dir.join("out/junit.xml");
+    report.write_junit(&junit).unwrap();
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let parsed = parse_junit(&xml);
+    assert_eq!(parsed.suite_tests, 14);
+    assert_eq!(parsed.suite_failures, 10);
+    assert_eq!(parsed.testcases, 14);
+    assert_eq!(parsed.failure_messages.len(), 10);
+    assert!(
+        parsed
+            .failure_messages
+            .contains(&"expected status 500, got 200".to_owned())
+    );
+    assert!(parsed.failure_messages.contains(
+        &"e-mail 1: subject expected \"Your transcript\", got \"Email Transcript Notification\""
+            .to_owned()
+    ));
+    let json_path = dir.join("out/report.json");
+    report.write_json(&json_path).unwrap();
+    let json: Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
+    assert_eq!(json["total"], 14);
+    assert_eq!(json["failed"], 10);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// What the JUnit file says, read with an XML parser (which also checks it is well formed).
+struct Junit {
+    suite_tests: usize,
+    suite_failures: usize,
+    testcases: usize,
+    failure_messages: Vec<String>,
+}
+
+fn parse_junit(xml: &str) -> Junit {
+    use quick_xml::XmlVersion;
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut junit = Junit {
+        suite_tests: 0,
+        suite_failures: 0,
+        testcases: 0,
+        failure_messages: Vec::new(),
+    };
+    loop {
+        let event = reader.read_event().unwrap();
+        let element = match &event {
+            Event::Start(e) | Event::Empty(e) => e.clone(),
+            Event::Eof => break,
+            _ => continue,
+        };
+        let attr = |name: &str| -> Option<String> {
+            element
+                .attributes()
+                .map(|a| a.unwrap())
+                .find(|a| a.key.as_ref() == name.as_bytes())
+                .map(|a| {
+                    a.normalized_value(XmlVersion::Explicit1_0)
+                        .unwrap()
+                        .into_owned()
+                })
+        };
+        match element.name().as_ref() {
+            b"testsuite" => {
+                junit.suite_tests = attr("tests").unwrap().parse().unwrap();
+                junit.suite_failures = attr("failures").unwrap().parse().unwrap();
+            }
+            b"testcase" => junit.testcases += 1,
+            b"failure" => junit.failure_messages.push(attr("message").unwrap()),
+            _ => {}
+        }
+    }
+    junit
+}
+
+#[test]
+fn cancel_stops_within_a_second_even_with_requests_in_flight() {
+    let server = TestServer::start(|_| {
+        Resp::json(200, Value::Array(Vec::new())).delayed(Duration::from_secs(5))
+    });
+    let settings = BatchSettings {
+        iterations: 10,
+        concurrency: 4,
+        ..BatchSettings::default()
+    };
+    let batch = batch_of(&PayloadSource::Samples, &server.url("/slow"), settings);
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&cancel);
+    let cancelled_at = Arc::new(Mutex::new(None::<Instant>));
+    let at = Arc::clone(&cancelled_at);
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(200));
+        *at.lock().unwrap() = Some(Instant::now());
+        flag.store(true, Ordering::Relaxed);
+    });
+    let progress = Arc::new(Progress::default());
+    let mut results = Vec::new();
+    let end = batch::run(
+        &batch,
+        &SessionSecrets::default(),
+        &cancel,
+        &progress,
+        |r| results.push(r),
+    );
+    let after_cancel = cancelled_at.lock().unwrap().unwrap().elapsed();
+    assert!(end.cancelled);
+    assert!(
+        after_cancel < Duration::from_millis(1200),
+        "returned {after_cancel:?} after cancel"
+    );
+    // The four requests in flight were dropped, nothing else was sent.
+    assert!(results.is_empty(), "{} results", results.len());
+    let snapshot = progress.snapshot();
+    assert!(snapshot.finished);
+    assert_eq!(snapshot.total, 140);
+    assert_eq!(snapshot.done, 0);
+}
+
+#[test]
+fn fail_fast_stops_at_the_first_failure() {
+    // csat-2 answers a server error; everything else passes.
+    let server = TestServer::start(|req| {
+        if req.json()["payload"]["csatRank"] == 2 {
+            Resp::json(500, serde_json::json!({"error": "boom"}))
+        } else {
+            transcript_function(req)
+        }
+    });
+    let settings = BatchSettings {
+        iterations: 3,
+        fail_fast: true,
+        ..BatchSettings::default()
+    };
+    let batch = batch_of(&PayloadSource::Samples, &server.url("/fn"), settings);
+    let (results, end) = run_all(&batch);
+    assert!(end.stopped_at_failure);
+    let last = results.last().unwrap();
+    assert!(!last.ok);
+    assert_eq!(last.status, Some(500));
+    assert!(results[..results.len() - 1].iter().all(|r| r.ok));
+    assert!(results.len() < batch.planned() / 3, "{}", results.len());
+    assert!(
+        last.failures
+            .iter()
+            .any(|f| f.starts_with("expected status 200, got 500")),
+        "{:?}",
+        last.failures
+    );
+}
+
+#[test]
+fn concurrency_bounds_the_requests_in_flight() {
+    let (now, peak) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (n, p) = (Arc::clone(&now), Arc::clone(&peak));
+    let server = TestServer::start(move |req| {
+        let inside = n.fetch_add(1, Ordering::SeqCst) + 1;
+        p.fetch_max(inside, Ordering::SeqCst);
+        std::thread::sleep(Duration::from_millis(60));
+        n.fetch_sub(1, Ordering::SeqCst);
+        transcript_function(req)
+    });
+    let settings = BatchSettings {
+        iterations: 4,
+        concurrency: 5,
+        ..BatchSettings::default()
+    };
+    let batch = batch_of(&PayloadSource::Samples, &server.url("/fn"), settings);
+    let (results, _) = run_all(&batch);
+    assert_eq!(results.len(), 56);
+    assert!(results.iter().all(|r| r.ok));
+    let peak = peak.load(Ordering::SeqCst);
+    assert!((2..=5).contains(&peak), "peak {peak}");
+}
+
+fn bin(home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_survey-console"));
+    cmd.env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"));
+    cmd
+}
+
+#[test]
+fn cli_batch_prints_the_documented_json_and_exit_codes() {
+    let home = temp_dir("cli");
+    let server = TestServer::start(transcript_function);
+    let url = server.url("/fn");
+    let junit = home.join("junit.xml");
+    let out = bin(&home)
+        .args([
+            "batch",
+            "--event",
+            "chat-post-survey-email-transcript",
+            "--samples",
+        ])
+        .args([
+            "--url",
+            &url,
+            "--concurrency",
+            "8",
+            "--iterations",
+            "2",
+            "--json",
+        ])
+        .arg("--junit")
+        .arg(&junit)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in [
+        "total",
+        "passed",
+        "failed",
+        "requests_per_s",
+        "latency_ms",
+        "results",
+    ] {
+        assert!(json.get(key).is_some(), "{key}");
+    }
+    for key in ["p50", "p95", "p99", "max"] {
+        assert!(json["latency_ms"][key].is_number(), "{key}");
+    }
+    assert_eq!(json["total"], 28);
+    assert_eq!(json["failed"], 0);
+    let first = &json["results"][0];
+    for key in ["file", "iteration", "ok", "status", "time_ms", "failures"] {
+        assert!(first.get(key).is_some(), "{key}");
+    }
+    assert!(parse_junit(&std::fs::read_to_string(&junit).unwrap()).testcases == 28);
+    // Progress goes to stderr only on a terminal.
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("req/s"));
+
+    // Disagreeing expectations: exit 1, the differences in the human output.
+    let dir = disagreeing_folder("cli-disagree");
+    let out = bin(&home)
+        .args([
+            "batch",
+            "--event",
+            "chat-post-survey-email-transcript",
+            "--payloads",
+        ])
+        .arg(&dir)
+        .args(["--url", &url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("expected status 500, got 200"), "{text}");
+    assert!(text.contains("2 passed, 5 failed of 7"), "{text}");
+
+    // Bad arguments: exit 2 with the reason.
+    let usage = |extra: &[&str]| {
+        let out = bin(&home)
+            .args([
+                "batch",
+                "--event",
+                "chat-post-survey-email-transcript",
+                "--url",
+                &url,
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    assert!(usage(&["--samples", "--concurrency", "65"]).contains("--concurrency must be 1 to 64"));
+    assert!(usage(&["--samples", "--concurrency", "0"]).contains("not 0"));
+    let missing = home.join("no-such-folder");
+    assert!(usage(&["--payloads", missing.to_str().unwrap()]).contains("cannot read it"));
+    let empty = home.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    assert!(usage(&["--payloads", empty.to_str().unwrap()]).contains("no payload files"));
+    std::fs::write(dir.join("transcript-csat-1.expect.json"), "{\"emails\": 3}").unwrap();
+    let bad = usage(&["--payloads", dir.to_str().unwrap()]);
+    assert!(bad.contains("the expectation file is not valid"), "{bad}");
+    assert!(
+        bad.trim_end().ends_with("transcript-csat-1.expect.json"),
+        "{bad}"
+    );
+    // Without --url the configured function is used; none is configured here.
+    let out = bin(&home)
+        .args([
+            "batch",
+            "--event",
+            "chat-post-survey-email-transcript",
+            "--samples",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has no function"));
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(&home).unwrap();
+}
+
+fn harness(dir: &Path) -> Harness<'static, SurveyConsoleApp> {
+    let (functions, history) = (dir.join("functions.json"), dir.join("history.jsonl"));
+    Harness::builder()
+        .with_size(egui::vec2(1400.0, 1100.0))
+        .build_eframe(move |_cc| {
+            let state = State {
+                selected: TRANSCRIPT,
+                tab: Tab::Batch,
+                ..State::default()
+            };
+            SurveyConsoleApp::with_paths(state, functions, history)
+        })
+}
+
+fn wait_idle(harness: &mut Harness<'static, SurveyConsoleApp>) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    harness.run_ok();
+    while harness.state().is_busy() {
+        assert!(Instant::now() < deadline, "background job did not finish");
+        std::thread::sleep(Duration::from_millis(10));
+        harness.step();
+    }
+    harness.run_ok();
+}
+
+#[test]
+fn batch_tab_runs_the_samples_and_opens_a_result_in_full() {
+    let dir = temp_dir("gui");
+    let server = TestServer::start(transcript_function);
+    let mut store = FunctionStore::load(&dir.join("functions.json")).unwrap();
+    store.create(TRANSCRIPT, "emails").unwrap();
+    let mut config = store.get(TRANSCRIPT).unwrap().clone();
+    config.endpoint = Endpoint::Http {
+        url: server.url("/fn"),
+        auth: Default::default(),
+    };
+    store.put(TRANSCRIPT, config).unwrap();
+    store.save().unwrap();
+
+    let mut harness = harness(&dir);
+    harness.run_ok();
+    harness.get_by_label("all bundled samples (14)");
+    harness.get_by_role_and_label(Role::Button, "Run").click();
+    wait_idle(&mut harness);
+    harness.get_by_label_contains("14 passed · 0 failed");
+    harness.get_by_label_contains("done 14 / 14 · failed 0 · remaining 0");
+    harness.get_by_label("Latency histogram (ms)");
+    let view = harness.state().batch.views.get(&TRANSCRIPT).unwrap();
+    assert_eq!(view.results.len(), 14);
+    assert!(view.end.is_some_and(|e| !e.cancelled));
+
+    harness.get_by_label("transcript-csat-1.json").click();
+    harness.run_ok();
+    harness.get_by_label("transcript-csat-1.json · iteration 1");
+    harness.get_by_label("expected 1 e-mail, got 1");
+    harness.get_by_label("PASSED");
+    harness.get_by_label("HTTP 200");
+    harness.get_by_label(
+        "1 e-mail would be sent: to ReplaceMe@company.com, subject \"Email Transcript Notification\"",
+    );
+
+    // Export through the command the save dialog ends in.
+    let junit = dir.join("reports/batch.xml");
+    let ctx = harness.ctx.clone();
+    harness.state_mut().run_cmd(
+        &ctx,
+        UiCommand::WriteBatchReport {
+            event: TRANSCRIPT,
+            format: ReportFormat::Junit,
+            path: junit.clone(),
+        },
+    );
+    wait_idle(&mut harness);
+    harness.get_by_label(&format!("Wrote {}.", junit.display()));
+    let parsed = parse_junit(&std::fs::read_to_string(&junit).unwrap());
+    assert_eq!((parsed.suite_tests, parsed.suite_failures), (14, 0));
+
+    // A URL that answers an error: every sample fails, and the counts say so.
+    let broken = TestServer::start(|_| Resp::text(500, "text/plain", "down"));
+    harness
+        .get_by_role_and_label(Role::TextInput, "Batch URL instead:")
+        .focus();
+    harness.run_ok();
+    harness
+        .get_by_role_and_label(Role::TextInput, "Batch URL instead:")
+        .type_text(&broken.url("/fn"));
+    harness.run_ok();
+    harness.get_by_role_and_label(Role::Button, "Run").click();
+    wait_idle(&mut harness);
+    harness.get_by_label_contains("0 passed · 14 failed");
+    assert_eq!(broken.count("/fn"), 14);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
