@@ -272,7 +272,7 @@ impl SurveyConsoleApp {
             .show(ui, |ui| {
                 self.events_panel.ui(
                     ui,
-                    self.state.selected,
+                    (self.state.view == View::Events).then_some(self.state.selected),
                     self.loaded.as_ref(),
                     self.store.as_ref().ok(),
                     &mut commands,

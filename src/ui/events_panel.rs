@@ -12,7 +12,7 @@ impl EventsPanel {
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
-        selected: EventId,
+        selected: Option<EventId>,
         loaded: Option<&Loaded>,
         store: Option<&FunctionStore>,
         commands: &mut Vec<Command>,
@@ -22,7 +22,7 @@ impl EventsPanel {
         ui.add_space(4.0);
         for event in EventId::ALL {
             let spec = event.spec();
-            let response = ui.selectable_label(selected == event, spec.name);
+            let response = ui.selectable_label(selected == Some(event), spec.name);
             if response.clicked() {
                 commands.push(Command::SelectEvent(event));
             }
