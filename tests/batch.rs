@@ -1,6 +1,6 @@
 //! Batches against real HTTP servers on 127.0.0.1: bundled samples and their expectations,
 //! disagreeing expectation files, JUnit XML, cancel, fail-fast, concurrency; the `batch`
-//! subcommand of the built binary; and the Batch tab driven with egui_kittest.
+//! subcommand of the built binary.
 #![allow(clippy::unwrap_used)] // Test helpers may panic: a panic is a failed test.
 
 mod support;
@@ -11,18 +11,14 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use egui::accesskit::Role;
-use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable as _;
 use serde_json::Value;
+use support::junit::parse_junit;
 use support::{Resp, TestServer, sample, transcript_function};
 use survey_console::batch::{
     self, Batch, BatchReport, BatchResult, BatchSettings, PayloadSource, Progress, RunEnd,
 };
 use survey_console::catalog::EventId;
-use survey_console::functions::{Endpoint, FunctionStore};
 use survey_console::invoke::{SessionSecrets, Target};
-use survey_console::ui::{Command as UiCommand, ReportFormat, State, SurveyConsoleApp, Tab};
 
 const TRANSCRIPT: EventId = EventId::ChatPostSurveyEmailTranscript;
 
@@ -243,55 +239,6 @@ fn disagreeing_expectations_are_reported_and_junit_counts_them() {
     assert_eq!(json["total"], 14);
     assert_eq!(json["failed"], 10);
     std::fs::remove_dir_all(&dir).unwrap();
-}
-
-/// What the JUnit file says, read with an XML parser (which also checks it is well formed).
-struct Junit {
-    suite_tests: usize,
-    suite_failures: usize,
-    testcases: usize,
-    failure_messages: Vec<String>,
-}
-
-fn parse_junit(xml: &str) -> Junit {
-    use quick_xml::XmlVersion;
-    use quick_xml::events::Event;
-    let mut reader = quick_xml::Reader::from_str(xml);
-    let mut junit = Junit {
-        suite_tests: 0,
-        suite_failures: 0,
-        testcases: 0,
-        failure_messages: Vec::new(),
-    };
-    loop {
-        let event = reader.read_event().unwrap();
-        let element = match &event {
-            Event::Start(e) | Event::Empty(e) => e.clone(),
-            Event::Eof => break,
-            _ => continue,
-        };
-        let attr = |name: &str| -> Option<String> {
-            element
-                .attributes()
-                .map(|a| a.unwrap())
-                .find(|a| a.key.as_ref() == name.as_bytes())
-                .map(|a| {
-                    a.normalized_value(XmlVersion::Explicit1_0)
-                        .unwrap()
-                        .into_owned()
-                })
-        };
-        match element.name().as_ref() {
-            b"testsuite" => {
-                junit.suite_tests = attr("tests").unwrap().parse().unwrap();
-                junit.suite_failures = attr("failures").unwrap().parse().unwrap();
-            }
-            b"testcase" => junit.testcases += 1,
-            b"failure" => junit.failure_messages.push(attr("message").unwrap()),
-            _ => {}
-        }
-    }
-    junit
 }
 
 #[test]
@@ -518,98 +465,4 @@ fn cli_batch_prints_the_documented_json_and_exit_codes() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("has no function"));
     std::fs::remove_dir_all(&dir).unwrap();
     std::fs::remove_dir_all(&home).unwrap();
-}
-
-fn harness(dir: &Path) -> Harness<'static, SurveyConsoleApp> {
-    let (functions, history) = (dir.join("functions.json"), dir.join("history.jsonl"));
-    Harness::builder()
-        .with_size(egui::vec2(1400.0, 1100.0))
-        .build_eframe(move |_cc| {
-            let state = State {
-                selected: TRANSCRIPT,
-                tab: Tab::Batch,
-                ..State::default()
-            };
-            SurveyConsoleApp::with_paths(state, functions, history)
-        })
-}
-
-fn wait_idle(harness: &mut Harness<'static, SurveyConsoleApp>) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    harness.run_ok();
-    while harness.state().is_busy() {
-        assert!(Instant::now() < deadline, "background job did not finish");
-        std::thread::sleep(Duration::from_millis(10));
-        harness.step();
-    }
-    harness.run_ok();
-}
-
-#[test]
-fn batch_tab_runs_the_samples_and_opens_a_result_in_full() {
-    let dir = temp_dir("gui");
-    let server = TestServer::start(transcript_function);
-    let mut store = FunctionStore::load(&dir.join("functions.json")).unwrap();
-    store.create(TRANSCRIPT, "emails").unwrap();
-    let mut config = store.get(TRANSCRIPT).unwrap().clone();
-    config.endpoint = Endpoint::Http {
-        url: server.url("/fn"),
-        auth: Default::default(),
-    };
-    store.put(TRANSCRIPT, config).unwrap();
-    store.save().unwrap();
-
-    let mut harness = harness(&dir);
-    harness.run_ok();
-    harness.get_by_label("all bundled samples (14)");
-    harness.get_by_role_and_label(Role::Button, "Run").click();
-    wait_idle(&mut harness);
-    harness.get_by_label_contains("14 passed · 0 failed");
-    harness.get_by_label_contains("done 14 / 14 · failed 0 · remaining 0");
-    harness.get_by_label("Latency histogram (ms)");
-    let view = harness.state().batch.views.get(&TRANSCRIPT).unwrap();
-    assert_eq!(view.results.len(), 14);
-    assert!(view.end.is_some_and(|e| !e.cancelled));
-
-    harness.get_by_label("transcript-csat-1.json").click();
-    harness.run_ok();
-    harness.get_by_label("transcript-csat-1.json · iteration 1");
-    harness.get_by_label("expected 1 e-mail, got 1");
-    harness.get_by_label("PASSED");
-    harness.get_by_label("HTTP 200");
-    harness.get_by_label(
-        "1 e-mail would be sent: to ReplaceMe@company.com, subject \"Email Transcript Notification\"",
-    );
-
-    // Export through the command the save dialog ends in.
-    let junit = dir.join("reports/batch.xml");
-    let ctx = harness.ctx.clone();
-    harness.state_mut().run_cmd(
-        &ctx,
-        UiCommand::WriteBatchReport {
-            event: TRANSCRIPT,
-            format: ReportFormat::Junit,
-            path: junit.clone(),
-        },
-    );
-    wait_idle(&mut harness);
-    harness.get_by_label(&format!("Wrote {}.", junit.display()));
-    let parsed = parse_junit(&std::fs::read_to_string(&junit).unwrap());
-    assert_eq!((parsed.suite_tests, parsed.suite_failures), (14, 0));
-
-    // A URL that answers an error: every sample fails, and the counts say so.
-    let broken = TestServer::start(|_| Resp::text(500, "text/plain", "down"));
-    harness
-        .get_by_role_and_label(Role::TextInput, "Batch URL instead:")
-        .focus();
-    harness.run_ok();
-    harness
-        .get_by_role_and_label(Role::TextInput, "Batch URL instead:")
-        .type_text(&broken.url("/fn"));
-    harness.run_ok();
-    harness.get_by_role_and_label(Role::Button, "Run").click();
-    wait_idle(&mut harness);
-    harness.get_by_label_contains("0 passed · 14 failed");
-    assert_eq!(broken.count("/fn"), 14);
-    std::fs::remove_dir_all(&dir).unwrap();
 }

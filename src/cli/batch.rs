@@ -16,8 +16,7 @@ use crate::batch::{
     ProgressSnapshot,
 };
 use crate::catalog::EventId;
-use crate::functions::{FunctionStore, default_path};
-use crate::invoke::{SessionSecrets, Target};
+use crate::invoke::SessionSecrets;
 
 /// Results printed one per line up to this many; beyond it only the failures are listed.
 const LIST_ALL_MAX: usize = 200;
@@ -124,31 +123,14 @@ fn prepare(args: &BatchArgs) -> Result<Batch, String> {
     if args.iterations == 0 {
         return Err("--iterations must be at least 1".to_owned());
     }
-    if args.timeout_ms == Some(0) {
-        return Err("--timeout-ms must be at least 1".to_owned());
-    }
-    let mut target = match &args.url {
-        Some(url) => {
-            crate::net::check_url(url).map_err(|e| e.to_string())?;
-            Target::url(args.event, url, Duration::from_millis(30_000))
-        }
-        None => {
-            let path = args.config.clone().unwrap_or_else(default_path);
-            let store = FunctionStore::load(&path).map_err(|e| e.to_string())?;
-            let Some(config) = store.get(args.event) else {
-                return Err(format!(
-                    "{} has no function in {}: create one (survey-console functions create {}) or pass --url",
-                    args.event.name(),
-                    path.display(),
-                    args.event.id()
-                ));
-            };
-            Target::from_config(args.event, config)
-        }
-    };
-    if let Some(ms) = args.timeout_ms {
-        target.timeout = Duration::from_millis(ms);
-    }
+    let target = super::target::resolve(
+        args.event,
+        args.url.as_deref(),
+        None,
+        args.config.as_deref(),
+        &[],
+        args.timeout_ms,
+    )?;
     let source = if args.samples {
         PayloadSource::Samples
     } else {

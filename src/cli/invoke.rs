@@ -3,14 +3,12 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::Duration;
 
 use clap::Args;
 
 use super::output::print_json;
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::catalog::EventId;
-use crate::functions::{FunctionStore, default_path};
 use crate::invoke::{
     History, SessionSecrets, Target, default_history_path, envelope, invoke, now_ms,
 };
@@ -60,45 +58,14 @@ pub fn run(args: &InvokeArgs) -> u8 {
 }
 
 fn target(args: &InvokeArgs) -> Result<Target, String> {
-    let mut headers = Vec::new();
-    for header in &args.header {
-        let Some((k, v)) = header.split_once(':') else {
-            return Err(format!("--header takes 'Name: value', not '{header}'"));
-        };
-        headers.push((k.trim().to_owned(), v.trim().to_owned()));
-    }
-    if args.timeout_ms == Some(0) {
-        return Err("--timeout-ms must be at least 1".to_owned());
-    }
-    let mut target = match (&args.url, &args.code) {
-        (Some(url), _) => {
-            crate::net::check_url(url).map_err(|e| e.to_string())?;
-            Target::url(args.event, url, Duration::from_millis(30_000))
-        }
-        (None, Some(file)) => {
-            let code = std::fs::read_to_string(file)
-                .map_err(|e| format!("cannot read the code ({e}): {}", file.display()))?;
-            Target::local(args.event, &file.display().to_string(), code)
-        }
-        (None, None) => {
-            let path = args.config.clone().unwrap_or_else(default_path);
-            let store = FunctionStore::load(&path).map_err(|e| e.to_string())?;
-            let Some(config) = store.get(args.event) else {
-                return Err(format!(
-                    "{} has no function in {}: create one (survey-console functions create {}) or pass --url",
-                    args.event.name(),
-                    path.display(),
-                    args.event.id()
-                ));
-            };
-            Target::from_config(args.event, config)
-        }
-    };
-    target.headers.extend(headers);
-    if let Some(ms) = args.timeout_ms {
-        target.timeout = Duration::from_millis(ms);
-    }
-    Ok(target)
+    super::target::resolve(
+        args.event,
+        args.url.as_deref(),
+        args.code.as_deref(),
+        args.config.as_deref(),
+        &args.header,
+        args.timeout_ms,
+    )
 }
 
 fn execute(args: &InvokeArgs, target: &Target) -> u8 {

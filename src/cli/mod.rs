@@ -8,6 +8,7 @@ mod inspect;
 mod invoke;
 mod output;
 mod survey;
+mod target;
 
 use std::process::ExitCode;
 

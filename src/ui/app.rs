@@ -126,15 +126,15 @@ pub struct SurveyConsoleApp {
     pub load_error: Option<String>,
     /// A passing message (e.g. the file dialog returned nothing).
     pub notice: Option<String>,
-    load_job: Option<Pending<LoadResult>>,
+    pub(super) load_job: Option<Pending<LoadResult>>,
     /// True when the running load job should switch the selected event to the detected one.
-    load_selects_event: bool,
+    pub(super) load_selects_event: bool,
     pub(super) dialog_job: Option<Pending<Option<PathBuf>>>,
     /// A file the dialog returned, loaded on the next frame.
-    pending_open: Option<PathBuf>,
+    pub(super) pending_open: Option<PathBuf>,
     /// What to do with a file a functions dialog returned, on the next frame.
-    pending_functions_action: Option<Command>,
-    generation: u64,
+    pub(super) pending_functions_action: Option<Command>,
+    pub(super) generation: u64,
     /// The functions file, or why it could not be read (it is then never written).
     pub store: Result<FunctionStore, String>,
     /// Secrets typed in for this session.
@@ -151,7 +151,7 @@ pub struct SurveyConsoleApp {
     /// Past invocations, oldest first.
     pub history: Vec<Invocation>,
     pub(super) history_file: Arc<Mutex<History>>,
-    history_job: Option<Pending<Vec<Invocation>>>,
+    pub(super) history_job: Option<Pending<Vec<Invocation>>>,
     pub(super) batch_panel: BatchPanel,
     /// Batches of this session: the running one and each event's last results.
     pub batch: BatchRuns,
@@ -463,89 +463,6 @@ impl SurveyConsoleApp {
         self.state.recent.retain(|p| p != &path);
         self.state.recent.insert(0, path);
         self.state.recent.truncate(RECENT_MAX);
-    }
-
-    /// Collects finished jobs.
-    fn poll_jobs(&mut self) {
-        if let Some(result) = Pending::take_ready(&mut self.dialog_job) {
-            match result.flatten() {
-                Some(path) => self.pending_open = Some(path),
-                None => {
-                    self.notice = Some(
-                        "No file was chosen. If no dialog appeared, this desktop has no file \
-                         dialog portal: drop a file on the window or pick one under Samples."
-                            .to_owned(),
-                    );
-                }
-            }
-        }
-        let chosen = self
-            .functions_dialog_job
-            .as_mut()
-            .and_then(|(purpose, job)| Pending::take_ready(job).map(|r| (*purpose, r.flatten())));
-        if let Some((purpose, path)) = chosen {
-            self.functions_dialog_job = None;
-            if let Some(path) = path {
-                self.pending_functions_action = Some(match purpose {
-                    FunctionsDialog::Open => Command::LoadFunctionsFile(path),
-                    FunctionsDialog::Import { replace } => {
-                        Command::ImportFunctions { path, replace }
-                    }
-                    FunctionsDialog::Export(event) => Command::ExportFunctions { path, event },
-                });
-            }
-        }
-        let finished = self
-            .invoke_job
-            .as_mut()
-            .and_then(|j| Pending::take_ready(&mut j.job));
-        if let Some(result) = finished {
-            self.invoke_job = None;
-            match result {
-                Some(record) => {
-                    self.history.push(record.clone());
-                    let excess = self
-                        .history
-                        .len()
-                        .saturating_sub(crate::invoke::MAX_HISTORY);
-                    self.history.drain(..excess);
-                    self.latest = Some(record);
-                }
-                None => {
-                    self.invoke_notice = Some(
-                        "The invocation failed unexpectedly; nothing was recorded.".to_owned(),
-                    );
-                }
-            }
-        }
-        if let Some(result) = Pending::take_ready(&mut self.history_job) {
-            let mut loaded = result.unwrap_or_default();
-            // Invocations made while the file was read come after it.
-            loaded.append(&mut self.history);
-            self.history = loaded;
-        }
-        let _ = Pending::take_ready(&mut self.curl_job);
-        if let Some(result) = Pending::take_ready(&mut self.load_job) {
-            match result {
-                Some(Ok((payload, inspection))) => {
-                    if self.load_selects_event {
-                        self.state.selected = inspection.event();
-                    }
-                    self.generation += 1;
-                    self.load_error = None;
-                    self.loaded = Some(Loaded {
-                        payload,
-                        inspection,
-                        generation: self.generation,
-                    });
-                }
-                Some(Err(message)) => self.load_error = Some(message),
-                None => {
-                    self.load_error =
-                        Some("Loading failed unexpectedly; the payload was not loaded.".to_owned())
-                }
-            }
-        }
     }
 }
 

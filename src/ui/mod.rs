@@ -15,6 +15,7 @@ mod latency_plot;
 mod livechat_panel;
 mod livechat_result;
 mod payload_tab;
+mod polling;
 mod result_view;
 mod theme;
 

@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod gui;
+pub mod junit;
 pub mod rocketchat;
 
 use std::sync::{Arc, Mutex};
