@@ -170,3 +170,40 @@ fn selecting_another_event_rechecks_the_loaded_payload() {
     );
     assert_eq!(loaded.inspection.counts().warnings, 6);
 }
+
+#[test]
+fn a_large_payload_filters_on_a_worker_and_shows_the_matches() {
+    let dir = std::env::temp_dir().join(format!("sc-gui-large-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("large.json");
+    let answers: Vec<String> = (0..40_000)
+        .map(|i| format!(r#"{{"question":"Question {i}","answer":"Answer {i}"}}"#))
+        .collect();
+    std::fs::write(
+        &path,
+        format!(
+            r#"{{"csatRank":2,"skillName":"CustomerCare","agentName":"John Doe","questionWithAnswers":[{}]}}"#,
+            answers.join(",")
+        ),
+    )
+    .unwrap();
+    let mut harness = harness();
+    harness.run_ok();
+    harness
+        .input_mut()
+        .dropped_files
+        .push(Arc::new(DroppedPath(path.clone())));
+    wait_idle(&mut harness);
+    harness.get_by_label("120004 of 120004 rows shown");
+    let filter = harness
+        .query_all_by_role(egui::accesskit::Role::TextInput)
+        .next()
+        .expect("filter box");
+    filter.focus();
+    filter.type_text("answer 3999");
+    wait_idle(&mut harness);
+    // Answer 3999 and Answer 39990..39999, each a row of its own.
+    harness.get_by_label("11 of 120004 rows shown");
+    harness.get_by_label("questionWithAnswers[3999].answer");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -2,6 +2,7 @@
 //! against its documented fields. Pure: no GUI, no network.
 
 mod detect;
+mod filter;
 mod flat;
 mod inspect;
 mod load;
@@ -10,6 +11,7 @@ mod scan;
 mod schema;
 
 pub use detect::{Detection, detect, present_fields};
+pub use filter::RowFilter;
 pub use inspect::inspect;
 pub use load::{
     DEFAULT_SIZE_LIMIT, MAX_DEPTH, Payload, PayloadError, json_kind_name, load_file, parse_bytes,

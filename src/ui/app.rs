@@ -93,8 +93,8 @@ impl Default for State {
 pub struct Loaded {
     /// The parsed document.
     pub payload: Arc<Payload>,
-    /// Its rows and findings against `inspection.event()`.
-    pub inspection: Inspection,
+    /// Its rows and findings against `inspection.event()` (shared with filter workers).
+    pub inspection: Arc<Inspection>,
     /// Bumped whenever `inspection` changes, so panels can refresh their caches.
     pub generation: u64,
 }
@@ -242,6 +242,7 @@ impl SurveyConsoleApp {
             || self.history_job.is_some()
             || self.curl_job.is_some()
             || self.livechat_panel.is_busy()
+            || self.payload_tab.is_busy()
             || self.batch.is_busy()
     }
 

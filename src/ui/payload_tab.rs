@@ -1,12 +1,18 @@
 //! The Payload tab: the loaded payload as a virtualised table of flattened rows, with findings.
 
+use std::sync::Arc;
+
 use egui_extras::{Column, TableBuilder};
 
 use super::app::{Command, Loaded};
+use super::jobs::Pending;
 use super::theme;
 use crate::catalog::EventId;
 use crate::catalog::samples::samples_for;
-use crate::payload::{Inspection, Section, Severity};
+use crate::payload::{Inspection, RowFilter, Section, Severity};
+
+/// Above this many rows the filter runs on a worker, so typing never waits for it.
+const FILTER_ON_WORKER_ROWS: usize = 50_000;
 
 /// Widget state of the Payload tab.
 #[derive(Default)]
@@ -15,13 +21,21 @@ pub struct PayloadTab {
     only_findings: bool,
     /// Indices of the rows that pass the filter, for the inspection and filter they were made for.
     cache: Option<FilterCache>,
+    /// A filter running on a worker (large payloads).
+    job: Option<Pending<FilterCache>>,
 }
 
 struct FilterCache {
     generation: u64,
-    filter: String,
-    only_findings: bool,
+    filter: RowFilter,
     rows: Vec<u32>,
+}
+
+impl PayloadTab {
+    /// True while a filter runs on a worker.
+    pub fn is_busy(&self) -> bool {
+        self.job.is_some()
+    }
 }
 
 impl PayloadTab {
@@ -49,44 +63,69 @@ impl PayloadTab {
             );
             ui.checkbox(&mut self.only_findings, "Only rows with findings");
         });
-        let rows = self.filtered_rows(loaded);
-        ui.weak(format!(
-            "{} of {} rows shown",
-            rows.len(),
-            inspection.row_count()
-        ));
+        let (rows, filtering) = self.filtered_rows(ui, loaded);
+        ui.horizontal(|ui| {
+            ui.weak(format!(
+                "{} of {} rows shown",
+                rows.len(),
+                inspection.row_count()
+            ));
+            if filtering {
+                ui.spinner();
+                ui.weak("filtering…");
+            }
+        });
         rows_table(ui, inspection, rows);
     }
 
-    /// The rows that pass the filter; recomputed only when the payload or filter changes.
-    fn filtered_rows(&mut self, loaded: &Loaded) -> &[u32] {
-        let fresh = self.cache.as_ref().is_some_and(|c| {
-            c.generation == loaded.generation
-                && c.filter == self.filter
-                && c.only_findings == self.only_findings
-        });
-        if !fresh {
-            let needle = self.filter.to_lowercase();
-            let rows = loaded
-                .inspection
-                .rows()
-                .filter(|r| !self.only_findings || !r.findings().is_empty())
-                .filter(|r| {
-                    needle.is_empty()
-                        || r.path().to_lowercase().contains(&needle)
-                        || r.value().preview(200).to_lowercase().contains(&needle)
-                })
-                .map(|r| r.index() as u32)
-                .collect();
-            self.cache = Some(FilterCache {
-                generation: loaded.generation,
-                filter: self.filter.clone(),
-                only_findings: self.only_findings,
-                rows,
-            });
+    /// The rows that pass the filter; recomputed only when the payload or filter changes, on a
+    /// worker for large payloads (the previous result stays on screen meanwhile).
+    fn filtered_rows(&mut self, ui: &egui::Ui, loaded: &Loaded) -> (&[u32], bool) {
+        if let Some(Some(done)) = Pending::take_ready(&mut self.job) {
+            self.cache = Some(done);
         }
-        self.cache.as_ref().map_or(&[], |c| c.rows.as_slice())
+        let wanted = RowFilter {
+            text: self.filter.clone(),
+            only_findings: self.only_findings,
+        };
+        let fresh = |c: &FilterCache| c.generation == loaded.generation && c.filter == wanted;
+        let pending = self
+            .job
+            .as_ref()
+            .is_some_and(|j| j.label == job_label(loaded.generation, &wanted));
+        if !self.cache.as_ref().is_some_and(fresh) && !pending {
+            let generation = loaded.generation;
+            if loaded.inspection.row_count() < FILTER_ON_WORKER_ROWS {
+                let rows = loaded.inspection.matching_rows(&wanted);
+                self.cache = Some(FilterCache {
+                    generation,
+                    filter: wanted,
+                    rows,
+                });
+            } else {
+                let inspection = Arc::clone(&loaded.inspection);
+                let label = job_label(generation, &wanted);
+                // A newer filter replaces the running one; its result is dropped.
+                self.job = Some(Pending::spawn(ui.ctx(), label, move || {
+                    let rows = inspection.matching_rows(&wanted);
+                    FilterCache {
+                        generation,
+                        filter: wanted,
+                        rows,
+                    }
+                }));
+            }
+        }
+        let rows = match &self.cache {
+            Some(c) if c.generation == loaded.generation => c.rows.as_slice(),
+            _ => &[],
+        };
+        (rows, self.job.is_some())
     }
+}
+
+fn job_label(generation: u64, filter: &RowFilter) -> String {
+    format!("{generation}:{}:{}", filter.only_findings, filter.text)
 }
 
 fn empty_ui(ui: &mut egui::Ui, selected: EventId, commands: &mut Vec<Command>) {

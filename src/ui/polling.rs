@@ -75,7 +75,7 @@ impl SurveyConsoleApp {
                     self.load_error = None;
                     self.loaded = Some(Loaded {
                         payload,
-                        inspection,
+                        inspection: std::sync::Arc::new(inspection),
                         generation: self.generation,
                     });
                 }
