@@ -106,11 +106,7 @@ impl FastTarget {
             recorded_headers: redacted_headers(&request),
             timeout: target.timeout,
             function: target.function.clone(),
-            endpoint_kind: if target.ad_hoc {
-                "url".to_owned()
-            } else {
-                target.endpoint.kind().to_owned()
-            },
+            endpoint_kind: target.endpoint_kind().to_owned(),
             endpoint: target.endpoint.describe(),
         })
     }

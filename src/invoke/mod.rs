@@ -82,6 +82,16 @@ impl Target {
         }
     }
 
+    /// How records name the endpoint: `url` for an ad-hoc URL, else the endpoint's kind
+    /// (`http`, `liveperson`, `local`).
+    pub fn endpoint_kind(&self) -> &'static str {
+        if self.ad_hoc {
+            "url"
+        } else {
+            self.endpoint.kind()
+        }
+    }
+
     /// An ad-hoc URL, no auth.
     pub fn url(event: EventId, url: &str, timeout: Duration) -> Target {
         Target {
@@ -245,11 +255,7 @@ fn invoke_with(
         at_ms: now_ms(),
         event: target.event,
         function: target.function.clone(),
-        endpoint_kind: if target.ad_hoc {
-            "url".to_owned()
-        } else {
-            target.endpoint.kind().to_owned()
-        },
+        endpoint_kind: target.endpoint_kind().to_owned(),
         endpoint: target.endpoint.describe(),
         request: RecordedRequest {
             url: String::new(),

@@ -145,18 +145,11 @@ impl BatchPanel {
         commands: &mut Vec<Command>,
     ) {
         let function = store.get(event);
-        ui.horizontal_wrapped(|ui| {
-            ui.label("Function:");
-            match function {
-                Some(f) => {
-                    ui.strong(&f.name);
-                    ui.weak(f.endpoint.describe());
-                }
-                None => {
-                    ui.weak("none configured: give a URL, or create one in the Function tab");
-                }
-            }
-        });
+        theme::function_line_ui(
+            ui,
+            function,
+            "none configured: give a URL, or create one in the Function tab",
+        );
         ui.horizontal(|ui| {
             let label = ui.label("Batch URL instead:");
             ui.add(

@@ -233,10 +233,10 @@ impl SurveyConsoleApp {
                 let Some(target) = self.target(event, url) else {
                     return;
                 };
-                let loaded = self.loaded.as_ref().map(|l| Arc::clone(&l.payload));
+                let loaded = self.loaded_source();
                 let ctx2 = ctx.clone();
                 self.curl_job = Some(Pending::spawn(ctx, "curl", move || {
-                    let text = match envelope_of(&source, loaded.as_deref()) {
+                    let text = match envelope_of(&source, loaded.as_ref()) {
                         Ok((body, _)) => curl_command(&target, &body),
                         Err(e) => format!("# {}", e.message),
                     };
@@ -403,12 +403,12 @@ impl SurveyConsoleApp {
         }
         self.invoke_notice = None;
         let secrets = self.secrets.clone();
-        let loaded = self.loaded.as_ref().map(|l| Arc::clone(&l.payload));
+        let loaded = self.loaded_source();
         let history = Arc::clone(&self.history_file);
         let cancel = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&cancel);
         let job = Pending::spawn(ctx, "invoke", move || {
-            let mut record = match envelope_of(&source, loaded.as_deref()) {
+            let mut record = match envelope_of(&source, loaded.as_ref()) {
                 Ok((body, findings)) => {
                     let mut record = invoke(&target, &body, &secrets, &flag);
                     record.payload_findings = findings;
@@ -467,15 +467,11 @@ impl FunctionsDialog {
 /// The envelope to send for a source, and a summary of the payload's findings.
 fn envelope_of(
     source: &InvokeSource,
-    loaded: Option<&crate::payload::Payload>,
+    loaded: Option<&LoadedSource>,
 ) -> Result<(serde_json::Value, Option<String>), InvokeError> {
-    let summary = |payload: &crate::payload::Payload| {
-        let inspection = inspect(payload, None);
-        (!inspection.findings.is_empty()).then(|| inspection.summary())
-    };
     match source {
         InvokeSource::Loaded => match loaded {
-            Some(payload) => Ok((envelope(payload, now_ms()), summary(payload))),
+            Some((payload, summary)) => Ok((envelope(payload, now_ms()), summary.clone())),
             None => Err(InvokeError::new(
                 "payload",
                 "no-payload",
@@ -485,9 +481,27 @@ fn envelope_of(
         InvokeSource::Sample(sample) => {
             let payload = parse_bytes(sample.contents.as_bytes(), sample.file_name)
                 .map_err(|e| InvokeError::new("payload", "unreadable", e.to_string()))?;
-            Ok((envelope(&payload, now_ms()), summary(&payload)))
+            let inspection = inspect(&payload, None);
+            let summary = findings_summary(&inspection);
+            Ok((envelope(&payload, now_ms()), summary))
         }
         InvokeSource::Recorded(body) => Ok(((**body).clone(), None)),
+    }
+}
+
+/// The loaded payload as a worker needs it: the document, and its findings' summary taken from
+/// the inspection the console already holds (no second pass over the payload).
+type LoadedSource = (Arc<crate::payload::Payload>, Option<String>);
+
+fn findings_summary(inspection: &crate::payload::Inspection) -> Option<String> {
+    (!inspection.findings.is_empty()).then(|| inspection.summary())
+}
+
+impl SurveyConsoleApp {
+    fn loaded_source(&self) -> Option<LoadedSource> {
+        self.loaded
+            .as_ref()
+            .map(|l| (Arc::clone(&l.payload), findings_summary(&l.inspection)))
     }
 }
 

@@ -7,6 +7,7 @@ use egui::{Key, KeyboardShortcut, Modifiers};
 
 use super::app::{Command, Loaded};
 use super::result_view::invocation_ui;
+use super::theme;
 use crate::catalog::EventId;
 use crate::catalog::samples::{Sample, samples_for};
 use crate::functions::{Endpoint, FunctionStore};
@@ -78,20 +79,11 @@ impl InvokePanel {
         commands: &mut Vec<Command>,
     ) {
         let function = store.get(event);
-        ui.horizontal_wrapped(|ui| {
-            ui.label("Function:");
-            match function {
-                Some(f) => {
-                    ui.strong(&f.name);
-                    ui.weak(format!("{} · {}", f.state.as_str(), f.endpoint.describe()));
-                }
-                None => {
-                    ui.weak(
-                        "none configured: invoke a URL below, or create one in the Function tab",
-                    );
-                }
-            }
-        });
+        theme::function_line_ui(
+            ui,
+            function,
+            "none configured: invoke a URL below, or create one in the Function tab",
+        );
         ui.horizontal(|ui| {
             let label = ui.label("Invoke a URL instead:");
             ui.add(

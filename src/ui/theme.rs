@@ -2,6 +2,7 @@
 
 use egui::{Color32, RichText, Ui};
 
+use crate::functions::FunctionConfig;
 use crate::payload::Severity;
 
 /// The colour of a finding of this severity in the current theme.
@@ -28,4 +29,20 @@ pub fn error_label(ui: &mut Ui, text: &str) {
 /// A severity as a short coloured word.
 pub fn severity_text(ui: &Ui, severity: Severity) -> RichText {
     RichText::new(severity.as_str()).color(severity_color(ui, severity))
+}
+
+/// "Function: name  state · endpoint", or what to do when the event has none.
+pub fn function_line_ui(ui: &mut Ui, function: Option<&FunctionConfig>, when_none: &str) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Function:");
+        match function {
+            Some(f) => {
+                ui.strong(&f.name);
+                ui.weak(format!("{} · {}", f.state.as_str(), f.endpoint.describe()));
+            }
+            None => {
+                ui.weak(when_none);
+            }
+        }
+    });
 }
