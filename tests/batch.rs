@@ -18,6 +18,7 @@ use survey_console::batch::{
     self, Batch, BatchReport, BatchResult, BatchSettings, PayloadSource, Progress, RunEnd,
 };
 use survey_console::catalog::EventId;
+use survey_console::functions::EndpointKind;
 use survey_console::invoke::{SessionSecrets, Target};
 
 const TRANSCRIPT: EventId = EventId::ChatPostSurveyEmailTranscript;
@@ -162,7 +163,7 @@ fn bundled_samples_pass_against_the_template_run_in_process() {
         .find(|r| &*r.file == "transcript-csat-1.json")
         .unwrap();
     let record = csat1.record.as_deref().unwrap();
-    assert_eq!(record.endpoint_kind, "local");
+    assert_eq!(record.endpoint_kind, EndpointKind::Local);
     assert_eq!(record.emails.len(), 1);
 }
 

@@ -356,6 +356,6 @@ fn cli_runs_code_in_process_with_the_platform_limits() {
     );
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["response"], "ok");
-    assert_eq!(json["endpoint"], "in-process (local code)");
+    assert_eq!(json["endpoint"], "local run (QuickJS)");
     std::fs::remove_dir_all(&home).unwrap();
 }

@@ -13,7 +13,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use support::{TestServer, transcript_function};
 use survey_console::catalog::EventId;
-use survey_console::functions::{Endpoint, FunctionStore};
+use survey_console::functions::{Endpoint, EndpointKind, FunctionStore};
 use survey_console::ui::{Command, State, SurveyConsoleApp, Tab};
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -191,7 +191,7 @@ fn run_locally_runs_the_edited_code_and_shows_its_logs() {
         "1 e-mail would be sent: to ReplaceMe@company.com, subject \"Email Transcript Notification\"",
     );
     let latest = harness.state().latest.clone().unwrap();
-    assert_eq!(latest.endpoint_kind, "local");
+    assert_eq!(latest.endpoint_kind, EndpointKind::Local);
     assert_eq!(
         latest.function.as_deref(),
         Some("chat-transcript-emails (as edited)")

@@ -11,8 +11,8 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use support::{Resp, TestServer, sample, transcript_function};
 use survey_console::catalog::EventId;
-use survey_console::functions::{Endpoint, FunctionConfig, SecretRef};
-use survey_console::invoke::{SessionSecrets, Target, envelope, invoke};
+use survey_console::functions::{Endpoint, FunctionConfig, LivepersonEndpoint, SecretRef};
+use survey_console::invoke::{ErrorKind, SessionSecrets, Target, envelope, invoke};
 use survey_console::payload::{DEFAULT_SIZE_LIMIT, load_file};
 
 const TRANSCRIPT: EventId = EventId::ChatPostSurveyEmailTranscript;
@@ -111,15 +111,15 @@ fn liveperson_server(revoke_first: bool) -> (TestServer, Arc<AtomicUsize>) {
 fn liveperson_target(server: &TestServer, lambda: &str) -> (Target, SessionSecrets) {
     let config = FunctionConfig {
         name: "emails".into(),
-        endpoint: Endpoint::Liveperson {
+        endpoint: Endpoint::Liveperson(LivepersonEndpoint {
             account_id: "123".into(),
             lambda_uuid: lambda.into(),
-            region: None,
             gateway_url: Some(server.base.clone()),
             sentinel_url: Some(server.base.clone()),
             client_id: "cid".into(),
             client_secret: SecretRef::default(),
-        },
+            ..LivepersonEndpoint::default()
+        }),
         ..FunctionConfig::default()
     };
     let mut secrets = SessionSecrets::default();
@@ -192,7 +192,7 @@ fn platform_errors_are_explained() {
     let failed = invoke(&target, &env, &secrets, &Arc::new(AtomicBool::new(false)));
     let error = failed.error.as_ref().unwrap();
     assert_eq!(failed.status(), Some(901));
-    assert_eq!(error.kind, "function");
+    assert_eq!(error.kind, ErrorKind::Function);
     assert_eq!(error.code, "com.liveperson.faas.handler.runtime-exception");
     assert!(
         error

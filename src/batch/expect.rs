@@ -273,7 +273,7 @@ fn same_code(got: &str, expected: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::invoke::{Body, InvokeError, RecordedResponse};
+    use crate::invoke::{Body, ErrorKind, InvokeError, RecordedResponse};
 
     fn email(to: &str, subject: &str) -> Email {
         Email {
@@ -326,7 +326,7 @@ mod tests {
         let mut failed = answered(901, Vec::new());
         failed.ok = false;
         failed.error = Some(InvokeError::new(
-            "function",
+            ErrorKind::Function,
             "com.liveperson.faas.handler.runtime-exception",
             "threw",
         ));

@@ -38,7 +38,7 @@ pub struct FastTarget {
     recorded_headers: Vec<(String, String)>,
     timeout: Duration,
     function: Option<String>,
-    endpoint_kind: String,
+    endpoint_kind: crate::functions::EndpointKind,
     endpoint: String,
 }
 
@@ -106,7 +106,7 @@ impl FastTarget {
             recorded_headers: redacted_headers(&request),
             timeout: target.timeout,
             function: target.function.clone(),
-            endpoint_kind: target.endpoint_kind().to_owned(),
+            endpoint_kind: target.endpoint_kind(),
             endpoint: target.endpoint.describe(),
         })
     }
@@ -126,7 +126,7 @@ impl FastTarget {
             at_ms: now_ms(),
             event,
             function: self.function.clone(),
-            endpoint_kind: self.endpoint_kind.clone(),
+            endpoint_kind: self.endpoint_kind,
             endpoint: self.endpoint.clone(),
             request: RecordedRequest {
                 url: self.url.clone(),
@@ -138,7 +138,11 @@ impl FastTarget {
         if cancel.load(Ordering::Relaxed) {
             fail(
                 &mut record,
-                InvokeError::new("cancelled", "cancelled", "cancelled before sending"),
+                InvokeError::new(
+                    crate::invoke::ErrorKind::Cancelled,
+                    "cancelled",
+                    "cancelled before sending",
+                ),
             );
             return Some(record);
         }
@@ -167,7 +171,11 @@ impl FastTarget {
                 };
                 fail(
                     &mut record,
-                    InvokeError::new("network", "other", error.to_string()),
+                    InvokeError::new(
+                        crate::invoke::ErrorKind::Network,
+                        "other",
+                        error.to_string(),
+                    ),
                 );
             }
             Err(SendError::Net(kind, message)) => {
@@ -178,7 +186,11 @@ impl FastTarget {
                 };
                 fail(
                     &mut record,
-                    InvokeError::new("network", kind.as_str(), error.to_string()),
+                    InvokeError::new(
+                        crate::invoke::ErrorKind::Network,
+                        kind.as_str(),
+                        error.to_string(),
+                    ),
                 );
             }
         }

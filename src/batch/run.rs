@@ -10,7 +10,9 @@ use super::expect::tally;
 use super::fast::{Connection, FastTarget};
 use super::stats::requests_per_s;
 use super::{Batch, BatchItem};
-use crate::invoke::{Body, Invocation, InvokeError, SessionSecrets, fail, invoke_prepared, now_ms};
+use crate::invoke::{
+    Body, ErrorKind, Invocation, InvokeError, SessionSecrets, fail, invoke_prepared, now_ms,
+};
 
 /// Full invocation records kept for the first results of a batch (every result keeps its
 /// verdict; the full record with the response body is kept only for these and for failures).
@@ -352,7 +354,11 @@ fn execute(
                 // No fast path, or a redirect: reqwest follows it.
                 None => invoke_prepared(&batch.target, envelope, &shared.secrets, &shared.cancel),
             };
-            if record.error.as_ref().is_some_and(|e| e.kind == "cancelled") {
+            if record
+                .error
+                .as_ref()
+                .is_some_and(|e| e.kind == ErrorKind::Cancelled)
+            {
                 return None;
             }
             record.payload_findings.clone_from(&item.findings);
@@ -366,7 +372,7 @@ fn execute(
             };
             fail(
                 &mut record,
-                InvokeError::new("payload", "unreadable", message.clone()),
+                InvokeError::new(ErrorKind::Payload, "unreadable", message.clone()),
             );
             (record, false)
         }

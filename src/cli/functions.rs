@@ -9,8 +9,8 @@ use super::output::{print_json, print_table};
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::catalog::EventId;
 use crate::functions::{
-    Auth, Endpoint, FunctionConfig, FunctionState, FunctionStore, Region, SecretRef, default_path,
-    parse, write_atomic,
+    Auth, Endpoint, EndpointKind, FunctionConfig, FunctionState, FunctionStore, LivepersonEndpoint,
+    LocalEndpoint, Region, SecretRef, default_path, parse, write_atomic,
 };
 
 /// Arguments of `functions`.
@@ -83,14 +83,6 @@ pub enum FunctionsAction {
         #[command(flatten)]
         store: StoreArgs,
     },
-}
-
-/// Endpoint kinds for `set --endpoint`.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum EndpointKind {
-    Http,
-    Liveperson,
-    Local,
 }
 
 /// Auth kinds for `set --auth`.
@@ -196,7 +188,7 @@ fn execute(args: FunctionsArgs) -> Outcome {
                 let list: Vec<_> = EventId::ALL
                     .iter()
                     .map(|e| match store.get(*e) {
-                        Some(f) => json!({"event": e.id(), "name": f.name, "state": f.state.as_str(), "endpoint": f.endpoint.kind(), "target": f.endpoint.describe(), "timeout_ms": f.timeout_ms}),
+                        Some(f) => json!({"event": e.id(), "name": f.name, "state": f.state.as_str(), "endpoint": f.endpoint.kind().as_str(), "target": f.endpoint.describe(), "timeout_ms": f.timeout_ms}),
                         None => json!({"event": e.id(), "name": null}),
                     })
                     .collect();
@@ -209,7 +201,7 @@ fn execute(args: FunctionsArgs) -> Outcome {
                             e.id().to_owned(),
                             f.name.clone(),
                             f.state.as_str().to_owned(),
-                            f.endpoint.kind().to_owned(),
+                            f.endpoint.kind().to_string(),
                             f.endpoint.describe(),
                         ],
                         None => vec![
@@ -398,7 +390,9 @@ fn set_function(args: SetArgs) -> Outcome {
         _ => None,
     });
     match kind {
-        Some(EndpointKind::Local) => config.endpoint = Endpoint::Local,
+        Some(EndpointKind::Local) if !matches!(config.endpoint, Endpoint::Local(_)) => {
+            config.endpoint = Endpoint::Local(LocalEndpoint::default());
+        }
         Some(EndpointKind::Http) => {
             let (mut url, mut auth) = match &config.endpoint {
                 Endpoint::Http { url, auth } => (url.clone(), auth.clone()),
@@ -432,52 +426,35 @@ fn set_function(args: SetArgs) -> Outcome {
             config.endpoint = Endpoint::Http { url, auth };
         }
         Some(EndpointKind::Liveperson) => {
-            let mut endpoint = match &config.endpoint {
-                e @ Endpoint::Liveperson { .. } => e.clone(),
-                _ => Endpoint::Liveperson {
-                    account_id: String::new(),
-                    lambda_uuid: String::new(),
-                    region: None,
-                    gateway_url: None,
-                    sentinel_url: None,
-                    client_id: String::new(),
-                    client_secret: SecretRef::default(),
-                },
+            let mut lp = match &config.endpoint {
+                Endpoint::Liveperson(lp) => lp.clone(),
+                _ => LivepersonEndpoint::default(),
             };
-            if let Endpoint::Liveperson {
-                account_id,
-                lambda_uuid,
-                region,
-                gateway_url,
-                sentinel_url,
-                client_id,
-                client_secret,
-            } = &mut endpoint
-            {
-                if let Some(v) = &args.account_id {
-                    *account_id = v.clone();
-                }
-                if let Some(v) = &args.lambda_uuid {
-                    *lambda_uuid = v.clone();
-                }
-                if let Some(v) = &args.region {
-                    *region = Region::ALL.into_iter().find(|r| r.as_str() == v);
-                }
-                if let Some(v) = &args.gateway_url {
-                    *gateway_url = Some(v.clone());
-                }
-                if let Some(v) = &args.sentinel_url {
-                    *sentinel_url = Some(v.clone());
-                }
-                if let Some(v) = &args.client_id {
-                    *client_id = v.clone();
-                }
-                if let Some(v) = &args.client_secret {
-                    *client_secret = secret_arg(v, "--client-secret")?;
-                }
+            if let Some(v) = &args.account_id {
+                lp.account_id = v.clone();
             }
-            config.endpoint = endpoint;
+            if let Some(v) = &args.lambda_uuid {
+                lp.lambda_uuid = v.clone();
+            }
+            if let Some(v) = &args.region {
+                lp.region = Region::ALL.into_iter().find(|r| r.as_str() == v);
+            }
+            if let Some(v) = &args.gateway_url {
+                lp.gateway_url = Some(v.clone());
+            }
+            if let Some(v) = &args.sentinel_url {
+                lp.sentinel_url = Some(v.clone());
+            }
+            if let Some(v) = &args.client_id {
+                lp.client_id = v.clone();
+            }
+            if let Some(v) = &args.client_secret {
+                lp.client_secret = secret_arg(v, "--client-secret")?;
+            }
+            config.endpoint = Endpoint::Liveperson(lp);
         }
+        // A local endpoint stays as it is; `--endpoint` offers no ad-hoc URL.
+        Some(EndpointKind::Local | EndpointKind::Url) => {}
         None => {}
     }
     store

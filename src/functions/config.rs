@@ -120,6 +120,126 @@ impl Region {
     }
 }
 
+/// The kind of an endpoint, as records, the CLI and the console name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum EndpointKind {
+    /// Any URL with optional bearer or basic auth.
+    Http,
+    /// A function deployed on LivePerson Functions.
+    Liveperson,
+    /// The function's code, run on this machine.
+    Local,
+    /// An ad-hoc URL given for one invocation (`--url`), not a configured endpoint.
+    #[value(skip)]
+    Url,
+}
+
+impl EndpointKind {
+    /// `http`, `liveperson`, `local` or `url`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndpointKind::Http => "http",
+            EndpointKind::Liveperson => "liveperson",
+            EndpointKind::Local => "local",
+            EndpointKind::Url => "url",
+        }
+    }
+}
+
+impl std::fmt::Display for EndpointKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A function deployed on LivePerson Functions, and how to reach it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LivepersonEndpoint {
+    /// The account (site) id.
+    pub account_id: String,
+    /// The function's UUID.
+    pub lambda_uuid: String,
+    /// A region, standing for both base URLs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<Region>,
+    /// The gateway base URL (http:// allowed, for a stand-in on the operator's machine).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway_url: Option<String>,
+    /// The sentinel base URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sentinel_url: Option<String>,
+    /// The OAuth client id.
+    pub client_id: String,
+    /// The OAuth client secret (a reference, never the secret itself).
+    pub client_secret: SecretRef,
+}
+
+/// Which engine runs a `local` endpoint's code.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum LocalEngine {
+    /// QuickJS, embedded in the console: no set-up, fastest for batches.
+    #[default]
+    #[value(name = "quickjs")]
+    #[serde(rename = "quickjs")]
+    QuickJs,
+    /// Node.js, the runtime the platform itself uses (`node` on PATH or a configured path).
+    Node,
+}
+
+impl LocalEngine {
+    /// `quickjs` or `node`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LocalEngine::QuickJs => "quickjs",
+            LocalEngine::Node => "node",
+        }
+    }
+
+    /// The engine's name for people: `QuickJS` or `Node.js`.
+    pub fn name(self) -> &'static str {
+        match self {
+            LocalEngine::QuickJs => "QuickJS",
+            LocalEngine::Node => "Node.js",
+        }
+    }
+}
+
+/// The function's code run on this machine, as the platform would run it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LocalEndpoint {
+    /// The engine that runs the code.
+    pub engine: LocalEngine,
+}
+
+/// The LivePerson Functions platform version a function is written for.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Runtime {
+    /// V1: `function lambda(input, callback)`, the result only through the callback.
+    #[default]
+    V1,
+    /// V2: `async function lambda(input)` returns its result.
+    V2,
+}
+
+impl Runtime {
+    /// `v1` or `v2`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Runtime::V1 => "v1",
+            Runtime::V2 => "v2",
+        }
+    }
+}
+
 /// Where an invocation goes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
@@ -131,23 +251,9 @@ pub enum Endpoint {
         auth: Auth,
     },
     /// A function deployed on LivePerson Functions.
-    Liveperson {
-        account_id: String,
-        lambda_uuid: String,
-        /// A region, standing for both base URLs.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        region: Option<Region>,
-        /// The gateway base URL (http:// allowed, for a stand-in on the operator's machine).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        gateway_url: Option<String>,
-        /// The sentinel base URL.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        sentinel_url: Option<String>,
-        client_id: String,
-        client_secret: SecretRef,
-    },
-    /// The function's code, run in-process.
-    Local,
+    Liveperson(LivepersonEndpoint),
+    /// The function's code, run on this machine.
+    Local(LocalEndpoint),
 }
 
 impl Default for Endpoint {
@@ -160,24 +266,24 @@ impl Default for Endpoint {
 }
 
 impl Endpoint {
-    /// "http", "liveperson" or "local".
-    pub fn kind(&self) -> &'static str {
+    /// The kind of endpoint.
+    pub fn kind(&self) -> EndpointKind {
         match self {
-            Endpoint::Http { .. } => "http",
-            Endpoint::Liveperson { .. } => "liveperson",
-            Endpoint::Local => "local",
+            Endpoint::Http { .. } => EndpointKind::Http,
+            Endpoint::Liveperson(_) => EndpointKind::Liveperson,
+            Endpoint::Local(_) => EndpointKind::Local,
         }
     }
 
     /// The gateway and sentinel base URLs of a LivePerson endpoint (explicit URLs win over the
     /// region).
     pub fn liveperson_bases(&self) -> Option<(String, String)> {
-        let Endpoint::Liveperson {
+        let Endpoint::Liveperson(LivepersonEndpoint {
             region,
             gateway_url,
             sentinel_url,
             ..
-        } = self
+        }) = self
         else {
             return None;
         };
@@ -199,17 +305,17 @@ impl Endpoint {
     pub fn describe(&self) -> String {
         match self {
             Endpoint::Http { url, .. } => url.clone(),
-            Endpoint::Liveperson {
+            Endpoint::Liveperson(LivepersonEndpoint {
                 account_id,
                 lambda_uuid,
                 ..
-            } => match self.liveperson_bases() {
+            }) => match self.liveperson_bases() {
                 Some((gateway, _)) => {
                     format!("{gateway}/api/account/{account_id}/lambdas/{lambda_uuid}/invoke?v=1")
                 }
                 None => format!("LivePerson account {account_id}, lambda {lambda_uuid}"),
             },
-            Endpoint::Local => "in-process (local code)".to_owned(),
+            Endpoint::Local(local) => format!("local run ({})", local.engine.name()),
         }
     }
 
@@ -224,9 +330,7 @@ impl Endpoint {
                 auth: Auth::Basic { password, .. },
                 ..
             } => vec![("endpoint.auth.password", password)],
-            Endpoint::Liveperson { client_secret, .. } => {
-                vec![("endpoint.client_secret", client_secret)]
-            }
+            Endpoint::Liveperson(lp) => vec![("endpoint.client_secret", &lp.client_secret)],
             _ => Vec::new(),
         }
     }
@@ -250,6 +354,14 @@ pub struct FunctionConfig {
     pub headers: BTreeMap<String, String>,
     /// Where invocations go.
     pub endpoint: Endpoint,
+    /// The platform version the code is written for.
+    pub runtime: Runtime,
+    /// The function's environment variables (`process.env` on the platform).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub environment: BTreeMap<String, String>,
+    /// Domains the function may call out to (the platform's allowlist).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allowlist: Vec<String>,
     /// Keys this version of the console does not know, kept as they are when saving.
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
@@ -265,6 +377,9 @@ impl Default for FunctionConfig {
             timeout_ms: DEFAULT_TIMEOUT_MS,
             headers: BTreeMap::new(),
             endpoint: Endpoint::default(),
+            runtime: Runtime::default(),
+            environment: BTreeMap::new(),
+            allowlist: Vec::new(),
             extra: BTreeMap::new(),
         }
     }
@@ -288,5 +403,41 @@ impl FunctionConfig {
             EventId::MessagingSurveyEnded => "pcs-ended",
             EventId::ChatPostSurveyEmailTranscript => "chat-transcript-emails",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_keep_their_file_shape() {
+        let local: Endpoint = serde_json::from_str(r#"{"kind":"local"}"#).unwrap();
+        assert_eq!(local, Endpoint::Local(LocalEndpoint::default()));
+        assert_eq!(local.kind(), EndpointKind::Local);
+        let node: Endpoint = serde_json::from_str(r#"{"kind":"local","engine":"node"}"#).unwrap();
+        assert_eq!(
+            node,
+            Endpoint::Local(LocalEndpoint {
+                engine: LocalEngine::Node
+            })
+        );
+        let text = r#"{"kind":"liveperson","account_id":"123","lambda_uuid":"u","region":"va","client_id":"c","client_secret":"env:S"}"#;
+        let lp: Endpoint = serde_json::from_str(text).unwrap();
+        let Endpoint::Liveperson(inner) = &lp else {
+            panic!("not a LivePerson endpoint: {lp:?}");
+        };
+        assert_eq!(inner.region, Some(Region::Va));
+        assert_eq!(inner.client_secret.env_name(), Some("S"));
+        assert_eq!(serde_json::to_string(&lp).unwrap(), text);
+    }
+
+    #[test]
+    fn runtime_defaults_to_v1_and_empty_settings_are_not_written() {
+        let config: FunctionConfig = serde_json::from_str(r#"{"name":"f"}"#).unwrap();
+        assert_eq!(config.runtime, Runtime::V1);
+        let json = serde_json::to_value(&config).unwrap();
+        assert_eq!(json["runtime"], "v1");
+        assert!(json.get("environment").is_none() && json.get("allowlist").is_none());
     }
 }

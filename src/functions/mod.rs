@@ -6,7 +6,8 @@ mod store;
 mod validate;
 
 pub use config::{
-    Auth, DEFAULT_TIMEOUT_MS, Endpoint, FunctionConfig, FunctionState, Region, SecretRef,
+    Auth, DEFAULT_TIMEOUT_MS, Endpoint, EndpointKind, FunctionConfig, FunctionState,
+    LivepersonEndpoint, LocalEndpoint, LocalEngine, Region, Runtime, SecretRef,
 };
 pub use store::{
     FILE_VERSION, FunctionStore, FunctionsFile, StoreError, default_path, parse, write_atomic,

@@ -1,7 +1,7 @@
 //! Rules for a function's configuration, each error keyed by the field it is about, so a form can
 //! show it next to that field.
 
-use super::config::{Auth, Endpoint, FunctionConfig};
+use super::config::{Auth, Endpoint, FunctionConfig, LivepersonEndpoint};
 
 /// Largest timeout the console accepts (10 minutes); the platform itself stops at 30 s.
 pub const MAX_TIMEOUT_MS: u64 = 600_000;
@@ -74,7 +74,7 @@ fn validate_endpoint(endpoint: &Endpoint, errors: &mut Vec<FieldError>) {
                 errors.push(err("endpoint.auth.user", "basic auth needs a user"));
             }
         }
-        Endpoint::Liveperson {
+        Endpoint::Liveperson(LivepersonEndpoint {
             account_id,
             lambda_uuid,
             region,
@@ -82,7 +82,7 @@ fn validate_endpoint(endpoint: &Endpoint, errors: &mut Vec<FieldError>) {
             sentinel_url,
             client_id,
             ..
-        } => {
+        }) => {
             if account_id.trim().is_empty()
                 || !account_id.trim().bytes().all(|b| b.is_ascii_digit())
             {
@@ -118,7 +118,7 @@ fn validate_endpoint(endpoint: &Endpoint, errors: &mut Vec<FieldError>) {
                 }
             }
         }
-        Endpoint::Local => {}
+        Endpoint::Local(_) => {}
     }
 }
 
@@ -183,28 +183,21 @@ mod tests {
 
     #[test]
     fn liveperson_needs_ids_and_a_region_or_urls() {
-        let mut endpoint = Endpoint::Liveperson {
+        let mut endpoint = Endpoint::Liveperson(LivepersonEndpoint {
             account_id: "12345678".into(),
             lambda_uuid: "5e7a8a7b-3b61-4c9e-b9a6-2f5a1c0e8d11".into(),
             region: Some(Region::Lo),
-            gateway_url: None,
-            sentinel_url: None,
             client_id: "cid".into(),
             client_secret: SecretRef::env("LP_SECRET"),
-        };
+            ..LivepersonEndpoint::default()
+        });
         let mut errors = Vec::new();
         validate_endpoint(&endpoint, &mut errors);
         assert_eq!(errors, []);
-        if let Endpoint::Liveperson {
-            region,
-            lambda_uuid,
-            gateway_url,
-            ..
-        } = &mut endpoint
-        {
-            *region = None;
-            *lambda_uuid = "not-a-uuid".into();
-            *gateway_url = Some("http://127.0.0.1:9000".into());
+        if let Endpoint::Liveperson(lp) = &mut endpoint {
+            lp.region = None;
+            lp.lambda_uuid = "not-a-uuid".into();
+            lp.gateway_url = Some("http://127.0.0.1:9000".into());
         }
         validate_endpoint(&endpoint, &mut errors);
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::record::{Body, Check, Email, InvokeError};
+use super::record::{Body, Check, Email, ErrorKind, InvokeError};
 use crate::catalog::{EMAIL_ENTRY_FIELDS, EventId, ResultUse};
 
 /// The outcome of the contract checks.
@@ -269,9 +269,9 @@ pub fn explain_http_failure(event: EventId, status: u16, body: &Body) -> InvokeE
         );
     }
     let (kind, code) = match error_code {
-        Some(code) => ("function", code),
-        None if status == 901 => ("function", "http-901".to_owned()),
-        None => ("http", format!("http-{status}")),
+        Some(code) => (ErrorKind::Function, code),
+        None if status == 901 => (ErrorKind::Function, "http-901".to_owned()),
+        None => (ErrorKind::Http, format!("http-{status}")),
     };
     InvokeError::new(kind, &code, message)
 }
@@ -372,7 +372,7 @@ mod tests {
             json!({"errorCode": "com.liveperson.faas.handler.runtime-exception", "errorMsg": "TypeError: x is undefined"}),
         );
         let err = explain_http_failure(TRANSCRIPT, 901, &body);
-        assert_eq!(err.kind, "function");
+        assert_eq!(err.kind, ErrorKind::Function);
         assert_eq!(err.code, "com.liveperson.faas.handler.runtime-exception");
         assert!(err.message.contains("threw an error"));
         assert!(err.message.contains("HTTP 901: the function itself failed"));
@@ -386,7 +386,7 @@ mod tests {
             "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head></html>".into(),
         );
         let err = explain_http_failure(EventId::MessagingSurveyEnded, 502, &html);
-        assert_eq!((err.kind.as_str(), err.code.as_str()), ("http", "http-502"));
+        assert_eq!((err.kind, err.code.as_str()), (ErrorKind::Http, "http-502"));
         assert!(
             err.message.contains("HTML page (\"502 Bad Gateway\")"),
             "{}",

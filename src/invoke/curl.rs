@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::{Target, liveperson_invoke_url, token_url};
-use crate::functions::{Auth, Endpoint, SecretRef};
+use crate::functions::{Auth, Endpoint, LivepersonEndpoint, SecretRef};
 
 /// The environment variable a command uses for a secret typed in for the session.
 const SESSION_VARIABLE: &str = "SURVEY_CONSOLE_SECRET";
@@ -51,13 +51,13 @@ pub fn curl_command(target: &Target, envelope: &Value) -> String {
             };
             lines.push(invoke(url, auth));
         }
-        Endpoint::Liveperson {
+        Endpoint::Liveperson(LivepersonEndpoint {
             account_id,
             lambda_uuid,
             client_id,
             client_secret,
             ..
-        } => {
+        }) => {
             let Some((gateway, sentinel)) = target.endpoint.liveperson_bases() else {
                 return "# choose a region or give the gateway and sentinel URLs first".to_owned();
             };
@@ -73,7 +73,7 @@ pub fn curl_command(target: &Target, envelope: &Value) -> String {
                 Some("-H \"Authorization: Bearer $TOKEN\"".to_owned()),
             ));
         }
-        Endpoint::Local => {
+        Endpoint::Local(_) => {
             return "# this function runs in-process: there is no HTTP request to copy".to_owned();
         }
     }
@@ -107,15 +107,13 @@ mod tests {
         );
         assert!(cmd.contains(r#"'{"payload":{"a":"it'\''s"}}'"#), "{cmd}");
 
-        target.endpoint = Endpoint::Liveperson {
+        target.endpoint = Endpoint::Liveperson(LivepersonEndpoint {
             account_id: "123".into(),
             lambda_uuid: "u".into(),
             region: Some(crate::functions::Region::Va),
-            gateway_url: None,
-            sentinel_url: None,
             client_id: "cid".into(),
-            client_secret: SecretRef::default(),
-        };
+            ..LivepersonEndpoint::default()
+        });
         let cmd = curl_command(&target, &serde_json::json!({}));
         assert!(
             cmd.contains("client_secret=$SURVEY_CONSOLE_SECRET"),

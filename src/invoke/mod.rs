@@ -20,8 +20,8 @@ pub use contract::{ContractReport, check_result, describe_emails, explain_http_f
 pub use curl::curl_command;
 pub use history::{History, HistoryError, MAX_HISTORY, default_history_path};
 pub use record::{
-    Body, Check, Email, FunctionLog, Invocation, InvokeError, RecordedRequest, RecordedResponse,
-    Timings, now_ms,
+    Body, Check, Email, ErrorKind, FunctionLog, Invocation, InvokeError, RecordedRequest,
+    RecordedResponse, Timings, now_ms,
 };
 pub use send::{
     Credentials, HttpRequest, REDACTED, authorization_value, base64, redacted_headers, send,
@@ -29,7 +29,9 @@ pub use send::{
 };
 
 use crate::catalog::EventId;
-use crate::functions::{Auth, Endpoint, FunctionConfig, SecretRef};
+use crate::functions::{
+    Auth, Endpoint, EndpointKind, FunctionConfig, LivepersonEndpoint, LocalEndpoint, SecretRef,
+};
 use crate::payload::Payload;
 
 /// Where an invocation goes and how: a configured function, or an ad-hoc URL.
@@ -74,7 +76,7 @@ impl Target {
         Target {
             event,
             function: Some(name.to_owned()),
-            endpoint: Endpoint::Local,
+            endpoint: Endpoint::Local(LocalEndpoint::default()),
             headers: Vec::new(),
             timeout: Duration::from_millis(crate::functions::DEFAULT_TIMEOUT_MS),
             code,
@@ -82,11 +84,10 @@ impl Target {
         }
     }
 
-    /// How records name the endpoint: `url` for an ad-hoc URL, else the endpoint's kind
-    /// (`http`, `liveperson`, `local`).
-    pub fn endpoint_kind(&self) -> &'static str {
+    /// How records name the endpoint: `url` for an ad-hoc URL, else the endpoint's kind.
+    pub fn endpoint_kind(&self) -> EndpointKind {
         if self.ad_hoc {
-            "url"
+            EndpointKind::Url
         } else {
             self.endpoint.kind()
         }
@@ -150,7 +151,7 @@ impl SessionSecrets {
             return match std::env::var(name) {
                 Ok(value) if !value.is_empty() => Ok(value),
                 _ => Err(InvokeError::new(
-                    "config",
+                    ErrorKind::Config,
                     "missing-secret",
                     format!(
                         "the environment variable {name} is not set ({field} reads env:{name}): set it, or type the secret in for this session"
@@ -161,7 +162,7 @@ impl SessionSecrets {
         match self.get(event, field) {
             Some(value) => Ok(value.to_owned()),
             None => Err(InvokeError::new(
-                "config",
+                ErrorKind::Config,
                 "missing-secret",
                 format!("{field} is to be typed in for this session, and it has not been"),
             )),
@@ -255,7 +256,7 @@ fn invoke_with(
         at_ms: now_ms(),
         event: target.event,
         function: target.function.clone(),
-        endpoint_kind: target.endpoint_kind().to_owned(),
+        endpoint_kind: target.endpoint_kind(),
         endpoint: target.endpoint.describe(),
         request: RecordedRequest {
             url: String::new(),
@@ -304,7 +305,7 @@ fn build_request(
 ) -> Result<Option<HttpRequest>, InvokeError> {
     let event = target.event;
     let (url, credentials) = match &target.endpoint {
-        Endpoint::Local => return Ok(None),
+        Endpoint::Local(_) => return Ok(None),
         Endpoint::Http { url, auth } => {
             let credentials = match auth {
                 Auth::None => Credentials::None,
@@ -318,16 +319,16 @@ fn build_request(
             };
             (url.trim().to_owned(), credentials)
         }
-        Endpoint::Liveperson {
+        Endpoint::Liveperson(LivepersonEndpoint {
             account_id,
             lambda_uuid,
             client_id,
             client_secret,
             ..
-        } => {
+        }) => {
             let Some((gateway, sentinel)) = target.endpoint.liveperson_bases() else {
                 return Err(InvokeError::new(
-                    "config",
+                    ErrorKind::Config,
                     "no-region",
                     "choose a region (va, lo, sy) or give the gateway and sentinel URLs",
                 ));
@@ -383,7 +384,12 @@ fn run_local(target: &Target, envelope: &Value, cancel: &Arc<AtomicBool>, record
             if let Some(meaning) = contract::explain_error_code(&e.code) {
                 message = format!("{meaning}: {message}");
             }
-            fail(record, InvokeError::new("function", &e.code, message));
+            let kind = match e.code.as_str() {
+                local::errors::CANCELLED => ErrorKind::Cancelled,
+                local::errors::ENGINE_ERROR => ErrorKind::Engine,
+                _ => ErrorKind::Function,
+            };
+            fail(record, InvokeError::new(kind, &e.code, message));
         }
     }
     record.notes.extend(logs_note);

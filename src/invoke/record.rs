@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::catalog::EventId;
+use crate::functions::EndpointKind;
 
 /// One contract rule and whether the response kept it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,11 +30,60 @@ pub struct Email {
     pub subject: String,
 }
 
+/// Whose fault a failed invocation is, as the console reports it (`error.kind` in `--json`
+/// and history).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ErrorKind {
+    /// The function's own code failed (`handler.*`, `com.customer.faas.function.*`, HTTP 901).
+    Function,
+    /// The platform refused or could not run the call (`es.*`, `evg.*`, not found, pending).
+    Platform,
+    /// Credentials were refused (the token endpoint, or a 401/403 from the gateway).
+    Auth,
+    /// The network failed: refused, DNS, TLS, timeout, reset.
+    Network,
+    /// The configuration cannot be used: a missing secret, region or setting.
+    Config,
+    /// A plain URL answered with a non-2xx status.
+    Http,
+    /// The payload cannot be sent.
+    Payload,
+    /// The operator cancelled the call.
+    Cancelled,
+    /// The local engine itself could not run the code (not the function's fault).
+    #[serde(alias = "local")]
+    Engine,
+}
+
+impl ErrorKind {
+    /// The kind as written in records and `--json`: `function`, `platform`, ….
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Function => "function",
+            ErrorKind::Platform => "platform",
+            ErrorKind::Auth => "auth",
+            ErrorKind::Network => "network",
+            ErrorKind::Config => "config",
+            ErrorKind::Http => "http",
+            ErrorKind::Payload => "payload",
+            ErrorKind::Cancelled => "cancelled",
+            ErrorKind::Engine => "engine",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Why an invocation produced no usable answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvokeError {
-    /// `network`, `http`, `function`, `auth`, `config`, `cancelled` or `local`.
-    pub kind: String,
+    /// Whose fault it is.
+    pub kind: ErrorKind,
     /// A precise code: the network failure (`refused`, `dns`, `tls`, `timeout`), the
     /// platform's `errorCode`, or `http-<status>`.
     pub code: String,
@@ -43,9 +93,9 @@ pub struct InvokeError {
 
 impl InvokeError {
     /// A new error.
-    pub fn new(kind: &str, code: &str, message: impl Into<String>) -> InvokeError {
+    pub fn new(kind: ErrorKind, code: &str, message: impl Into<String>) -> InvokeError {
         InvokeError {
-            kind: kind.to_owned(),
+            kind,
             code: code.to_owned(),
             message: message.into(),
         }
@@ -151,8 +201,8 @@ pub struct Invocation {
     pub event: EventId,
     /// The configured function's name, when one was used.
     pub function: Option<String>,
-    /// `http`, `liveperson`, `local` or `url` (an ad-hoc URL).
-    pub endpoint_kind: String,
+    /// What kind of endpoint it went to (`url` for an ad-hoc URL).
+    pub endpoint_kind: EndpointKind,
     /// Where it went, without secrets.
     pub endpoint: String,
     /// What was sent.
@@ -185,7 +235,7 @@ impl Default for Invocation {
             at_ms: 0,
             event: EventId::MessagingSurveyStarted,
             function: None,
-            endpoint_kind: String::new(),
+            endpoint_kind: EndpointKind::Http,
             endpoint: String::new(),
             request: RecordedRequest {
                 url: String::new(),
@@ -235,7 +285,7 @@ impl Invocation {
     pub fn headline(&self) -> String {
         let status = match (&self.response, &self.error) {
             (Some(r), _) => r.status.to_string(),
-            (None, Some(e)) => e.kind.clone(),
+            (None, Some(e)) => e.kind.to_string(),
             (None, None) => "-".to_owned(),
         };
         let verdict = if self.ok { "passed" } else { "failed" };
@@ -248,4 +298,19 @@ pub fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_kinds_read_older_records() {
+        let old: InvokeError =
+            serde_json::from_str(r#"{"kind":"local","code":"engine-error","message":"m"}"#)
+                .unwrap();
+        assert_eq!(old.kind, ErrorKind::Engine);
+        let json = serde_json::to_value(InvokeError::new(ErrorKind::Platform, "c", "m")).unwrap();
+        assert_eq!(json["kind"], "platform");
+    }
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::record::{Body, InvokeError, RecordedResponse};
+use super::record::{Body, ErrorKind, InvokeError, RecordedResponse};
 use crate::net::{self, DEFAULT_BODY_CAP, NetError};
 
 /// The value that stands for a credential in every record.
@@ -102,7 +102,7 @@ pub fn send(request: &HttpRequest, cancel: &AtomicBool) -> HttpOutcome {
     let mut outcome = HttpOutcome {
         sent_headers: redacted_headers(request),
         result: Err(InvokeError::new(
-            "cancelled",
+            ErrorKind::Cancelled,
             "cancelled",
             "cancelled before sending",
         )),
@@ -198,7 +198,7 @@ pub fn send(request: &HttpRequest, cancel: &AtomicBool) -> HttpOutcome {
 
 /// An invoke error for a network failure.
 pub fn network_error(e: &NetError) -> InvokeError {
-    InvokeError::new("network", e.kind.as_str(), e.to_string())
+    InvokeError::new(ErrorKind::Network, e.kind.as_str(), e.to_string())
 }
 
 /// The headers a request sends as they are recorded: credentials and secret-looking headers
@@ -331,7 +331,7 @@ fn liveperson_token(
     } = &request.credentials
     else {
         return Err(InvokeError::new(
-            "config",
+            ErrorKind::Config,
             "no-credentials",
             "no LivePerson credentials",
         ));
@@ -356,14 +356,14 @@ fn liveperson_token(
         .map_err(|e| {
             let net = NetError::from_reqwest(&e, &url);
             InvokeError::new(
-                "auth",
+                ErrorKind::Auth,
                 net.kind.as_str(),
                 format!("fetching an access token failed: {net}"),
             )
         })?;
     let status = response.status().as_u16();
     let body = net::read_capped(response, 64 * 1024, &url)
-        .map_err(|e| InvokeError::new("auth", e.kind.as_str(), e.to_string()))?;
+        .map_err(|e| InvokeError::new(ErrorKind::Auth, e.kind.as_str(), e.to_string()))?;
     let json: Value = serde_json::from_slice(&body.bytes).unwrap_or(Value::Null);
     if !(200..300).contains(&status) {
         let reason = match status {
@@ -378,14 +378,14 @@ fn liveperson_token(
             .map(|s| format!(" (it says: {s})"))
             .unwrap_or_default();
         return Err(InvokeError::new(
-            "auth",
+            ErrorKind::Auth,
             &format!("http-{status}"),
             format!("fetching an access token failed: HTTP {status}, {reason}{said}: {url}"),
         ));
     }
     let Some(token) = json.get("access_token").and_then(Value::as_str) else {
         return Err(InvokeError::new(
-            "auth",
+            ErrorKind::Auth,
             "no-token",
             format!("the token endpoint's answer has no access_token: {url}"),
         ));

@@ -15,7 +15,7 @@ use crate::catalog::EventId;
 use crate::catalog::samples::Sample;
 use crate::functions::{FunctionConfig, FunctionStore, StoreError};
 use crate::invoke::{
-    Invocation, InvokeError, Target, curl_command, envelope, fail, invoke, now_ms,
+    ErrorKind, Invocation, InvokeError, Target, curl_command, envelope, fail, invoke, now_ms,
 };
 use crate::payload::{DEFAULT_SIZE_LIMIT, inspect, load_file, parse_bytes};
 
@@ -473,14 +473,14 @@ fn envelope_of(
         InvokeSource::Loaded => match loaded {
             Some((payload, summary)) => Ok((envelope(payload, now_ms()), summary.clone())),
             None => Err(InvokeError::new(
-                "payload",
+                ErrorKind::Payload,
                 "no-payload",
                 "no payload is loaded",
             )),
         },
         InvokeSource::Sample(sample) => {
             let payload = parse_bytes(sample.contents.as_bytes(), sample.file_name)
-                .map_err(|e| InvokeError::new("payload", "unreadable", e.to_string()))?;
+                .map_err(|e| InvokeError::new(ErrorKind::Payload, "unreadable", e.to_string()))?;
             let inspection = inspect(&payload, None);
             let summary = findings_summary(&inspection);
             Ok((envelope(&payload, now_ms()), summary))

@@ -3,7 +3,9 @@
 
 use super::theme;
 use crate::catalog::EventId;
-use crate::functions::{Auth, Endpoint, FieldError, Region, SecretRef};
+use crate::functions::{
+    Auth, Endpoint, EndpointKind, FieldError, LivepersonEndpoint, LocalEndpoint, Region, SecretRef,
+};
 use crate::invoke::SessionSecrets;
 
 /// Shows the error of `field`, if any, under the widget just drawn.
@@ -51,9 +53,9 @@ pub fn endpoint_ui(
             let mut kind = endpoint.kind();
             ui.horizontal(|ui| {
                 for (k, label) in [
-                    ("http", "HTTP URL"),
-                    ("liveperson", "LivePerson function"),
-                    ("local", "Run in-process"),
+                    (EndpointKind::Http, "HTTP URL"),
+                    (EndpointKind::Liveperson, "LivePerson function"),
+                    (EndpointKind::Local, "Run in-process"),
                 ] {
                     ui.radio_value(&mut kind, k, label);
                 }
@@ -61,23 +63,18 @@ pub fn endpoint_ui(
             ui.end_row();
             if kind != endpoint.kind() {
                 *endpoint = match kind {
-                    "liveperson" => Endpoint::Liveperson {
-                        account_id: String::new(),
-                        lambda_uuid: String::new(),
+                    EndpointKind::Liveperson => Endpoint::Liveperson(LivepersonEndpoint {
                         region: Some(Region::Va),
-                        gateway_url: None,
-                        sentinel_url: None,
-                        client_id: String::new(),
-                        client_secret: SecretRef::default(),
-                    },
-                    "local" => Endpoint::Local,
-                    _ => Endpoint::default(),
+                        ..LivepersonEndpoint::default()
+                    }),
+                    EndpointKind::Local => Endpoint::Local(LocalEndpoint::default()),
+                    EndpointKind::Http | EndpointKind::Url => Endpoint::default(),
                 };
             }
             match endpoint {
                 Endpoint::Http { url, auth } => http_ui(ui, event, url, auth, secrets, errors),
-                Endpoint::Liveperson { .. } => liveperson_ui(ui, event, endpoint, secrets, errors),
-                Endpoint::Local => {
+                Endpoint::Liveperson(lp) => liveperson_ui(ui, event, lp, secrets, errors),
+                Endpoint::Local(_) => {
                     ui.label("");
                     ui.label("The code below runs inside the console, with the platform's limits.");
                     ui.end_row();
@@ -158,11 +155,11 @@ fn http_ui(
 fn liveperson_ui(
     ui: &mut egui::Ui,
     event: EventId,
-    endpoint: &mut Endpoint,
+    endpoint: &mut LivepersonEndpoint,
     secrets: &mut SessionSecrets,
     errors: &[FieldError],
 ) {
-    let Endpoint::Liveperson {
+    let LivepersonEndpoint {
         account_id,
         lambda_uuid,
         region,
@@ -170,10 +167,7 @@ fn liveperson_ui(
         sentinel_url,
         client_id,
         client_secret,
-    } = endpoint
-    else {
-        return;
-    };
+    } = endpoint;
     text_row(
         ui,
         "Account id",

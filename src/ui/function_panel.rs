@@ -12,7 +12,9 @@ use super::invoke_panel::Running;
 use super::result_view::invocation_ui;
 use super::theme;
 use crate::catalog::EventId;
-use crate::functions::{FunctionConfig, FunctionState, FunctionStore, MAX_TIMEOUT_MS, validate};
+use crate::functions::{
+    EndpointKind, FunctionConfig, FunctionState, FunctionStore, MAX_TIMEOUT_MS, validate,
+};
 use crate::invoke::{Invocation, SessionSecrets};
 
 /// What the Function tab shows of local runs.
@@ -322,7 +324,7 @@ fn local_run_ui(
 fn local_result_ui(ui: &mut egui::Ui, event: EventId, local: &LocalRunView<'_>) {
     if let Some(record) = local
         .latest
-        .filter(|r| r.event == event && r.endpoint_kind == "local")
+        .filter(|r| r.event == event && r.endpoint_kind == EndpointKind::Local)
     {
         ui.separator();
         invocation_ui(ui, record);

@@ -10,7 +10,7 @@ use super::result_view::invocation_ui;
 use super::theme;
 use crate::catalog::EventId;
 use crate::catalog::samples::{Sample, samples_for};
-use crate::functions::{Endpoint, FunctionStore};
+use crate::functions::{Endpoint, EndpointKind, FunctionStore};
 use crate::invoke::Invocation;
 
 const INVOKE_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Enter);
@@ -95,7 +95,7 @@ impl InvokePanel {
         });
         self.payload_ui(ui, event, loaded);
         let local = self.ad_hoc_url.trim().is_empty()
-            && function.is_some_and(|f| f.endpoint == Endpoint::Local);
+            && function.is_some_and(|f| matches!(f.endpoint, Endpoint::Local(_)));
         let source = match self.choice {
             Some(PayloadChoice::Sample(sample)) => Some(InvokeSource::Sample(sample)),
             Some(PayloadChoice::Loaded) if loaded.is_some() => Some(InvokeSource::Loaded),
@@ -305,7 +305,7 @@ impl InvokePanel {
                                 source: InvokeSource::Recorded(Box::new(
                                     record.request.body.clone(),
                                 )),
-                                url: (record.endpoint_kind == "url")
+                                url: (record.endpoint_kind == EndpointKind::Url)
                                     .then(|| record.endpoint.clone()),
                             });
                         }
