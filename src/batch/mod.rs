@@ -30,7 +30,7 @@ pub use stats::{Bucket, LatencyStats, histogram, percentile, requests_per_s};
 
 use crate::catalog::EventId;
 use crate::catalog::samples::samples_for;
-use crate::functions::StoreError;
+use crate::files::FileError;
 use crate::invoke::{PreparedEnvelope, Target, envelope, now_ms};
 use crate::payload::{DEFAULT_SIZE_LIMIT, Payload, PayloadError, inspect, load_file, parse_bytes};
 
@@ -63,7 +63,7 @@ pub enum BatchError {
     Iterations,
     /// Writing a report failed.
     #[error("cannot write the report: {0}")]
-    Write(#[from] StoreError),
+    Write(#[from] FileError),
 }
 
 /// Where a batch's payloads come from.

@@ -1,5 +1,6 @@
 //! Function configuration: the one function of each event, its endpoint and auth, and the JSON
-//! file that keeps them (atomic saves, a backup, no plain secrets). Pure: no GUI.
+//! file that keeps them (locked, atomic saves that merge concurrent changes, a backup, every
+//! rule checked on load, no plain secrets). Pure: no GUI.
 
 mod config;
 mod store;
@@ -9,7 +10,5 @@ pub use config::{
     Auth, DEFAULT_TIMEOUT_MS, Endpoint, EndpointKind, FunctionConfig, FunctionState,
     LivepersonEndpoint, LocalEndpoint, LocalEngine, Region, Runtime, SecretRef,
 };
-pub use store::{
-    FILE_VERSION, FunctionStore, FunctionsFile, StoreError, default_path, parse, write_atomic,
-};
-pub use validate::{FieldError, MAX_TIMEOUT_MS, validate};
+pub use store::{FILE_VERSION, FunctionStore, FunctionsFile, StoreError, default_path, parse};
+pub use validate::{FieldError, MAX_TIMEOUT_MS, is_secret_header, validate};

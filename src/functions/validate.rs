@@ -1,7 +1,7 @@
 //! Rules for a function's configuration, each error keyed by the field it is about, so a form can
 //! show it next to that field.
 
-use super::config::{Auth, Endpoint, FunctionConfig, LivepersonEndpoint};
+use super::config::{Auth, Endpoint, FunctionConfig, LivepersonEndpoint, SecretRef};
 
 /// Largest timeout the console accepts (10 minutes); the platform itself stops at 30 s.
 pub const MAX_TIMEOUT_MS: u64 = 600_000;
@@ -48,8 +48,19 @@ pub fn validate(config: &FunctionConfig) -> Vec<FieldError> {
                 field,
                 "set credentials with the endpoint's auth, so they stay out of the file",
             ));
-        } else if value.bytes().any(|b| b == b'\r' || b == b'\n') {
-            errors.push(err(field, "a header value is one line"));
+        } else if value.chars().any(|c| c.is_control() && c != '\t') {
+            errors.push(err(field, "a header value is one line of text"));
+        } else if !value.is_ascii() {
+            errors.push(err(field, "a header value is ASCII text"));
+        } else if is_secret_header(key) && SecretRef(value.clone()).is_plain() {
+            errors.push(err(
+                field,
+                "this header carries a credential: write env:NAME to read it from the environment; plain secrets are not stored",
+            ));
+        } else if let Some(name) = value.strip_prefix("env:")
+            && name.trim().is_empty()
+        {
+            errors.push(err(field, "env: needs the name of an environment variable"));
         }
     }
     validate_endpoint(&config.endpoint, &mut errors);
@@ -68,6 +79,12 @@ fn validate_endpoint(endpoint: &Endpoint, errors: &mut Vec<FieldError>) {
     match endpoint {
         Endpoint::Http { url, auth } => {
             check_http_url("endpoint.url", url, errors);
+            if crate::redact::url_password(url).is_some() {
+                errors.push(err(
+                    "endpoint.url",
+                    "the URL holds a password: use basic auth with the password as env:NAME, so it stays out of the file",
+                ));
+            }
             if let Auth::Basic { user, .. } = auth
                 && user.trim().is_empty()
             {
@@ -128,6 +145,25 @@ fn check_http_url(field: &str, url: &str, errors: &mut Vec<FieldError>) {
     }
 }
 
+/// True when a header's name says it carries a credential (its value must then be `env:NAME`).
+pub fn is_secret_header(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [
+        "authorization",
+        "token",
+        "secret",
+        "password",
+        "passwd",
+        "api-key",
+        "apikey",
+        "api_key",
+        "cookie",
+        "credential",
+    ]
+    .iter()
+    .any(|s| lower.contains(s))
+}
+
 fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
@@ -179,6 +215,27 @@ mod tests {
                 "endpoint.url"
             ]
         );
+    }
+
+    #[test]
+    fn credentials_in_headers_and_urls_must_be_references() {
+        let mut config = FunctionConfig::from_template(EventId::MessagingSurveyEnded, "f");
+        config.headers.insert("X-Api-Key".into(), "k3y".into());
+        config.headers.insert("X-Trace".into(), "t1".into());
+        config.endpoint = Endpoint::Http {
+            url: "http://ops:pa55@127.0.0.1:9/".into(),
+            auth: Auth::None,
+        };
+        let fields: Vec<_> = validate(&config).into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["headers.X-Api-Key", "endpoint.url"]);
+        config
+            .headers
+            .insert("X-Api-Key".into(), "env:API_KEY".into());
+        config.endpoint = Endpoint::Http {
+            url: "http://ops@127.0.0.1:9/".into(),
+            auth: Auth::None,
+        };
+        assert_eq!(validate(&config), []);
     }
 
     #[test]

@@ -349,7 +349,7 @@ impl SurveyConsoleApp {
         let result = store.export(event).and_then(|file| {
             let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
             text.push('\n');
-            crate::functions::write_atomic(path, text.as_bytes(), false)?;
+            crate::files::write_atomic(path, text.as_bytes(), false)?;
             Ok(file.functions.len())
         });
         self.function_panel.message = Some(match result {
