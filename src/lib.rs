@@ -11,6 +11,9 @@
 //! - [`net`]: the shared HTTP client, network errors by kind, capped bodies.
 //! - [`livechat`]: Rocket.Chat livechat room surveys and test conversations.
 //! - [`batch`]: many payloads at once against a function, judged, timed and reported.
+//! - [`files`]: bounded reads, atomic writes, advisory locks and JSON-lines logs, shared by
+//!   everything that reads or writes a file.
+//! - [`redact`]: URL passwords and known secret values masked in everything recorded or printed.
 //! - `ui`: the eframe/egui console; the only module that knows egui.
 //! - `cli`: the headless subcommands over the same core.
 //!
@@ -25,9 +28,11 @@
 pub mod batch;
 pub mod catalog;
 pub mod cli;
+pub mod files;
 pub mod functions;
 pub mod invoke;
 pub mod livechat;
 pub mod net;
 pub mod payload;
+pub mod redact;
 pub mod ui;

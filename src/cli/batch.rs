@@ -1,16 +1,18 @@
 //! `survey-console batch`: send many payloads to an event's function, judge every answer, print
 //! the results (or `--json`), optionally write JUnit XML for CI.
 
-use std::io::{IsTerminal as _, Write as _};
+use std::io::{IsTerminal as _, Write};
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use clap::Args;
 
-use super::output::{clip, print_json, print_table};
-use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use super::OrUsage as _;
+use super::args::TargetArgs;
+use super::output::{Out, clip, print_json, print_table, say};
 use crate::batch::{
     self, Batch, BatchReport, BatchSettings, MAX_CONCURRENCY, PayloadSource, Progress,
     ProgressSnapshot,
@@ -34,14 +36,16 @@ pub struct BatchArgs {
     /// Send the event's bundled samples (with their bundled expectations).
     #[arg(long, conflicts_with = "payloads")]
     pub samples: bool,
-    /// POST to this URL instead of the configured function.
-    #[arg(long)]
-    pub url: Option<String>,
     /// How many times each payload is sent.
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub iterations: u32,
     /// Requests in flight at once (1 to 64).
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1,
+        value_parser = parse_concurrency
+    )]
     pub concurrency: usize,
     /// Pause of each worker between two of its requests, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 0)]
@@ -52,26 +56,25 @@ pub struct BatchArgs {
     /// Write JUnit XML to this file (one testcase per file per iteration).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
-    /// Timeout of each request in milliseconds (default: the function's, or 30000).
-    #[arg(long, value_name = "MS")]
-    pub timeout_ms: Option<u64>,
-    /// The functions file (default: functions.json in the config dir).
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Print JSON.
-    #[arg(long)]
-    pub json: bool,
+    /// Where to send, and how to print.
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+/// `--concurrency`: 1 to [`MAX_CONCURRENCY`].
+fn parse_concurrency(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1..=MAX_CONCURRENCY).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "--concurrency must be 1 to {MAX_CONCURRENCY}, not {}",
+            text.trim()
+        )),
+    }
 }
 
 /// Runs the subcommand; returns the exit code.
-pub fn run(args: &BatchArgs) -> u8 {
-    let batch = match prepare(args) {
-        Ok(batch) => batch,
-        Err(message) => {
-            eprintln!("survey-console batch: {message}");
-            return EXIT_USAGE;
-        }
-    };
+pub fn run(args: &BatchArgs) -> anyhow::Result<ExitCode> {
+    let batch = prepare(args)?;
     let cancel = Arc::new(AtomicBool::new(false));
     let progress = Arc::new(Progress::default());
     let show_bar = std::io::stderr().is_terminal();
@@ -92,58 +95,37 @@ pub fn run(args: &BatchArgs) -> u8 {
     );
     if show_bar {
         draw_bar(&progress.snapshot());
-        eprintln!();
+        let _ = writeln!(std::io::stderr());
     }
     let report = BatchReport::new(batch.event, batch.target.endpoint.describe(), results, end);
-    if let Some(path) = &args.junit
-        && let Err(err) = report.write_junit(path)
-    {
-        eprintln!("survey-console batch: {err}");
-        return EXIT_USAGE;
+    if let Some(path) = &args.junit {
+        report.write_junit(path).or_usage()?;
     }
-    if args.json {
-        print_json(&report.to_json());
+    let mut out = Out::stdout();
+    if args.target.json {
+        print_json(&mut out, &report.to_json())?;
     } else {
-        print_human(&report);
+        print_human(&mut out, &report)?;
     }
-    if report.all_passed() {
-        EXIT_OK
-    } else {
-        EXIT_FAILED
-    }
+    out.finish()?;
+    Ok(super::verdict(report.all_passed()))
 }
 
-fn prepare(args: &BatchArgs) -> Result<Batch, String> {
-    if !(1..=MAX_CONCURRENCY).contains(&args.concurrency) {
-        return Err(format!(
-            "--concurrency must be 1 to {MAX_CONCURRENCY}, not {}",
-            args.concurrency
-        ));
-    }
-    if args.iterations == 0 {
-        return Err("--iterations must be at least 1".to_owned());
-    }
-    let target = super::target::resolve(
-        args.event,
-        args.url.as_deref(),
-        None,
-        args.config.as_deref(),
-        &[],
-        args.timeout_ms,
-    )?;
+fn prepare(args: &BatchArgs) -> anyhow::Result<Batch> {
+    let target = super::target::resolve(args.event, &args.target, None)?;
     let source = if args.samples {
         PayloadSource::Samples
     } else {
         PayloadSource::Paths(args.payloads.clone())
     };
-    let items = batch::collect(&source, args.event).map_err(|e| e.to_string())?;
+    let items = batch::collect(&source, args.event).or_usage()?;
     let settings = BatchSettings {
         iterations: args.iterations,
         concurrency: args.concurrency,
         delay: Duration::from_millis(args.delay_ms),
         fail_fast: args.fail_fast,
     };
-    settings.check().map_err(|e| e.to_string())?;
+    settings.check().or_usage()?;
     Ok(Batch {
         event: args.event,
         target,
@@ -173,7 +155,7 @@ fn draw_bar(p: &ProgressSnapshot) {
     let _ = err.flush();
 }
 
-fn print_human(report: &BatchReport) {
+fn print_human(out: &mut impl Write, report: &BatchReport) -> anyhow::Result<()> {
     let list_all = report.results.len() <= LIST_ALL_MAX;
     let rows: Vec<Vec<String>> = report
         .results
@@ -192,13 +174,15 @@ fn print_human(report: &BatchReport) {
         .collect();
     if !rows.is_empty() {
         print_table(
+            out,
             &["file", "iter", "result", "status", "ms", "what differs"],
             &rows,
-        );
-        println!();
+        )?;
+        say!(out)?;
     }
     let l = &report.latency;
-    println!(
+    say!(
+        out,
         "{} to {}: {} passed, {} failed of {} ({} planned){}",
         report.event.name(),
         report.target,
@@ -213,8 +197,9 @@ fn print_human(report: &BatchReport) {
         } else {
             ""
         }
-    );
-    println!(
+    )?;
+    say!(
+        out,
         "{:.1} s · {:.0} req/s · latency ms p50 {:.1} · p95 {:.1} · p99 {:.1} · max {:.1}",
         report.end.elapsed.as_secs_f64(),
         report.requests_per_s,
@@ -222,5 +207,5 @@ fn print_human(report: &BatchReport) {
         l.p95,
         l.p99,
         l.max
-    );
+    )
 }

@@ -1,16 +1,23 @@
 //! `survey-console functions …`: the one function of each event, in `functions.json`.
+//!
+//! Every change holds the file's lock from reading it to writing it, so CLIs run at the same
+//! time (or beside the console) apply their changes one after the other and none is lost.
 
+use std::io::Write;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
-use super::output::{print_json, print_table};
-use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use super::args::{HeaderArg, parse_header};
+use super::output::{Out, print_json, print_table, say};
+use super::{OrUsage as _, usage};
 use crate::catalog::EventId;
+use crate::files::{FUNCTIONS_LIMIT, read_bounded, write_atomic};
 use crate::functions::{
     Auth, Endpoint, EndpointKind, FunctionConfig, FunctionState, FunctionStore, LivepersonEndpoint,
-    LocalEndpoint, Region, SecretRef, default_path, parse, write_atomic,
+    LocalEndpoint, MAX_TIMEOUT_MS, Region, SecretRef, StoreError, default_path, parse,
 };
 
 /// Arguments of `functions`.
@@ -29,6 +36,12 @@ pub struct StoreArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+impl StoreArgs {
+    fn path(&self) -> PathBuf {
+        self.config.clone().unwrap_or_else(default_path)
+    }
 }
 
 /// What to do with the functions.
@@ -107,17 +120,18 @@ pub struct SetArgs {
     #[arg(long)]
     pub description: Option<String>,
     /// draft or deployed.
-    #[arg(long, value_parser = ["draft", "deployed"])]
-    pub state: Option<String>,
+    #[arg(long, value_enum)]
+    pub state: Option<FunctionState>,
     /// Read the code from this JavaScript file.
     #[arg(long, value_name = "FILE")]
     pub code_file: Option<PathBuf>,
     /// Invocation timeout in milliseconds.
-    #[arg(long, value_name = "MS")]
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_MS))]
     pub timeout_ms: Option<u64>,
-    /// Set an extra header, 'K: V' (repeatable; 'K:' removes it).
-    #[arg(long, value_name = "'K: V'")]
-    pub header: Vec<String>,
+    /// Set an extra header, 'K: V' (repeatable; 'K:' removes it). Secret values are written
+    /// 'K: env:NAME' and read from the environment when sending.
+    #[arg(long, value_name = "'K: V'", value_parser = parse_header)]
+    pub header: Vec<HeaderArg>,
     /// The endpoint kind.
     #[arg(long, value_enum)]
     pub endpoint: Option<EndpointKind>,
@@ -142,9 +156,9 @@ pub struct SetArgs {
     /// LivePerson lambda UUID.
     #[arg(long)]
     pub lambda_uuid: Option<String>,
-    /// LivePerson region: va, lo or sy.
-    #[arg(long, value_parser = ["va", "lo", "sy"])]
-    pub region: Option<String>,
+    /// LivePerson region.
+    #[arg(long, value_enum)]
+    pub region: Option<Region>,
     /// LivePerson gateway base URL (instead of a region).
     #[arg(long)]
     pub gateway_url: Option<String>,
@@ -159,186 +173,197 @@ pub struct SetArgs {
     pub client_secret: Option<String>,
 }
 
-pub fn run(args: FunctionsArgs) -> u8 {
-    match execute(args) {
-        Ok(code) => code,
-        Err((code, message)) => {
-            eprintln!("survey-console functions: {message}");
-            code
-        }
-    }
-}
-
-type Outcome = Result<u8, (u8, String)>;
-
-fn open(store: &StoreArgs) -> Result<FunctionStore, (u8, String)> {
-    let path = store.config.clone().unwrap_or_else(default_path);
-    FunctionStore::load(&path).map_err(|e| (EXIT_USAGE, e.to_string()))
-}
-
-fn save(store: &mut FunctionStore) -> Result<(), (u8, String)> {
-    store.save().map_err(|e| (EXIT_FAILED, e.to_string()))
-}
-
-fn execute(args: FunctionsArgs) -> Outcome {
+pub fn run(args: FunctionsArgs) -> anyhow::Result<ExitCode> {
+    let mut out = Out::stdout();
     match args.action {
         FunctionsAction::List(opts) => {
             let store = open(&opts)?;
-            if opts.json {
-                let list: Vec<_> = EventId::ALL
-                    .iter()
-                    .map(|e| match store.get(*e) {
-                        Some(f) => json!({"event": e.id(), "name": f.name, "state": f.state.as_str(), "endpoint": f.endpoint.kind().as_str(), "target": f.endpoint.describe(), "timeout_ms": f.timeout_ms}),
-                        None => json!({"event": e.id(), "name": null}),
-                    })
-                    .collect();
-                print_json(&json!({"config": store.path, "functions": list}));
-            } else {
-                let rows: Vec<Vec<String>> = EventId::ALL
-                    .iter()
-                    .map(|e| match store.get(*e) {
-                        Some(f) => vec![
-                            e.id().to_owned(),
-                            f.name.clone(),
-                            f.state.as_str().to_owned(),
-                            f.endpoint.kind().to_string(),
-                            f.endpoint.describe(),
-                        ],
-                        None => vec![
-                            e.id().to_owned(),
-                            "(none)".into(),
-                            String::new(),
-                            String::new(),
-                            String::new(),
-                        ],
-                    })
-                    .collect();
-                println!("{}", store.path.display());
-                print_table(&["EVENT", "FUNCTION", "STATE", "ENDPOINT", "TARGET"], &rows);
-            }
-            Ok(EXIT_OK)
+            list(&mut out, &store, opts.json)?;
         }
         FunctionsAction::Show { event, store: opts } => {
             let store = open(&opts)?;
             let Some(config) = store.get(event) else {
-                return Err((EXIT_FAILED, format!("{} has no function", event.name())));
-            };
-            let value = serde_json::to_value(config).unwrap_or_default();
-            if opts.json {
-                print_json(&json!({"event": event.id(), "function": value}));
-            } else {
-                println!("{} ({})", event.name(), event.id());
-                println!(
-                    "name: {}\nstate: {}\nendpoint: {} {}\ntimeout: {} ms",
-                    config.name,
-                    config.state.as_str(),
-                    config.endpoint.kind(),
-                    config.endpoint.describe(),
-                    config.timeout_ms
+                anyhow::bail!(
+                    "{} has no function in {}",
+                    event.name(),
+                    store.path.display()
                 );
-                for (field, secret) in config.endpoint.secrets() {
-                    println!("{field}: {}", secret.describe());
-                }
-                for (k, v) in &config.headers {
-                    println!("header: {k}: {v}");
-                }
-                if !config.description.is_empty() {
-                    println!("description: {}", config.description);
-                }
-                println!("\n{}", config.code);
-            }
-            Ok(EXIT_OK)
+            };
+            show(&mut out, event, config, opts.json)?;
         }
         FunctionsAction::Create {
             event,
             name,
             store: opts,
         } => {
-            let mut store = open(&opts)?;
             let name = name.unwrap_or_else(|| FunctionConfig::suggested_name(event).to_owned());
-            store
-                .create(event, &name)
-                .map_err(|e| (EXIT_FAILED, e.to_string()))?;
-            save(&mut store)?;
-            println!("created '{name}' for {} from its template", event.name());
-            Ok(EXIT_OK)
+            FunctionStore::update(&opts.path(), |store| {
+                store.create(event, &name).map(|_| true)
+            })
+            .map_err(store_error)?;
+            say!(
+                out,
+                "created '{name}' for {} from its template",
+                event.name()
+            )?;
         }
-        FunctionsAction::Set(set) => set_function(*set),
+        FunctionsAction::Set(set) => set_function(&mut out, *set)?,
         FunctionsAction::Remove { event, store: opts } => {
-            let mut store = open(&opts)?;
-            let removed = store
-                .remove(event)
-                .map_err(|e| (EXIT_FAILED, e.to_string()))?;
-            save(&mut store)?;
-            println!("removed '{}' from {}", removed.name, event.name());
-            Ok(EXIT_OK)
+            let (removed, _) = FunctionStore::update(&opts.path(), |store| store.remove(event))
+                .map_err(store_error)?;
+            say!(out, "removed '{}' from {}", removed.name, event.name())?;
         }
         FunctionsAction::Import {
             file,
             replace,
             store: opts,
         } => {
-            let bytes = std::fs::read(&file).map_err(|e| {
-                (
-                    EXIT_USAGE,
-                    format!("cannot read the file ({e}): {}", file.display()),
-                )
-            })?;
-            let incoming = parse(&bytes, &file).map_err(|e| (EXIT_USAGE, e.to_string()))?;
-            let mut store = open(&opts)?;
-            let events = store
-                .import(incoming, replace)
-                .map_err(|e| (EXIT_FAILED, e.to_string()))?;
-            save(&mut store)?;
+            let bytes = read_bounded(&file, FUNCTIONS_LIMIT).or_usage()?;
+            let incoming = parse(&bytes, &file).or_usage()?;
+            let (events, _) =
+                FunctionStore::update(&opts.path(), |store| store.import(incoming, replace))
+                    .map_err(store_error)?;
             let ids: Vec<_> = events.iter().map(|e| e.id()).collect();
-            println!("imported {} function(s): {}", ids.len(), ids.join(", "));
-            Ok(EXIT_OK)
+            say!(
+                out,
+                "imported {} function(s): {}",
+                ids.len(),
+                ids.join(", ")
+            )?;
         }
         FunctionsAction::Export {
             event,
-            out,
+            out: to,
             store: opts,
         } => {
             let store = open(&opts)?;
-            let file = store
-                .export(event)
-                .map_err(|e| (EXIT_FAILED, e.to_string()))?;
-            let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
+            let file = store.export(event)?;
+            let mut text = serde_json::to_string_pretty(&file)?;
             text.push('\n');
-            match out {
+            match to {
                 Some(path) => {
-                    write_atomic(&path, text.as_bytes(), false)
-                        .map_err(|e| (EXIT_FAILED, e.to_string()))?;
-                    eprintln!(
+                    write_atomic(&path, text.as_bytes(), false)?;
+                    super::output::warn(format_args!(
                         "exported {} function(s) to {}",
                         file.functions.len(),
                         path.display()
-                    );
+                    ));
                 }
-                None => print!("{text}"),
+                None => {
+                    anyhow::Context::context(
+                        out.write_all(text.as_bytes()),
+                        "writing the output failed",
+                    )?;
+                }
             }
-            Ok(EXIT_OK)
         }
     }
+    out.finish()?;
+    Ok(ExitCode::SUCCESS)
 }
 
-fn secret_arg(value: &str, flag: &str) -> Result<SecretRef, (u8, String)> {
+/// The store of the arguments; a file that cannot be read or is not valid is a usage error.
+fn open(store: &StoreArgs) -> anyhow::Result<FunctionStore> {
+    FunctionStore::load(&store.path()).or_usage()
+}
+
+fn list(out: &mut impl Write, store: &FunctionStore, json: bool) -> anyhow::Result<()> {
+    if json {
+        let list: Vec<_> = EventId::ALL
+            .iter()
+            .map(|e| match store.get(*e) {
+                Some(f) => json!({"event": e.id(), "name": f.name, "state": f.state.as_str(), "endpoint": f.endpoint.kind().as_str(), "target": f.endpoint.describe(), "timeout_ms": f.timeout_ms}),
+                None => json!({"event": e.id(), "name": null}),
+            })
+            .collect();
+        return print_json(out, &json!({"config": store.path, "functions": list}));
+    }
+    let rows: Vec<Vec<String>> = EventId::ALL
+        .iter()
+        .map(|e| match store.get(*e) {
+            Some(f) => vec![
+                e.id().to_owned(),
+                f.name.clone(),
+                f.state.as_str().to_owned(),
+                f.endpoint.kind().to_string(),
+                f.endpoint.describe(),
+            ],
+            None => vec![
+                e.id().to_owned(),
+                "(none)".into(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ],
+        })
+        .collect();
+    say!(out, "{}", store.path.display())?;
+    print_table(
+        out,
+        &["EVENT", "FUNCTION", "STATE", "ENDPOINT", "TARGET"],
+        &rows,
+    )
+}
+
+fn show(
+    out: &mut impl Write,
+    event: EventId,
+    config: &FunctionConfig,
+    json: bool,
+) -> anyhow::Result<()> {
+    if json {
+        let value = serde_json::to_value(config)?;
+        return print_json(out, &json!({"event": event.id(), "function": value}));
+    }
+    say!(out, "{} ({})", event.name(), event.id())?;
+    say!(
+        out,
+        "name: {}\nstate: {}\nendpoint: {} {}\ntimeout: {} ms",
+        config.name,
+        config.state.as_str(),
+        config.endpoint.kind(),
+        config.endpoint.describe(),
+        config.timeout_ms
+    )?;
+    for (field, secret) in config.endpoint.secrets() {
+        say!(out, "{field}: {}", secret.describe())?;
+    }
+    for (k, v) in &config.headers {
+        say!(out, "header: {k}: {v}")?;
+    }
+    if !config.description.is_empty() {
+        say!(out, "description: {}", config.description)?;
+    }
+    say!(out, "\n{}", config.code)
+}
+
+fn secret_arg(value: &str, flag: &str) -> anyhow::Result<SecretRef> {
     let secret = SecretRef(value.trim().to_owned());
     if secret.is_plain() {
-        return Err((
-            EXIT_USAGE,
-            format!(
-                "{flag} takes env:NAME (the secret is read from that variable when used); plain secrets are not stored"
-            ),
-        ));
+        return Err(usage(format!(
+            "{flag} takes env:NAME (the secret is read from that variable when used); plain secrets are not stored"
+        )));
     }
     Ok(secret)
 }
 
-fn set_function(args: SetArgs) -> Outcome {
-    let mut store = open(&args.store)?;
+/// A store error as the CLI reports it: a bad file or a refused setting is a usage error.
+fn store_error(err: StoreError) -> anyhow::Error {
+    if err.is_bad_input() {
+        super::Usage(err.into()).into()
+    } else {
+        err.into()
+    }
+}
+
+/// Applies the arguments to the event's function (the template's when it has none).
+fn apply(
+    args: &SetArgs,
+    code: Option<&str>,
+    existing: Option<&FunctionConfig>,
+) -> anyhow::Result<FunctionConfig> {
     let event = args.event;
-    let mut config = store.get(event).cloned().unwrap_or_else(|| {
+    let mut config = existing.cloned().unwrap_or_else(|| {
         FunctionConfig::from_template(
             event,
             args.name
@@ -346,42 +371,28 @@ fn set_function(args: SetArgs) -> Outcome {
                 .unwrap_or(FunctionConfig::suggested_name(event)),
         )
     });
-    if let Some(name) = args.name {
-        config.name = name;
+    if let Some(name) = &args.name {
+        config.name.clone_from(name);
     }
-    if let Some(d) = args.description {
-        config.description = d;
+    if let Some(d) = &args.description {
+        config.description.clone_from(d);
     }
     if let Some(state) = args.state {
-        config.state = if state == "deployed" {
-            FunctionState::Deployed
-        } else {
-            FunctionState::Draft
-        };
+        config.state = state;
     }
-    if let Some(file) = &args.code_file {
-        config.code = std::fs::read_to_string(file).map_err(|e| {
-            (
-                EXIT_USAGE,
-                format!("cannot read the code ({e}): {}", file.display()),
-            )
-        })?;
+    if let Some(code) = code {
+        code.clone_into(&mut config.code);
     }
     if let Some(ms) = args.timeout_ms {
         config.timeout_ms = ms;
     }
     for header in &args.header {
-        let Some((k, v)) = header.split_once(':') else {
-            return Err((
-                EXIT_USAGE,
-                format!("--header takes 'Name: value', not '{header}'"),
-            ));
-        };
-        let (k, v) = (k.trim().to_owned(), v.trim().to_owned());
-        if v.is_empty() {
-            config.headers.remove(&k);
+        if header.value.is_empty() {
+            config.headers.remove(&header.name);
         } else {
-            config.headers.insert(k, v);
+            config
+                .headers
+                .insert(header.name.clone(), header.value.clone());
         }
     }
     let kind = args.endpoint.or(match (&args.url, &args.account_id) {
@@ -399,7 +410,7 @@ fn set_function(args: SetArgs) -> Outcome {
                 _ => (String::new(), Auth::None),
             };
             if let Some(u) = &args.url {
-                url = u.clone();
+                url.clone_from(u);
             }
             let auth_kind = args.auth.or(if args.token.is_some() {
                 Some(AuthKind::Bearer)
@@ -431,13 +442,13 @@ fn set_function(args: SetArgs) -> Outcome {
                 _ => LivepersonEndpoint::default(),
             };
             if let Some(v) = &args.account_id {
-                lp.account_id = v.clone();
+                lp.account_id.clone_from(v);
             }
             if let Some(v) = &args.lambda_uuid {
-                lp.lambda_uuid = v.clone();
+                lp.lambda_uuid.clone_from(v);
             }
-            if let Some(v) = &args.region {
-                lp.region = Region::ALL.into_iter().find(|r| r.as_str() == v);
+            if let Some(v) = args.region {
+                lp.region = Some(v);
             }
             if let Some(v) = &args.gateway_url {
                 lp.gateway_url = Some(v.clone());
@@ -446,7 +457,7 @@ fn set_function(args: SetArgs) -> Outcome {
                 lp.sentinel_url = Some(v.clone());
             }
             if let Some(v) = &args.client_id {
-                lp.client_id = v.clone();
+                lp.client_id.clone_from(v);
             }
             if let Some(v) = &args.client_secret {
                 lp.client_secret = secret_arg(v, "--client-secret")?;
@@ -457,19 +468,40 @@ fn set_function(args: SetArgs) -> Outcome {
         Some(EndpointKind::Local | EndpointKind::Url) => {}
         None => {}
     }
-    store
-        .put(event, config)
-        .map_err(|e| (EXIT_USAGE, e.to_string()))?;
-    save(&mut store)?;
+    Ok(config)
+}
+
+fn set_function(out: &mut impl Write, args: SetArgs) -> anyhow::Result<()> {
+    let event = args.event;
+    let code = match &args.code_file {
+        Some(file) => Some(crate::files::read_text(file, crate::files::CODE_LIMIT).or_usage()?),
+        None => None,
+    };
+    // Read, change and write under the file's lock, so that a concurrent change is kept.
+    let mut refused = None;
+    let result = FunctionStore::update(&args.store.path(), |store| {
+        let config = match apply(&args, code.as_deref(), store.get(event)) {
+            Ok(config) => config,
+            Err(e) => {
+                refused = Some(e);
+                return Ok(false);
+            }
+        };
+        store.put(event, config).map(|()| true)
+    });
+    if let Some(e) = refused {
+        return Err(e);
+    }
+    let (_, store) = result.map_err(store_error)?;
     if args.store.json {
-        let value = serde_json::to_value(store.get(event)).unwrap_or_default();
-        print_json(&json!({"event": event.id(), "function": value}));
+        let value = serde_json::to_value(store.get(event))?;
+        print_json(out, &json!({"event": event.id(), "function": value}))
     } else {
-        println!(
+        say!(
+            out,
             "saved the function of {} to {}",
             event.name(),
             store.path.display()
-        );
+        )
     }
-    Ok(EXIT_OK)
 }

@@ -1,17 +1,18 @@
 //! `survey-console invoke`: send a payload to an event's function and check the answer.
 
+use std::io::Write;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use clap::Args;
 
-use super::output::print_json;
-use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use super::OrUsage as _;
+use super::args::TargetArgs;
+use super::output::{Out, print_json, say};
 use crate::catalog::EventId;
-use crate::invoke::{
-    History, SessionSecrets, Target, default_history_path, envelope, invoke, now_ms,
-};
+use crate::invoke::{History, SessionSecrets, default_history_path, envelope, invoke, now_ms};
 use crate::payload::{DEFAULT_SIZE_LIMIT, inspect, load_file};
 
 /// Arguments of `invoke`.
@@ -23,120 +24,96 @@ pub struct InvokeArgs {
     /// The payload file (an envelope, or a bare payload that is wrapped in one).
     #[arg(long, value_name = "FILE")]
     pub payload: PathBuf,
-    /// POST to this URL instead of the configured function.
-    #[arg(long, conflicts_with = "code")]
-    pub url: Option<String>,
     /// Run this JavaScript file in-process (with the platform's limits) instead of the
     /// configured function.
-    #[arg(long, value_name = "FILE.js")]
+    #[arg(long, value_name = "FILE.js", conflicts_with = "url")]
     pub code: Option<PathBuf>,
-    /// An extra request header, 'K: V' (repeatable).
-    #[arg(long, value_name = "'K: V'")]
-    pub header: Vec<String>,
-    /// Timeout in milliseconds (default: the function's, or 30000).
-    #[arg(long, value_name = "MS")]
-    pub timeout_ms: Option<u64>,
-    /// The functions file (default: functions.json in the config dir).
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    /// Where to send, and how to print.
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// Do not add this invocation to the history.
     #[arg(long)]
     pub no_history: bool,
-    /// Print JSON.
-    #[arg(long)]
-    pub json: bool,
 }
 
-pub fn run(args: &InvokeArgs) -> u8 {
-    match target(args) {
-        Ok(target) => execute(args, &target),
-        Err(message) => {
-            eprintln!("survey-console invoke: {message}");
-            EXIT_USAGE
-        }
-    }
-}
-
-fn target(args: &InvokeArgs) -> Result<Target, String> {
-    super::target::resolve(
-        args.event,
-        args.url.as_deref(),
-        args.code.as_deref(),
-        args.config.as_deref(),
-        &args.header,
-        args.timeout_ms,
-    )
-}
-
-fn execute(args: &InvokeArgs, target: &Target) -> u8 {
-    let payload = match load_file(&args.payload, DEFAULT_SIZE_LIMIT) {
-        Ok(p) => p,
-        Err(err) => {
-            eprintln!("survey-console invoke: {err}");
-            return EXIT_USAGE;
-        }
-    };
+pub fn run(args: &InvokeArgs) -> anyhow::Result<ExitCode> {
+    let target = super::target::resolve(args.event, &args.target, args.code.as_deref())?;
+    let payload = load_file(&args.payload, DEFAULT_SIZE_LIMIT).or_usage()?;
     let findings = inspect(&payload, Some(args.event));
     let body = envelope(&payload, now_ms());
     let cancel = Arc::new(AtomicBool::new(false));
-    let mut record = invoke(target, &body, &SessionSecrets::default(), &cancel);
+    let mut record = invoke(&target, &body, &SessionSecrets::default(), &cancel);
     if !findings.findings.is_empty() {
         record.payload_findings = Some(findings.summary());
     }
     if !args.no_history {
         let mut history = History::open(&default_history_path());
         if let Err(err) = history.append(&record) {
-            eprintln!("survey-console invoke: {err}");
+            super::output::warn(format_args!("survey-console invoke: {err}"));
         }
     }
-    if args.json {
-        print_json(&record.to_cli_json());
+    let mut out = Out::stdout();
+    if args.target.json {
+        print_json(&mut out, &record.to_cli_json())?;
     } else {
-        print_human(&record);
+        print_human(&mut out, &record)?;
     }
-    if record.ok { EXIT_OK } else { EXIT_FAILED }
+    out.finish()?;
+    Ok(super::verdict(record.ok))
 }
 
-fn print_human(record: &crate::invoke::Invocation) {
-    println!("{} to {}", record.event.name(), record.endpoint);
-    match (&record.response, &record.error) {
-        (Some(r), _) => println!(
+fn print_human(out: &mut impl Write, record: &crate::invoke::Invocation) -> anyhow::Result<()> {
+    say!(out, "{} to {}", record.event.name(), record.endpoint)?;
+    match &record.response {
+        Some(r) => say!(
+            out,
             "status {} in {:.0} ms ({} bytes{})",
             r.status,
             record.timings.total_ms,
             r.size,
             if r.truncated { ", cut" } else { "" }
-        ),
-        (None, _) => println!("no answer after {:.0} ms", record.timings.total_ms),
+        )?,
+        None => say!(out, "no answer after {:.0} ms", record.timings.total_ms)?,
     }
     if let Some(summary) = &record.payload_findings {
-        println!("payload findings: {summary}");
+        say!(out, "payload findings: {summary}")?;
     }
     for check in &record.checks {
-        println!(
+        say!(
+            out,
             "  [{}] {}: {}",
             if check.ok { "pass" } else { "FAIL" },
             check.rule,
             check.message
-        );
+        )?;
     }
     for e in &record.emails {
-        println!(
+        say!(
+            out,
             "  e-mail to {} from {} <{}>: {}",
-            e.target_email, e.sender_name, e.sender_email, e.subject
-        );
+            e.target_email,
+            e.sender_name,
+            e.sender_email,
+            e.subject
+        )?;
     }
     if let Some(error) = &record.error {
-        println!("error ({}, {}): {}", error.kind, error.code, error.message);
+        say!(
+            out,
+            "error ({}, {}): {}",
+            error.kind,
+            error.code,
+            error.message
+        )?;
     }
     for note in &record.notes {
-        println!("note: {note}");
+        say!(out, "note: {note}")?;
     }
     if let Some(r) = &record.response {
         let text = r.body.pretty();
         if !text.is_empty() {
-            println!("\n{text}");
+            say!(out, "\n{text}")?;
         }
     }
-    println!("\n{}", if record.ok { "passed" } else { "failed" });
+    say!(out, "\n{}", if record.ok { "passed" } else { "failed" })
 }

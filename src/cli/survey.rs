@@ -1,13 +1,15 @@
 //! `survey-console survey`: sends a livechat room survey to a Rocket.Chat server.
 
+use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Args;
 
-use super::output::{clip, print_json};
+use super::args::{HeaderArg, parse_header};
+use super::output::{Out, clip, print_json, say, warn};
+use super::{OrUsage as _, usage};
 use crate::livechat::{
-    FEEDBACK_NAME, Header, History, HistoryEntry, Server, SurveyItem, precheck, rating_name,
-    submit_survey,
+    FEEDBACK_NAME, History, HistoryEntry, Server, SurveyItem, precheck, rating_name, submit_survey,
 };
 
 const AFTER_HELP: &str = "\
@@ -54,10 +56,10 @@ pub struct SurveyArgs {
     #[arg(long = "field", value_name = "NAME=VALUE", value_parser = parse_field)]
     pub fields: Vec<SurveyItem>,
     /// An extra request header, e.g. 'X-Proxy-Key: abc' (repeatable).
-    #[arg(long = "header", value_name = "'K: V'", value_parser = Header::parse)]
-    pub headers: Vec<Header>,
+    #[arg(long = "header", value_name = "'K: V'", value_parser = parse_header)]
+    pub headers: Vec<HeaderArg>,
     /// Timeout of the call, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub timeout: u64,
     /// Do not add the submission to the history.
     #[arg(long)]
@@ -96,11 +98,10 @@ fn parse_field(text: &str) -> Result<SurveyItem, String> {
     Ok(SurveyItem::new(name, value))
 }
 
-pub fn run(args: &SurveyArgs) -> u8 {
-    if let Err(err) = crate::net::check_url(&args.server) {
-        eprintln!("survey-console survey: --server: {err}");
-        return super::EXIT_USAGE;
-    }
+pub fn run(args: &SurveyArgs) -> anyhow::Result<ExitCode> {
+    crate::net::check_url(&args.server)
+        .map_err(|err| anyhow::anyhow!("--server: {err}"))
+        .or_usage()?;
     let mut items = args.ratings.clone();
     if let Some(feedback) = &args.feedback {
         items.push(SurveyItem::new(FEEDBACK_NAME, feedback.clone()));
@@ -109,93 +110,101 @@ pub fn run(args: &SurveyArgs) -> u8 {
 
     let check = precheck(&args.rid, &args.token, &items);
     if !check.can_send() {
-        for error in &check.errors {
-            eprintln!("survey-console survey: {error} Nothing was sent.");
-        }
-        return super::EXIT_USAGE;
+        let errors: Vec<String> = check.errors.iter().map(ToString::to_string).collect();
+        return Err(usage(format!("{} Nothing was sent.", errors.join(" "))));
     }
+    let mut out = Out::stdout();
     for warning in &check.warnings {
         if args.json {
-            eprintln!("warning: {warning}");
+            warn(format_args!("warning: {warning}"));
         } else {
-            println!("warning: {warning}");
+            say!(out, "warning: {warning}")?;
         }
     }
 
     let server = Server {
         url: args.server.clone(),
-        headers: args.headers.clone(),
+        headers: args.headers.iter().map(HeaderArg::livechat).collect(),
         timeout: Duration::from_secs(args.timeout.max(1)),
     };
-    let outcome = match submit_survey(&server, &args.rid, &args.token, &items) {
-        Ok(o) => o,
-        Err(err) => {
-            eprintln!("survey-console survey: {err}");
-            return super::EXIT_USAGE;
-        }
-    };
+    let outcome = submit_survey(&server, &args.rid, &args.token, &items).or_usage()?;
     if !args.no_history {
         let history = History::open_default();
-        if let Err(err) = history.append(&HistoryEntry::from_outcome(&args.server, &outcome)) {
-            eprintln!("warning: {err}");
+        match history.append(&HistoryEntry::from_outcome(&args.server, &outcome)) {
+            Ok(appended) if appended.skipped > 0 => warn(format_args!(
+                "warning: {} line(s) of the livechat history could not be read and were skipped: {}",
+                appended.skipped,
+                history.path.display()
+            )),
+            Ok(_) => {}
+            Err(err) => warn(format_args!("warning: {err}")),
         }
     }
-    let code = if outcome.success() {
-        super::EXIT_OK
-    } else {
-        super::EXIT_FAILED
-    };
+    let code = super::verdict(outcome.success());
     if args.json {
-        print_json(&outcome.to_json());
-        return code;
+        print_json(&mut out, &outcome.to_json())?;
+        out.finish()?;
+        return Ok(code);
     }
 
     let status = outcome
         .http_status
         .map(|s| format!("HTTP {s}"))
         .unwrap_or_else(|| "no answer".to_owned());
-    println!("POST {}: {status}", outcome.url);
-    println!(
+    say!(
+        out,
+        "POST {}: {status}",
+        crate::redact::url_passwords(&outcome.url)
+    )?;
+    say!(
+        out,
         "room {}, visitor token {}",
-        outcome.rid, outcome.token_masked
-    );
+        outcome.rid,
+        outcome.token_masked
+    )?;
     match &outcome.error {
         None => {
-            println!("The server stored the survey.");
-            println!("accepted:");
+            say!(out, "The server stored the survey.")?;
+            say!(out, "accepted:")?;
             for item in &outcome.accepted {
-                println!("  {:<20}  {}", item.name, clip(&item.value, 100));
+                say!(out, "  {:<20}  {}", item.name, clip(&item.value, 100))?;
             }
         }
         Some(err) => {
-            eprintln!("survey-console survey: {} ({err})", err.code.as_str());
+            warn(format_args!(
+                "survey-console survey: {} ({err})",
+                err.code.as_str()
+            ));
             if !outcome.answer.is_empty() {
-                println!("the server's answer:");
+                say!(out, "the server's answer:")?;
                 for line in clip(&outcome.answer, 2000).lines() {
-                    println!("  {line}");
+                    say!(out, "  {line}")?;
                 }
             }
         }
     }
     if !outcome.dropped.is_empty() {
-        println!(
+        say!(
+            out,
             "{}",
             if outcome.success() {
                 "dropped by the server:"
             } else {
                 "would be dropped by the server:"
             }
-        );
+        )?;
         for d in &outcome.dropped {
-            println!(
+            say!(
+                out,
                 "  {} = \"{}\": {}",
                 d.name,
                 clip(&d.value, 60),
                 d.reason.describe()
-            );
+            )?;
         }
     }
-    code
+    out.finish()?;
+    Ok(code)
 }
 
 #[cfg(test)]
