@@ -106,11 +106,7 @@ fn write_table(out: &mut impl Write, inspection: &Inspection) -> anyhow::Result<
     const HEADER: [&str; 4] = ["PATH", "TYPE", "VALUE", "FINDINGS"];
     let mut widths: Vec<usize> = HEADER.iter().map(|h| h.len()).collect();
     for row in inspection.rows() {
-        let path = match row.section() {
-            Section::Envelope => "(envelope) ".len() + row.path().chars().count(),
-            Section::Payload => 2 * usize::from(row.depth().min(8)) + row.path().chars().count(),
-        };
-        widths[0] = widths[0].max(path);
+        widths[0] = widths[0].max(path_cell(&row).chars().count());
         widths[1] = widths[1].max(row.type_name().len());
         // A preview is at most VALUE_WIDTH characters once clipped.
         widths[2] = widths[2].max(

@@ -10,7 +10,7 @@ use clap::Args;
 
 use super::OrUsage as _;
 use super::args::TargetArgs;
-use super::output::{Out, print_json, say};
+use super::output::{Out, print_json, say, warn};
 use crate::catalog::EventId;
 use crate::invoke::{History, SessionSecrets, default_history_path, envelope, invoke, now_ms};
 use crate::payload::{DEFAULT_SIZE_LIMIT, inspect, load_file};
@@ -48,8 +48,14 @@ pub fn run(args: &InvokeArgs) -> anyhow::Result<ExitCode> {
     }
     if !args.no_history {
         let mut history = History::open(&default_history_path());
-        if let Err(err) = history.append(&record) {
-            super::output::warn(format_args!("survey-console invoke: {err}"));
+        match history.append(&record) {
+            Ok(appended) if appended.skipped > 0 => warn(format_args!(
+                "warning: {} line(s) of the history could not be read and were skipped (they go when it is trimmed): {}",
+                appended.skipped,
+                history.path().display()
+            )),
+            Ok(_) => {}
+            Err(err) => warn(format_args!("warning: {err}")),
         }
     }
     let mut out = Out::stdout();

@@ -8,6 +8,8 @@ mod inspect;
 mod load;
 mod rows;
 mod scan;
+#[cfg(test)]
+mod scan_props;
 mod schema;
 
 pub use detect::{Detection, detect, present_fields};
@@ -16,4 +18,4 @@ pub use inspect::inspect;
 pub use load::{
     DEFAULT_SIZE_LIMIT, MAX_DEPTH, Payload, PayloadError, json_kind_name, load_file, parse_bytes,
 };
-pub use rows::{Counts, Finding, Inspection, Row, RowValue, Section, Severity};
+pub use rows::{Counts, Finding, Inspection, Row, RowValue, SHORT_KEY, Section, Severity};

@@ -1,0 +1,524 @@
+//! The CLI at its edges, with the built binary: a closed pipe, a full disk, bad headers, files
+//! that are not files, hand-edited functions files, and saves raced by parallel processes or
+//! cut by `kill -9`.
+#![allow(clippy::unwrap_used)] // Test helpers may panic: a panic is a failed test.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn bin(home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_survey-console"));
+    cmd.env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env_remove("SURVEY_CONSOLE_LIVECHAT_HISTORY");
+    cmd
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A transcript payload with `answers` answered questions (a long table).
+fn long_payload(dir: &Path, answers: usize) -> PathBuf {
+    let items: Vec<String> = (0..answers)
+        .map(|i| format!(r#"{{"question":"q{i}","answer":"a"}}"#))
+        .collect();
+    let path = dir.join("long.json");
+    std::fs::write(
+        &path,
+        format!(
+            r#"{{"csatRank":3,"skillName":"s","agentName":"a","questionWithAnswers":[{}]}}"#,
+            items.join(",")
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// Runs `cmd` with a deadline; a command that hangs fails the test instead of the suite.
+fn output_within(mut cmd: Command, limit: Duration) -> Output {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("{cmd:?} did not end within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly_and_a_full_disk_is_an_error() {
+    let home = tempfile::tempdir().unwrap();
+    let payload = long_payload(home.path(), 20_000);
+    // The reader goes away at once, as `| head -0` would: no panic, exit 0, nothing said.
+    for args in [
+        vec!["inspect", payload.to_str().unwrap()],
+        vec!["inspect", "--json", payload.to_str().unwrap()],
+        vec!["events"],
+    ] {
+        let mut child = bin(home.path())
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert_eq!(text(&out.stderr), "", "{args:?}");
+    }
+    // A write that fails for another reason (here: no space left) is an error, exit 1.
+    for args in [
+        vec!["events", "--json"],
+        vec!["inspect", "--json", payload.to_str().unwrap()],
+        vec!["functions", "list"],
+    ] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = bin(home.path())
+            .args(&args)
+            .stdout(full)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains("writing the output failed"), "{args:?}: {err}");
+        assert!(err.contains("No space left on device"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn a_bad_header_is_a_usage_error_in_every_subcommand() {
+    let home = tempfile::tempdir().unwrap();
+    let payload = long_payload(home.path(), 1);
+    let payload = payload.to_str().unwrap();
+    let url = "http://127.0.0.1:9/fn";
+    let cases: Vec<Vec<&str>> = vec![
+        vec![
+            "invoke",
+            "--event",
+            "chat-post-survey-email-transcript",
+            "--payload",
+            payload,
+            "--url",
+            url,
+        ],
+        vec![
+            "batch",
+            "--event",
+            "chat-post-survey-email-transcript",
+            "--samples",
+            "--url",
+            url,
+        ],
+        vec!["functions", "set", "messaging-survey-ended"],
+        vec!["conversation", "--server", "http://127.0.0.1:9"],
+        vec![
+            "survey",
+            "--server",
+            "http://127.0.0.1:9",
+            "--rid",
+            "r",
+            "--token",
+            "t",
+            "--rating",
+            "satisfaction=5",
+        ],
+    ];
+    for case in cases {
+        for (header, says) in [
+            ("X-Api-Key abc", "has no colon"),
+            ("Bad Name: x", "not a valid header name"),
+            (": x", "has no name"),
+        ] {
+            let out = bin(home.path())
+                .args(&case)
+                .args(["--header", header])
+                .output()
+                .unwrap();
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{case:?} {header}: {err}");
+            assert!(err.contains(says), "{case:?} {header}: {err}");
+            assert!(err.contains("--header"), "{case:?} {header}: {err}");
+        }
+    }
+    assert!(
+        !home.path().join("config").exists(),
+        "nothing was written for a refused argument"
+    );
+}
+
+#[test]
+fn files_that_are_not_regular_files_are_refused_without_blocking() {
+    let home = tempfile::tempdir().unwrap();
+    let fifo = home.path().join("pipe.json");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let fifo = fifo.to_str().unwrap();
+    let config = home.path().join("functions.json");
+    let config = config.to_str().unwrap();
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["inspect", fifo],
+        vec!["inspect", "/dev/zero"],
+        vec![
+            "invoke",
+            "--event",
+            "messaging-survey-ended",
+            "--payload",
+            fifo,
+            "--url",
+            "http://127.0.0.1:9/",
+        ],
+        vec![
+            "invoke",
+            "--event",
+            "messaging-survey-ended",
+            "--payload",
+            fifo,
+            "--code",
+            "/dev/zero",
+        ],
+        vec!["functions", "list", "--config", fifo],
+        vec!["functions", "import", fifo, "--config", config],
+        vec![
+            "functions",
+            "set",
+            "messaging-survey-ended",
+            "--config",
+            config,
+            "--code-file",
+            "/dev/zero",
+        ],
+        vec![
+            "batch",
+            "--event",
+            "messaging-survey-ended",
+            "--samples",
+            "--config",
+            fifo,
+        ],
+    ];
+    for case in cases {
+        let mut cmd = bin(home.path());
+        cmd.args(&case);
+        let out = output_within(cmd, Duration::from_secs(20));
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{case:?}: {err}");
+        assert!(
+            err.contains("not a regular file, so it is not read"),
+            "{case:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_hand_edited_functions_file_is_checked_by_the_rules_of_set_and_left_untouched() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("functions.json");
+    let original = r#"{"version":1,"functions":{"messaging-survey-ended":{"name":"f","timeout_ms":0,
+        "headers":{"Authorization":"Bearer s3cr3t-t0ken"},
+        "endpoint":{"kind":"http","url":"file:///etc/passwd"}}}}"#;
+    std::fs::write(&config, original).unwrap();
+    for args in [
+        vec!["functions", "show", "messaging-survey-ended"],
+        vec!["functions", "export"],
+        vec![
+            "functions",
+            "set",
+            "messaging-survey-ended",
+            "--description",
+            "x",
+        ],
+    ] {
+        let out = bin(home.path())
+            .args(&args)
+            .arg("--config")
+            .arg(&config)
+            .output()
+            .unwrap();
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        for field in ["timeout_ms", "headers.Authorization", "endpoint.url"] {
+            assert!(
+                err.contains(&format!("functions.messaging-survey-ended.{field}")),
+                "{args:?}: {err}"
+            );
+        }
+        assert!(err.contains("the file was left untouched"), "{err}");
+        assert!(!text(&out.stdout).contains("s3cr3t"), "{args:?}");
+        assert!(!err.contains("s3cr3t"), "{args:?}: {err}");
+    }
+    let out = bin(home.path())
+        .args(["invoke", "--event", "messaging-survey-ended", "--payload"])
+        .arg(long_payload(home.path(), 1))
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), original);
+    let mut names: Vec<String> = std::fs::read_dir(home.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [".functions.json.lock", "functions.json", "long.json"],
+        "no backup, no temp file"
+    );
+}
+
+#[test]
+fn parallel_sets_are_all_kept() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("functions.json");
+    let children: Vec<_> = (0..10)
+        .map(|i| {
+            let event = if i % 2 == 0 {
+                "messaging-survey-ended"
+            } else {
+                "messaging-survey-started"
+            };
+            bin(home.path())
+                .args(["functions", "set", event, "--config"])
+                .arg(&config)
+                .args(["--header", &format!("X-Writer-{i}: {i}")])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut succeeded = Vec::new();
+    for (i, child) in children.into_iter().enumerate() {
+        let out = child.wait_with_output().unwrap();
+        if out.status.success() {
+            succeeded.push(i);
+        } else {
+            // A refusal must say why; it never passes for a success.
+            assert!(
+                text(&out.stderr).contains("changed on disk"),
+                "{}",
+                text(&out.stderr)
+            );
+        }
+    }
+    let file: serde_json::Value = serde_json::from_slice(&std::fs::read(&config).unwrap()).unwrap();
+    for i in &succeeded {
+        let event = if i % 2 == 0 {
+            "messaging-survey-ended"
+        } else {
+            "messaging-survey-started"
+        };
+        assert_eq!(
+            file["functions"][event]["headers"][format!("X-Writer-{i}")],
+            i.to_string(),
+            "the save of writer {i} reported success but is not in the file: {file}"
+        );
+    }
+    assert_eq!(
+        succeeded.len(),
+        10,
+        "with the lock, every writer gets its turn"
+    );
+}
+
+#[test]
+fn the_console_and_the_cli_keep_each_others_changes() {
+    use survey_console::catalog::EventId;
+    use survey_console::functions::FunctionStore;
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("functions.json");
+    // The console loads the file, then the CLI changes another event, then the console saves.
+    let mut console = FunctionStore::load(&config).unwrap();
+    console
+        .create(EventId::MessagingSurveyEnded, "from-console")
+        .unwrap();
+    let out = bin(home.path())
+        .args([
+            "functions",
+            "create",
+            "messaging-survey-started",
+            "--name",
+            "from-cli",
+            "--config",
+        ])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    console.save().unwrap();
+    let on_disk = FunctionStore::load(&config).unwrap();
+    assert_eq!(
+        on_disk.get(EventId::MessagingSurveyEnded).unwrap().name,
+        "from-console"
+    );
+    assert_eq!(
+        on_disk.get(EventId::MessagingSurveyStarted).unwrap().name,
+        "from-cli"
+    );
+    // Both change the same function: the console's save is refused, the CLI's change stays.
+    let mut mine = console.get(EventId::MessagingSurveyEnded).unwrap().clone();
+    mine.description = "console".to_owned();
+    let out = bin(home.path())
+        .args([
+            "functions",
+            "set",
+            "messaging-survey-ended",
+            "--description",
+            "cli",
+            "--config",
+        ])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    console.put(EventId::MessagingSurveyEnded, mine).unwrap();
+    let err = console.save().unwrap_err();
+    assert!(err.to_string().contains("changed on disk"), "{err}");
+    let on_disk = FunctionStore::load(&config).unwrap();
+    assert_eq!(
+        on_disk
+            .get(EventId::MessagingSurveyEnded)
+            .unwrap()
+            .description,
+        "cli"
+    );
+}
+
+fn temp_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect()
+}
+
+#[test]
+fn saves_killed_at_any_moment_leave_a_valid_file_and_backup() {
+    use survey_console::functions::{FunctionStore, parse};
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("functions.json");
+    // A large file (a team's notes kept beside the function) makes every write take a while.
+    let notes = "n".repeat(4 * 1024 * 1024);
+    std::fs::write(
+        &config,
+        format!(r#"{{"version":1,"functions":{{"messaging-survey-ended":{{"name":"f","notes":"{notes}"}}}}}}"#),
+    )
+    .unwrap();
+    // What a writer killed before this change left: a temp file that nobody holds.
+    std::fs::write(home.path().join(".functions.json.99999-1.tmp"), "half").unwrap();
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    for i in 0..40 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let mut child = bin(home.path())
+            .args([
+                "functions",
+                "set",
+                "messaging-survey-ended",
+                "--description",
+            ])
+            .arg(format!("save {i}"))
+            .arg("--config")
+            .arg(&config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_micros(seed % 60_000));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        for file in [config.clone(), home.path().join("functions.json.bak")] {
+            if let Ok(bytes) = std::fs::read(&file) {
+                parse(&bytes, &file).unwrap_or_else(|e| panic!("after kill {i}: {e}"));
+            }
+        }
+    }
+    // The next save removes what killed writers left behind.
+    let out = bin(home.path())
+        .args([
+            "functions",
+            "set",
+            "messaging-survey-ended",
+            "--description",
+            "last",
+            "--config",
+        ])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(temp_files(home.path()), Vec::<String>::new());
+    let store = FunctionStore::load(&config).unwrap();
+    let saved = store
+        .get(survey_console::catalog::EventId::MessagingSurveyEnded)
+        .unwrap();
+    assert_eq!(saved.description, "last");
+    assert_eq!(
+        saved.extra["notes"].as_str().map(str::len),
+        Some(notes.len())
+    );
+}
+
+#[test]
+fn unreadable_history_lines_are_counted_and_reported() {
+    let home = tempfile::tempdir().unwrap();
+    let history = home.path().join("data/survey-console/history.jsonl");
+    std::fs::create_dir_all(history.parent().unwrap()).unwrap();
+    let mut file = std::fs::File::create(&history).unwrap();
+    file.write_all(b"\xff\xfe not text\n{\"cut\":").unwrap();
+    drop(file);
+    let out = bin(home.path())
+        .args([
+            "invoke",
+            "--event",
+            "chat-post-survey-email-transcript",
+            "--payload",
+        ])
+        .arg(long_payload(home.path(), 1))
+        .args(["--url", "http://127.0.0.1:9/fn", "--timeout-ms", "2000"])
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("2 line(s) of the history could not be read"),
+        "{err}"
+    );
+    let text = std::fs::read(&history).unwrap();
+    let last = text
+        .split(|&b| b == b'\n')
+        .rfind(|l| !l.is_empty())
+        .unwrap();
+    let record: serde_json::Value = serde_json::from_slice(last).unwrap();
+    assert_eq!(
+        record["event"], "chat-post-survey-email-transcript",
+        "the new record is on a line of its own"
+    );
+}
