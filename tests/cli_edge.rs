@@ -179,6 +179,12 @@ fn files_that_are_not_regular_files_are_refused_without_blocking() {
             .success()
     );
     let fifo = fifo.to_str().unwrap();
+    // A payload whose expectation file is a device.
+    let folder = home.path().join("payloads");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("a.json"), r#"{"a":1}"#).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", folder.join("a.expect.json")).unwrap();
+    let folder = folder.to_str().unwrap();
     let config = home.path().join("functions.json");
     let config = config.to_str().unwrap();
     let cases: Vec<Vec<&str>> = vec![
@@ -220,6 +226,24 @@ fn files_that_are_not_regular_files_are_refused_without_blocking() {
             "--samples",
             "--config",
             fifo,
+        ],
+        vec![
+            "batch",
+            "--event",
+            "messaging-survey-ended",
+            "--payloads",
+            fifo,
+            "--url",
+            "http://127.0.0.1:9/",
+        ],
+        vec![
+            "batch",
+            "--event",
+            "messaging-survey-ended",
+            "--payloads",
+            folder,
+            "--url",
+            "http://127.0.0.1:9/",
         ],
     ];
     for case in cases {

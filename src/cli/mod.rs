@@ -11,6 +11,7 @@ mod batch;
 mod conversation;
 mod events;
 mod functions;
+mod history;
 mod inspect;
 mod invoke;
 mod output;
@@ -56,6 +57,8 @@ pub enum Command {
     Survey(survey::SurveyArgs),
     /// Send many payloads to an event's function at once and judge every answer.
     Batch(Box<batch::BatchArgs>),
+    /// Show the last invocations (or livechat surveys) the console kept.
+    History(history::HistoryArgs),
 }
 
 impl Command {
@@ -69,6 +72,7 @@ impl Command {
             Command::Conversation(_) => "conversation",
             Command::Survey(_) => "survey",
             Command::Batch(_) => "batch",
+            Command::History(_) => "history",
         }
     }
 }
@@ -106,6 +110,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Conversation(args) => conversation::run(&args),
         Command::Survey(args) => survey::run(&args),
         Command::Batch(args) => batch::run(&args),
+        Command::History(args) => history::run(&args),
     }
 }
 

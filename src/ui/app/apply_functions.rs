@@ -296,7 +296,7 @@ impl WriteError {
 
 /// Reads and parses a functions file to import.
 fn read_functions_file(path: &Path) -> Result<crate::functions::FunctionsFile, String> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| format!("cannot read the file ({e}): {}", path.display()))?;
+    let bytes = crate::files::read_bounded(path, crate::files::FUNCTIONS_LIMIT)
+        .map_err(|e| e.to_string())?;
     crate::functions::parse(&bytes, path).map_err(|e| e.to_string())
 }
