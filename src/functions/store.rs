@@ -167,6 +167,8 @@ pub struct FunctionStore {
     base: FunctionsFile,
     /// Hash of the bytes on disk when loaded or last saved (`None`: there was no file).
     disk_hash: Option<u64>,
+    /// The events another program changed on disk that the last save kept.
+    kept: Vec<EventId>,
 }
 
 impl FunctionStore {
@@ -177,6 +179,7 @@ impl FunctionStore {
             file: FunctionsFile::empty(),
             base: FunctionsFile::empty(),
             disk_hash: None,
+            kept: Vec::new(),
         }
     }
 
@@ -192,6 +195,7 @@ impl FunctionStore {
             base: file.clone(),
             file,
             disk_hash,
+            kept: Vec::new(),
         })
     }
 
@@ -295,6 +299,12 @@ impl FunctionStore {
         }
     }
 
+    /// The events whose function another program had changed on disk, kept by the last save
+    /// (which applied this store's changes on top of them).
+    pub fn kept_from_disk(&self) -> &[EventId] {
+        &self.kept
+    }
+
     /// The events whose function this store changed since it was loaded or last saved.
     pub fn changed_events(&self) -> Vec<EventId> {
         changed(&self.base, &self.file)
@@ -308,6 +318,7 @@ impl FunctionStore {
     pub fn save(&mut self) -> Result<(), StoreError> {
         let _lock = FileLock::acquire(&self.path)?;
         let disk = read_disk(&self.path)?;
+        let mut kept = Vec::new();
         let merged = if disk.as_deref().map(hash) == self.disk_hash {
             self.file.clone()
         } else {
@@ -318,12 +329,18 @@ impl FunctionStore {
                 })?,
                 None => FunctionsFile::empty(),
             };
-            merge(&self.base, &self.file, &theirs).map_err(|events| StoreError::ChangedOnDisk {
-                events,
-                path: self.path.clone(),
-            })?
+            let merged = merge(&self.base, &self.file, &theirs).map_err(|events| {
+                StoreError::ChangedOnDisk {
+                    events,
+                    path: self.path.clone(),
+                }
+            })?;
+            kept = changed(&self.base, &theirs);
+            merged
         };
-        self.write_locked(merged)
+        self.write_locked(merged)?;
+        self.kept = kept;
+        Ok(())
     }
 
     /// Saves even though the file changed on disk: the operator chose to overwrite it (the
@@ -348,6 +365,7 @@ impl FunctionStore {
         text.push('\n');
         write_atomic(&self.path, text.as_bytes(), true)?;
         self.disk_hash = Some(hash(text.as_bytes()));
+        self.kept.clear();
         self.base = file.clone();
         self.file = file;
         Ok(())

@@ -192,6 +192,7 @@ fn a_change_on_disk_is_kept_and_only_a_clash_on_one_event_is_refused() {
         store.file, on_disk.file,
         "after a save the store holds the disk"
     );
+    assert_eq!(store.kept_from_disk(), [EventId::MessagingSurveyStarted]);
 
     // Both change the ended function: the second save is refused and writes nothing.
     let mut other = FunctionStore::load(&path).unwrap();

@@ -222,10 +222,18 @@ impl SurveyConsoleApp {
         };
         let work = move |_: &JobHandle<Command>| {
             let write = match change(&mut candidate) {
-                Ok(write) => FunctionsWrite {
-                    store: Some(candidate),
-                    ..write
-                },
+                Ok(mut write) => {
+                    if let (FunctionsMessage::Done(text), Some(note)) =
+                        (&mut write.message, kept_note(&candidate))
+                    {
+                        text.push(' ');
+                        text.push_str(&note);
+                    }
+                    FunctionsWrite {
+                        store: Some(candidate),
+                        ..write
+                    }
+                }
                 Err(error) => FunctionsWrite {
                     message: error.message(),
                     store: None,
@@ -266,6 +274,18 @@ impl SurveyConsoleApp {
             "{busy}: try again when it is done."
         )));
     }
+}
+
+/// What a save kept of another program's changes, when the file had changed on disk.
+fn kept_note(store: &FunctionStore) -> Option<String> {
+    let kept = store.kept_from_disk();
+    (!kept.is_empty()).then(|| {
+        let names: Vec<&str> = kept.iter().map(|e| e.name()).collect();
+        format!(
+            "The file had changed on disk: the change to {} made elsewhere was kept.",
+            names.join(" and ")
+        )
+    })
 }
 
 /// Why a change of the functions file failed.

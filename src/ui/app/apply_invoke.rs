@@ -10,11 +10,13 @@ use super::commands::{Command, InvokeSource};
 use super::jobs::JobKind;
 use super::session::{InvokeStatus, no_function};
 use crate::catalog::EventId;
+use crate::files::LogRead;
 use crate::invoke::{
     ErrorKind, Invocation, InvokeError, MAX_HISTORY, Target, curl_command, envelope, fail, invoke,
     now_ms,
 };
 use crate::payload::{Inspection, Payload, inspect, parse_bytes};
+use crate::ui::widgets::theme::skipped_lines;
 
 /// The loaded payload as a worker needs it: the document, and its findings' summary taken from
 /// the inspection the console already holds (no second pass over the payload).
@@ -32,14 +34,22 @@ impl SurveyConsoleApp {
         let _ = self
             .jobs
             .spawn(ctx, JobKind::History, "reading the history", move |_| {
-                Command::HistoryRead(history.load().0)
+                Command::HistoryRead(history.read().map_err(|e| e.to_string()))
             });
     }
 
-    /// The history was read: invocations made meanwhile come after it.
-    pub(super) fn history_read(&mut self, mut entries: Vec<Invocation>) {
-        entries.append(&mut self.session.history);
-        self.session.history = entries;
+    /// The history was read: invocations made meanwhile come after it. What could not be read
+    /// is said beside the list.
+    pub(super) fn history_read(&mut self, read: Result<LogRead<Invocation>, String>) {
+        match read {
+            Ok(read) => {
+                let mut entries = read.entries;
+                entries.append(&mut self.session.history);
+                self.session.history = entries;
+                self.session.history_notice = skipped_lines(read.skipped);
+            }
+            Err(error) => self.session.history_notice = Some(error),
+        }
     }
 
     /// Where an invocation of `event` goes: `url`, else the function in use.

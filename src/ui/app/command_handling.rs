@@ -80,7 +80,7 @@ impl SurveyConsoleApp {
                 self.session.notice =
                     Some("Copied the request to the clipboard as a curl command.".to_owned());
             }
-            Command::HistoryRead(entries) => self.history_read(entries),
+            Command::HistoryRead(read) => self.history_read(read),
 
             Command::SetBatchPayloads(payloads) => self.session.batch.payloads = payloads,
             Command::StartBatch(request) => self.start_batch(ctx, *request),

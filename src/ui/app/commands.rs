@@ -13,6 +13,7 @@ use super::state::{Tab, View};
 use crate::batch::{BatchItem, BatchResult, BatchSettings, PayloadSource, RunEnd};
 use crate::catalog::EventId;
 use crate::catalog::samples::Sample;
+use crate::files::LogRead;
 use crate::functions::{FunctionConfig, FunctionStore};
 use crate::invoke::Invocation;
 use crate::livechat::{
@@ -134,8 +135,8 @@ pub enum Command {
     },
     /// The curl command is on the clipboard.
     CurlCopied,
-    /// The invocation history was read.
-    HistoryRead(Vec<Invocation>),
+    /// The invocation history was read (or why it could not be).
+    HistoryRead(Result<LogRead<Invocation>, String>),
 
     // Batches.
     /// Use these payloads for the next batch.
@@ -438,6 +439,6 @@ pub enum LivechatCommand {
     },
     /// A test conversation finished.
     ConversationDone(Result<Conversation, ConversationFailure>),
-    /// The submission history was read.
-    HistoryRead(Result<Vec<HistoryEntry>, String>),
+    /// The submission history was read (or why it could not be).
+    HistoryRead(Result<LogRead<HistoryEntry>, String>),
 }

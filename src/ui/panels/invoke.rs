@@ -104,7 +104,13 @@ impl InvokePanel {
             .resizable(true)
             .default_size(300.0)
             .show(ui, |ui| {
-                self.history.ui(ui, event, &session.history, commands);
+                self.history.ui(
+                    ui,
+                    event,
+                    &session.history,
+                    session.history_notice.as_deref(),
+                    commands,
+                );
             });
         let shown = self.history.shown(&session.history);
         egui::ScrollArea::vertical()

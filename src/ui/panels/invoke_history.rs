@@ -47,12 +47,16 @@ impl HistoryList {
         ui: &mut egui::Ui,
         event: EventId,
         history: &[Invocation],
+        notice: Option<&str>,
         commands: &mut Vec<Command>,
     ) {
         ui.horizontal(|ui| {
             ui.strong("History");
             ui.checkbox(&mut self.only_this_event, "this event only");
         });
+        if let Some(notice) = notice {
+            crate::ui::widgets::theme::warn_label(ui, notice);
+        }
         let entries: Vec<usize> = (0..history.len())
             .rev()
             .filter(|&i| !self.only_this_event || history[i].event == event)
