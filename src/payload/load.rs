@@ -9,10 +9,10 @@
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
-use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use super::flat::Flat;
+use super::json::{canonical, json_error, kind_of_text, validate};
 use super::scan::{Bail, MAX_TEXT, scan};
 use crate::files::{FileError, line_column};
 
@@ -182,92 +182,6 @@ pub fn parse_bytes(bytes: &[u8], origin: &str) -> Result<Payload, PayloadError> 
     parse_vec(bytes.to_vec(), origin.to_owned())
 }
 
-/// Counts the values of a JSON document while serde_json validates it: every string is read
-/// (escapes and surrogates checked) and every number parsed (range checked), as building a
-/// [`Value`] would, but nothing is kept.
-struct CountValues<'a>(&'a mut usize);
-
-impl<'de> DeserializeSeed<'de> for CountValues<'_> {
-    type Value = ();
-
-    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for CountValues<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-        *self.0 += 1;
-        Ok(())
-    }
-
-    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-        *self.0 += 1;
-        Ok(())
-    }
-
-    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-        *self.0 += 1;
-        Ok(())
-    }
-
-    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-        *self.0 += 1;
-        Ok(())
-    }
-
-    fn visit_str<E>(self, _: &str) -> Result<(), E> {
-        *self.0 += 1;
-        Ok(())
-    }
-
-    fn visit_unit<E>(self) -> Result<(), E> {
-        *self.0 += 1;
-        Ok(())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        *self.0 += 1;
-        while seq.next_element_seed(CountValues(&mut *self.0))?.is_some() {}
-        Ok(())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        *self.0 += 1;
-        while map.next_key::<IgnoredAny>()?.is_some() {
-            map.next_value_seed(CountValues(&mut *self.0))?;
-        }
-        Ok(())
-    }
-}
-
-/// Validates `text` as one JSON value, as serde_json reads it, and counts its values.
-fn validate(text: &str) -> Result<usize, serde_json::Error> {
-    let mut values = 0;
-    let mut de = serde_json::Deserializer::from_str(text);
-    CountValues(&mut values).deserialize(&mut de)?;
-    de.end()?;
-    Ok(values)
-}
-
-/// What the first character of a valid JSON text says it is.
-fn kind_of_text(text: &str) -> &'static str {
-    match text.trim_start().as_bytes().first() {
-        Some(b'[') => "an array",
-        Some(b'"') => "a string",
-        Some(b't' | b'f') => "a boolean",
-        Some(b'n') => "null",
-        Some(b'{') => "an object",
-        _ => "a number",
-    }
-}
-
 fn parse_vec(bytes: Vec<u8>, origin: String) -> Result<Payload, PayloadError> {
     let size_bytes = bytes.len();
     if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -314,13 +228,11 @@ fn parse_vec(bytes: Vec<u8>, origin: String) -> Result<Payload, PayloadError> {
     let (text, scanned) = match scanned {
         Ok(scanned) => (text, scanned),
         Err(_) => {
-            // A repeated key (or a surprise): build the document as serde_json does, then
-            // flatten its own writing of it (repeated keys resolved, last value wins). The
-            // one path that builds the values; payloads without repeated keys never take it.
-            let value: Value = serde_json::from_str(&text).map_err(|e| json_error(e, &origin))?;
+            // A repeated key (or a surprise): flatten serde_json's own reading of the text,
+            // written out again (repeated keys resolved as it resolves them: the last value at
+            // the first key's place). No values are built: the text is rewritten as it is read.
+            let canonical = canonical(&text).map_err(|e| json_error(e, &origin))?;
             drop(text);
-            let canonical = serde_json::to_string(&value).unwrap_or_default();
-            drop(value);
             let scanned = match scan(&canonical, true, false, values) {
                 Err(Bail::NotEnvelope) => scan(&canonical, false, false, values),
                 other => other,
@@ -349,31 +261,6 @@ fn parse_vec(bytes: Vec<u8>, origin: String) -> Result<Payload, PayloadError> {
         flat: Arc::new(flat),
         document: Arc::new(OnceLock::new()),
     })
-}
-
-fn json_error(err: serde_json::Error, origin: &str) -> PayloadError {
-    let (line, column) = (err.line(), err.column());
-    let message = err.to_string();
-    if message.starts_with("recursion limit exceeded") {
-        PayloadError::TooDeep {
-            limit: MAX_DEPTH,
-            line,
-            column,
-            origin: origin.to_owned(),
-        }
-    } else {
-        // serde_json appends " at line L column C"; the error says it already.
-        let message = match message.rfind(" at line ") {
-            Some(at) => message[..at].to_owned(),
-            None => message,
-        };
-        PayloadError::Json {
-            line,
-            column,
-            message,
-            origin: origin.to_owned(),
-        }
-    }
 }
 
 /// "an array", "a string", … for messages.

@@ -5,6 +5,7 @@ mod detect;
 mod filter;
 mod flat;
 mod inspect;
+mod json;
 mod load;
 mod rows;
 mod scan;
