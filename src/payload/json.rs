@@ -95,7 +95,6 @@ pub(super) fn kind_of_text(text: &str) -> &'static str {
     }
 }
 
-
 /// The text of a JSON value as serde_json reads it, written compactly: repeated keys resolved
 /// (the last value at the first key's place), numbers and strings in serde_json's spelling.
 struct Canonical;
@@ -218,4 +217,3 @@ pub(super) fn json_error(err: serde_json::Error, origin: &str) -> PayloadError {
         }
     }
 }
-
