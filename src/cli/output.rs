@@ -47,8 +47,13 @@ pub trait Say {
 
 impl<W: Write + ?Sized> Say for W {
     fn say(&mut self, args: std::fmt::Arguments<'_>) -> anyhow::Result<()> {
-        self.write_fmt(args)
-            .and_then(|()| self.write_all(b"\n"))
+        let mut line = args.to_string();
+        // No line the CLI prints shows the password of a URL.
+        if let std::borrow::Cow::Owned(masked) = crate::redact::url_passwords(&line) {
+            line = masked;
+        }
+        line.push('\n');
+        self.write_all(line.as_bytes())
             .context("writing the output failed")
     }
 }
@@ -66,10 +71,11 @@ macro_rules! say {
 }
 pub(crate) use say;
 
-/// Writes a JSON value, pretty, with a final newline.
+/// Writes a JSON value, pretty, with a final newline; no URL password in it is shown.
 pub fn print_json(out: &mut impl Write, value: &serde_json::Value) -> anyhow::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value)
-        .map_err(std::io::Error::from)
+    let text = serde_json::to_string_pretty(value).context("writing the output failed")?;
+    let text = crate::redact::url_passwords(&text);
+    out.write_all(text.as_bytes())
         .and_then(|()| out.write_all(b"\n"))
         .context("writing the output failed")
 }

@@ -301,10 +301,11 @@ impl Endpoint {
         ))
     }
 
-    /// A one-line description without secrets: the URL, or the LivePerson function.
+    /// A one-line description without secrets: the URL (a password in it redacted), or the
+    /// LivePerson function.
     pub fn describe(&self) -> String {
         match self {
-            Endpoint::Http { url, .. } => url.clone(),
+            Endpoint::Http { url, .. } => crate::redact::url_passwords(url).into_owned(),
             Endpoint::Liveperson(LivepersonEndpoint {
                 account_id,
                 lambda_uuid,

@@ -126,7 +126,15 @@ fn validate_endpoint(endpoint: &Endpoint, errors: &mut Vec<FieldError>) {
             ];
             for (field, url) in explicit {
                 match url.as_deref().map(str::trim) {
-                    Some(url) if !url.is_empty() => check_http_url(field, url, errors),
+                    Some(url) if !url.is_empty() => {
+                        check_http_url(field, url, errors);
+                        if crate::redact::url_password(url).is_some() {
+                            errors.push(err(
+                                field,
+                                "the URL holds a password, which would be stored in the file: remove it",
+                            ));
+                        }
+                    }
                     _ if region.is_none() => errors.push(err(
                         field,
                         "choose a region (va, lo, sy) or give both base URLs",

@@ -6,6 +6,7 @@ pub mod contract;
 mod curl;
 mod history;
 pub mod local;
+mod mask;
 mod record;
 mod send;
 
@@ -19,6 +20,7 @@ use serde_json::{Value, json};
 pub use contract::{ContractReport, check_result, describe_emails, explain_http_failure};
 pub use curl::curl_command;
 pub use history::{History, HistoryError, MAX_HISTORY, default_history_path};
+pub use mask::{header_value, known_secrets, resolved_headers};
 pub use record::{
     Body, Check, Email, ErrorKind, FunctionLog, Invocation, InvokeError, LogLevel, RecordedRequest,
     RecordedResponse, Timings, now_ms,
@@ -285,6 +287,8 @@ fn invoke_with(
         Err(error) => fail(&mut record, error),
     }
     record.timings.total_ms = started.elapsed().as_secs_f64() * 1e3;
+    // Nothing the call used as a secret stays in what is shown, kept or printed.
+    record.mask_secrets(&known_secrets(target, secrets));
     record
 }
 
@@ -346,7 +350,7 @@ fn build_request(
         }
     };
     let mut request = HttpRequest::shared(&url, Arc::clone(body), target.timeout);
-    request.headers = target.headers.clone();
+    request.headers = resolved_headers(target)?;
     request.credentials = credentials;
     Ok(Some(request))
 }
