@@ -28,7 +28,12 @@ fn plot(id: &str, size: Vec2) -> Plot<'static> {
     Plot::new(id)
         .width(size.x)
         .height(size.y)
-        .legend(Legend::default().position(Corner::RightTop))
+        .legend(
+            Legend::default()
+                .position(Corner::RightTop)
+                .text_style(egui::TextStyle::Small)
+                .follow_insertion_order(true),
+        )
         .allow_scroll(false)
         .allow_zoom(false)
         .allow_drag(false)
@@ -92,7 +97,8 @@ pub fn series_ui(ui: &mut Ui, size: Vec2, results: &[BatchResult], stats: &Laten
             .collect();
         // Failures are few and matter: every one is drawn.
         let failed: Vec<[f64; 2]> = sent.iter().filter(|r| !r.ok).map(point).collect();
-        let (ok_color, bad_color) = (ui.visuals().hyperlink_color, ui.visuals().error_fg_color);
+        // Passed points in the bars' colour, so the p50 line's colour stays its own.
+        let (ok_color, bad_color) = (ui.visuals().selection.bg_fill, ui.visuals().error_fg_color);
         let markers = markers(ui, stats);
         plot("latency-series", size)
             .x_axis_label("s since the start")
