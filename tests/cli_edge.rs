@@ -546,3 +546,81 @@ fn unreadable_history_lines_are_counted_and_reported() {
         "the new record is on a line of its own"
     );
 }
+
+#[test]
+fn a_large_payload_is_sent_as_written_and_not_copied_into_the_record() {
+    let home = tempfile::tempdir().unwrap();
+    let server = support_server();
+    // An envelope of about a megabyte, written with its own spacing.
+    let items: Vec<String> = (0..20_000)
+        .map(|i| format!(r#"{{ "question": "q{i}", "answer": "a" }}"#))
+        .collect();
+    let envelope = format!(
+        "{{\"timestamp\": 1, \"headers\": [],\n \"payload\": {{\"csatRank\": 2, \"skillName\": \"s\", \"agentName\": \"a\", \"questionWithAnswers\": [{}]}}}}",
+        items.join(", ")
+    );
+    let path = home.path().join("big.json");
+    std::fs::write(&path, &envelope).unwrap();
+    let out = bin(home.path())
+        .args([
+            "invoke",
+            "--event",
+            "chat-post-survey-email-transcript",
+            "--payload",
+        ])
+        .arg(&path)
+        .args(["--url", &format!("{}/fn", server.0)])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        server.1.recv().unwrap(),
+        envelope.as_bytes(),
+        "the file's text is the body"
+    );
+    let history =
+        std::fs::read_to_string(home.path().join("data/survey-console/history.jsonl")).unwrap();
+    assert!(
+        history.len() < 64 * 1024,
+        "the record holds no copy: {} bytes",
+        history.len()
+    );
+    assert!(history.contains(&format!(
+        "(a payload of {} bytes is not kept in the record)",
+        envelope.len()
+    )));
+}
+
+/// A function server that hands each request's body to the test and answers `[]`.
+fn support_server() -> (String, std::sync::mpsc::Receiver<Vec<u8>>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("sink".into())
+        .spawn(move || {
+            use std::io::{BufRead as _, BufReader, Read as _};
+            for stream in listener.incoming().flatten() {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0; length];
+                reader.read_exact(&mut body).unwrap();
+                let _ = tx.send(body);
+                let mut stream = stream;
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n[]",
+                );
+            }
+        })
+        .unwrap();
+    (base, rx)
+}

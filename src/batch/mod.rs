@@ -31,7 +31,7 @@ pub use stats::{Bucket, LatencyStats, histogram, percentile, requests_per_s};
 use crate::catalog::EventId;
 use crate::catalog::samples::samples_for;
 use crate::files::{EXPECTATION_LIMIT, FileError, read_bounded};
-use crate::invoke::{PreparedEnvelope, Target, envelope, now_ms};
+use crate::invoke::{PreparedEnvelope, Target, now_ms};
 use crate::payload::{DEFAULT_SIZE_LIMIT, Payload, PayloadError, inspect, load_file, parse_bytes};
 
 /// The most requests a batch keeps in flight at once.
@@ -277,7 +277,9 @@ fn item(
             let inspection = inspect(&payload, Some(event));
             let findings = (!inspection.findings.is_empty()).then(|| inspection.summary());
             (
-                Ok(PreparedEnvelope::new(envelope(&payload, now_ms()))),
+                Ok(PreparedEnvelope::from_bytes(
+                    payload.envelope_bytes(now_ms()),
+                )),
                 findings,
             )
         }

@@ -12,7 +12,7 @@ use super::OrUsage as _;
 use super::args::TargetArgs;
 use super::output::{Out, print_json, say, warn};
 use crate::catalog::EventId;
-use crate::invoke::{History, SessionSecrets, default_history_path, envelope, invoke, now_ms};
+use crate::invoke::{History, SessionSecrets, default_history_path, invoke_bytes, now_ms};
 use crate::payload::{DEFAULT_SIZE_LIMIT, inspect, load_file};
 
 /// Arguments of `invoke`.
@@ -39,13 +39,15 @@ pub struct InvokeArgs {
 pub fn run(args: &InvokeArgs) -> anyhow::Result<ExitCode> {
     let target = super::target::resolve(args.event, &args.target, args.code.as_deref())?;
     let payload = load_file(&args.payload, DEFAULT_SIZE_LIMIT).or_usage()?;
-    let findings = inspect(&payload, Some(args.event));
-    let body = envelope(&payload, now_ms());
+    let inspection = inspect(&payload, Some(args.event));
+    let findings = (!inspection.findings.is_empty()).then(|| inspection.summary());
+    let body = payload.envelope_bytes(now_ms());
+    // Only the bytes are needed from here on: the rows go before the call.
+    drop(inspection);
+    drop(payload);
     let cancel = Arc::new(AtomicBool::new(false));
-    let mut record = invoke(&target, &body, &SessionSecrets::default(), &cancel);
-    if !findings.findings.is_empty() {
-        record.payload_findings = Some(findings.summary());
-    }
+    let mut record = invoke_bytes(&target, body, &SessionSecrets::default(), &cancel);
+    record.payload_findings = findings;
     if !args.no_history {
         let mut history = History::open(&default_history_path());
         match history.append(&record) {

@@ -192,14 +192,14 @@ pub fn liveperson_invoke_url(gateway_url: &str, account_id: &str, lambda_uuid: &
     )
 }
 
-/// An envelope ready to be sent many times (batches): the JSON value and its bytes, serialized
-/// once and shared by every request.
+/// An envelope ready to be sent many times (batches): its bytes, serialized once and shared by
+/// every request, and its value, read from them only when something needs one (an in-process
+/// run, a record shown in full).
 #[derive(Clone, Debug)]
 pub struct PreparedEnvelope {
-    /// The envelope.
-    pub value: Arc<Value>,
     /// The envelope as JSON bytes, the request body.
     pub bytes: Arc<Vec<u8>>,
+    value: Arc<std::sync::OnceLock<Value>>,
 }
 
 impl PreparedEnvelope {
@@ -207,11 +207,35 @@ impl PreparedEnvelope {
     pub fn new(value: Value) -> PreparedEnvelope {
         let bytes = serde_json::to_vec(&value).unwrap_or_default();
         PreparedEnvelope {
-            value: Arc::new(value),
             bytes: Arc::new(bytes),
+            value: Arc::new(std::sync::OnceLock::from(value)),
         }
     }
+
+    /// An envelope already written as JSON ([`Payload::envelope_bytes`]): no value is built
+    /// until one is needed.
+    pub fn from_bytes(bytes: Vec<u8>) -> PreparedEnvelope {
+        PreparedEnvelope {
+            bytes: Arc::new(bytes),
+            value: Arc::new(std::sync::OnceLock::new()),
+        }
+    }
+
+    /// The envelope as a value, read from the bytes on first use.
+    pub fn value(&self) -> &Value {
+        self.value
+            .get_or_init(|| serde_json::from_slice(&self.bytes).unwrap_or(Value::Null))
+    }
+
+    /// The envelope as a record keeps it: the value when it is small, a note of its size else.
+    pub fn recorded(&self) -> Value {
+        recorded_body(self.value.get(), &self.bytes)
+    }
 }
+
+/// The largest envelope a record keeps (larger ones are noted by their size): a record is
+/// shown, kept in the history and printed, and must not hold a copy of a large payload.
+pub const RECORDED_BODY_MAX: usize = 256 * 1024;
 
 /// Invokes the target with `envelope` and checks the answer. Never panics; every failure is in
 /// the returned record's `error`. Setting `cancel` stops an in-process run at once and an HTTP
@@ -223,7 +247,33 @@ pub fn invoke(
     cancel: &Arc<AtomicBool>,
 ) -> Invocation {
     let bytes = Arc::new(serde_json::to_vec(envelope).unwrap_or_default());
-    invoke_with(target, envelope, &bytes, true, secrets, cancel)
+    invoke_with(target, Some(envelope), &bytes, true, secrets, cancel)
+}
+
+/// Invokes the target with an envelope given as JSON bytes ([`Payload::envelope_bytes`]): no
+/// value of the document is built to send it (only an in-process run, which hands the function
+/// a value, reads one from the bytes).
+pub fn invoke_bytes(
+    target: &Target,
+    envelope: Vec<u8>,
+    secrets: &SessionSecrets,
+    cancel: &Arc<AtomicBool>,
+) -> Invocation {
+    invoke_with(target, None, &Arc::new(envelope), true, secrets, cancel)
+}
+
+/// The envelope as a record keeps it: the value when it is small, else a note of its size.
+fn recorded_body(value: Option<&Value>, bytes: &[u8]) -> Value {
+    if bytes.len() > RECORDED_BODY_MAX {
+        return Value::String(format!(
+            "(a payload of {} bytes is not kept in the record)",
+            bytes.len()
+        ));
+    }
+    match value {
+        Some(value) => value.clone(),
+        None => serde_json::from_slice(bytes).unwrap_or(Value::Null),
+    }
 }
 
 /// Invokes the target with an envelope prepared once, as batches do: no serialization and no
@@ -237,7 +287,12 @@ pub fn invoke_prepared(
 ) -> Invocation {
     invoke_with(
         target,
-        &envelope.value,
+        // Only an in-process run needs the value (read once, kept for the next runs).
+        if matches!(target.endpoint, Endpoint::Local(_)) {
+            Some(envelope.value())
+        } else {
+            envelope.value.get()
+        },
         &envelope.bytes,
         false,
         secrets,
@@ -247,7 +302,7 @@ pub fn invoke_prepared(
 
 fn invoke_with(
     target: &Target,
-    envelope: &Value,
+    envelope: Option<&Value>,
     bytes: &Arc<Vec<u8>>,
     record_body: bool,
     secrets: &SessionSecrets,
@@ -264,7 +319,7 @@ fn invoke_with(
             url: String::new(),
             headers: Vec::new(),
             body: if record_body {
-                envelope.clone()
+                recorded_body(envelope, bytes)
             } else {
                 Value::Null
             },
@@ -283,7 +338,18 @@ fn invoke_with(
                 Err(error) => fail(&mut record, error),
             }
         }
-        Ok(None) => run_local(target, envelope, cancel, &mut record),
+        Ok(None) => {
+            // The function is handed a value: read it from the bytes when there is none.
+            let parsed;
+            let value = match envelope {
+                Some(value) => value,
+                None => {
+                    parsed = serde_json::from_slice(bytes).unwrap_or(Value::Null);
+                    &parsed
+                }
+            };
+            run_local(target, value, cancel, &mut record);
+        }
         Err(error) => fail(&mut record, error),
     }
     record.timings.total_ms = started.elapsed().as_secs_f64() * 1e3;

@@ -121,6 +121,22 @@ impl Payload {
         &self.flat.text
     }
 
+    /// The invocation envelope of this payload as JSON bytes, written from the text without
+    /// building its values: an envelope as it is, a bare payload wrapped as
+    /// `{"timestamp": now_ms, "headers": [], "payload": …}`.
+    pub fn envelope_bytes(&self, now_ms: u64) -> Vec<u8> {
+        let text = self.flat.text.as_bytes();
+        if self.is_envelope {
+            return text.to_vec();
+        }
+        let head = format!("{{\"timestamp\":{now_ms},\"headers\":[],\"payload\":");
+        let mut out = Vec::with_capacity(head.len() + text.len() + 1);
+        out.extend_from_slice(head.as_bytes());
+        out.extend_from_slice(text);
+        out.push(b'}');
+        out
+    }
+
     /// The whole JSON document, parsed on first use.
     pub fn document(&self) -> &Value {
         self.document

@@ -405,3 +405,44 @@ fn ambiguous_keys_give_distinct_paths() {
         ]
     );
 }
+
+/// Bytes a loaded payload keeps: its text and its rows.
+fn retained(payload: &super::Payload) -> usize {
+    payload.flat.text.capacity()
+        + payload.flat.nodes.capacity() * std::mem::size_of::<super::flat::Node>()
+}
+
+#[test]
+fn what_a_payload_keeps_stays_within_eight_times_its_size() {
+    // Many small answers: the most rows per byte.
+    let items: Vec<String> = (0..20_000)
+        .map(|i| format!(r#"{{"question":"q{}","answer":"a"}}"#, i % 10))
+        .collect();
+    let answers = format!(
+        r#"{{"timestamp":1,"headers":[],"payload":{{"csatRank":2,"questionWithAnswers":[{}]}}}}"#,
+        items.join(",")
+    );
+    // One long key above many fields: storing a path per row would copy the key into each.
+    let fields: Vec<String> = (0..20_000).map(|i| format!(r#""f{i}":{i}"#)).collect();
+    let long_keys = format!(r#"{{"{}":{{{}}}}}"#, "k".repeat(100_000), fields.join(","));
+    // A repeated key sends the text through serde_json's reading of it.
+    let repeated = answers.replacen(r#""question":"q0""#, r#""question":"x","question":"q0""#, 1);
+    for (name, text) in [
+        ("answers", answers),
+        ("long keys", long_keys),
+        ("repeated", repeated),
+    ] {
+        let payload = parse_bytes(text.as_bytes(), name).unwrap();
+        let inspection = inspect(&payload, None);
+        assert!(inspection.row_count() >= 20_000, "{name}");
+        let kept = retained(&payload);
+        assert!(
+            kept <= 8 * text.len(),
+            "{name}: {kept} bytes kept for {} of text",
+            text.len()
+        );
+        // The table shows a long key cut, not a copy of it per row.
+        let shown = inspection.row(1).unwrap().short_path();
+        assert!(shown.len() < 200, "{name}: {}", shown.len());
+    }
+}

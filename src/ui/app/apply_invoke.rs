@@ -12,7 +12,7 @@ use super::session::{InvokeStatus, no_function};
 use crate::catalog::EventId;
 use crate::files::LogRead;
 use crate::invoke::{
-    ErrorKind, Invocation, InvokeError, MAX_HISTORY, Target, curl_command, envelope, fail, invoke,
+    ErrorKind, Invocation, InvokeError, MAX_HISTORY, Target, curl_command, fail, invoke_bytes,
     now_ms,
 };
 use crate::payload::{Inspection, Payload, inspect, parse_bytes};
@@ -107,7 +107,7 @@ impl SurveyConsoleApp {
             let flag = job.cancel_flag();
             let mut record = match envelope_of(&source, loaded.as_ref()) {
                 Ok((body, findings)) => {
-                    let mut record = invoke(&target, &body, &secrets, &flag);
+                    let mut record = invoke_bytes(&target, body, &secrets, &flag);
                     record.payload_findings = findings;
                     record
                 }
@@ -180,7 +180,10 @@ impl SurveyConsoleApp {
         let clipboard = ctx.clone();
         let _ = self.jobs.spawn(ctx, JobKind::Curl, "curl", move |_| {
             let text = match envelope_of(&source, loaded.as_ref()) {
-                Ok((body, _)) => curl_command(&target, &body),
+                Ok((body, _)) => match serde_json::from_slice(&body) {
+                    Ok(value) => curl_command(&target, &value),
+                    Err(e) => format!("# the envelope is not JSON ({e})"),
+                },
                 Err(e) => format!("# {}", e.message),
             };
             clipboard.copy_text(text);
@@ -197,13 +200,15 @@ impl SurveyConsoleApp {
 }
 
 /// The envelope to send for a source, and a summary of the payload's findings.
+/// The envelope is written from the payload's text, as bytes: no value of a large payload is
+/// built to send it.
 fn envelope_of(
     source: &InvokeSource,
     loaded: Option<&LoadedSource>,
-) -> Result<(serde_json::Value, Option<String>), InvokeError> {
+) -> Result<(Vec<u8>, Option<String>), InvokeError> {
     match source {
         InvokeSource::Loaded => match loaded {
-            Some((payload, summary)) => Ok((envelope(payload, now_ms()), summary.clone())),
+            Some((payload, summary)) => Ok((payload.envelope_bytes(now_ms()), summary.clone())),
             None => Err(InvokeError::new(
                 ErrorKind::Payload,
                 "no-payload",
@@ -215,9 +220,15 @@ fn envelope_of(
                 .map_err(|e| InvokeError::new(ErrorKind::Payload, "unreadable", e.to_string()))?;
             let inspection = inspect(&payload, None);
             let summary = findings_summary(&inspection);
-            Ok((envelope(&payload, now_ms()), summary))
+            Ok((payload.envelope_bytes(now_ms()), summary))
         }
-        InvokeSource::Recorded(body) => Ok(((**body).clone(), None)),
+        // A payload too large to be kept in the record was noted by its size, not kept.
+        InvokeSource::Recorded(body) if !body.is_object() => Err(InvokeError::new(
+            ErrorKind::Payload,
+            "not-kept",
+            "this invocation's payload was too large to be kept: load the file again to send it",
+        )),
+        InvokeSource::Recorded(body) => Ok((serde_json::to_vec(&**body).unwrap_or_default(), None)),
     }
 }
 
