@@ -108,7 +108,7 @@ fn a_filled_form_is_submitted_and_its_accepted_items_shown() {
 #[test]
 fn an_unknown_token_shows_its_message() {
     let rc = RocketChat::start(Config {
-        generation: Generation::New,
+        generation: Generation::V7,
         ..Config::default()
     });
     let rid = rc.seed_room(TOKEN);
@@ -142,7 +142,7 @@ fn a_test_conversation_fills_rid_and_token() {
     let mut harness = harness(history_path("conversation"));
     open_livechat(&mut harness, &rc.url);
     // Without rid and token, Submit is refused before sending.
-    harness.get_by_label("The room id (rid) is empty.");
+    harness.get_by_label("The visitor token is empty.");
     harness.get_by_label("Start test conversation").click();
     wait_idle(&mut harness);
     let conv = harness
@@ -158,7 +158,7 @@ fn a_test_conversation_fills_rid_and_token() {
     harness.get_by_label_contains(&format!("Room {} is closed", conv.rid));
     assert!(
         harness
-            .query_by_label("The room id (rid) is empty.")
+            .query_by_label("The visitor token is empty.")
             .is_none()
     );
     assert!(harness.query_by_label_contains(&conv.token).is_none());

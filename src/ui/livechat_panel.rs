@@ -7,6 +7,7 @@
 //! panel asks for while drawing is applied after it is drawn.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use egui::{RichText, TextEdit, Ui};
@@ -16,8 +17,8 @@ use super::livechat_result;
 use super::theme;
 use crate::livechat::{
     Conversation, ConversationFailure, ConversationRequest, Header, History, HistoryEntry,
-    Precheck, RATINGS, Server, SurveyDraft, SurveyItem, SurveyOutcome, precheck,
-    start_conversation, submit_survey,
+    Precheck, RateLimits, Server, SurveyDraft, SurveyItem, SurveyOutcome, SurveyRequest,
+    SurveyRules, precheck, question, start_conversation, submit_survey,
 };
 
 /// What a finished submission brings back.
@@ -63,6 +64,10 @@ pub struct LivechatPanel {
     history_error: Option<String>,
     history_requested: bool,
     history_path: PathBuf,
+    /// The survey rules the form is checked against.
+    rules: SurveyRules,
+    /// The rate-limit windows seen this session.
+    limits: Arc<RateLimits>,
 }
 
 impl Default for LivechatPanel {
@@ -82,6 +87,8 @@ impl Default for LivechatPanel {
             history_error: None,
             history_requested: false,
             history_path: History::default_path(),
+            rules: SurveyRules::builtin(),
+            limits: Arc::new(RateLimits::in_memory()),
         }
     }
 }
@@ -280,16 +287,21 @@ impl LivechatPanel {
             .num_columns(2)
             .spacing([12.0, 6.0])
             .show(ui, |ui| {
-                for (rating, value) in RATINGS.iter().zip(self.form.draft.ratings.iter_mut()) {
-                    ui.label(rating.question)
-                        .on_hover_text(format!("Sent as {}", rating.name));
+                for name in &self.rules.items {
+                    ui.label(question(name))
+                        .on_hover_text(format!("Sent as {name}"));
+                    let mut value = self.form.draft.ratings.get(name).cloned();
                     ui.horizontal(|ui| {
-                        ui.selectable_value(value, None, "–")
+                        ui.selectable_value(&mut value, None, "–")
                             .on_hover_text("Not answered: not sent");
-                        for v in 1..=5u8 {
-                            ui.selectable_value(value, Some(v), v.to_string());
+                        for v in &self.rules.values {
+                            ui.selectable_value(&mut value, Some(v.clone()), v.as_str());
                         }
                     });
+                    match value {
+                        Some(v) => self.form.draft.ratings.insert(name.clone(), v),
+                        None => self.form.draft.ratings.remove(name),
+                    };
                     ui.end_row();
                 }
             });
@@ -319,7 +331,12 @@ impl LivechatPanel {
         if ui.button("Add item").clicked() {
             actions.push(Action::AddItem);
         }
-        precheck(&self.form.rid, &self.form.token, &self.form.draft.items())
+        precheck(
+            &self.form.rid,
+            &self.form.token,
+            &self.form.draft.items(&self.rules),
+            &self.rules,
+        )
     }
 
     fn submit_ui(
@@ -389,15 +406,19 @@ impl LivechatPanel {
                         return;
                     }
                 };
-                let rid = self.form.rid.trim().to_owned();
-                let token = self.form.token.trim().to_owned();
-                let items: Vec<SurveyItem> = self.form.draft.items();
+                let request = SurveyRequest {
+                    rid: self.form.rid.trim().to_owned(),
+                    token: self.form.token.trim().to_owned(),
+                    items: self.form.draft.items(&self.rules),
+                    rules: self.rules.clone(),
+                };
                 let history = History::at(self.history_path.clone());
+                let limits = Arc::clone(&self.limits);
                 self.submit_job =
                     Some(Pending::spawn(
                         ctx,
                         "sending the survey",
-                        move || match submit_survey(&server, &rid, &token, &items) {
+                        move || match submit_survey(&server, &limits, &request) {
                             Ok(outcome) => {
                                 let entry = HistoryEntry::from_outcome(&server.url, &outcome);
                                 let error = history.append(&entry).err().map(|e| e.to_string());
@@ -419,12 +440,14 @@ impl LivechatPanel {
                     name: self.form.visitor_name.clone(),
                     close: self.form.close_room,
                     token: None,
+                    transcript: None,
                 };
                 self.conversation = None;
+                let limits = Arc::clone(&self.limits);
                 self.conversation_job = Some(Pending::spawn(
                     ctx,
                     "starting a test conversation",
-                    move || start_conversation(&server, &request),
+                    move || start_conversation(&server, &limits, &request),
                 ));
             }
             Action::AddItem => self.form.draft.extra.push(SurveyItem::new("", "")),
