@@ -213,7 +213,7 @@ impl InvokePanel {
         if let Some(PayloadChoice::Sample(sample)) = self.choice
             && sample
                 .event
-                .is_some_and(|e| e.is_transcript() != event.is_transcript())
+                .is_some_and(|e| !e.spec().same_payload(event.spec()))
         {
             // The chosen sample belongs to another kind of event: offer this event's first.
             if let Some(first) = samples_for(event).next() {
