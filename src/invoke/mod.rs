@@ -22,7 +22,7 @@ pub use contract::{
 pub use curl::curl_command;
 pub use history::{History, HistoryError, MAX_HISTORY, default_history_path};
 pub use record::{
-    Body, Check, Email, ErrorKind, FunctionLog, Invocation, InvokeError, RecordedRequest,
+    Body, Check, Email, ErrorKind, FunctionLog, Invocation, InvokeError, LogLevel, RecordedRequest,
     RecordedResponse, Timings, now_ms,
 };
 pub use send::{
