@@ -309,7 +309,7 @@ fn the_next_refused_call_is_named_before_sending_across_runs() {
         .find(|l| l.starts_with("warning: the server will refuse the next call to POST livechat/room.survey for another "))
         .unwrap_or_else(|| panic!("no forecast in: {err}"));
     assert!(
-        warning.ends_with("s (rate limit: 1 calls a minute)."),
+        warning.ends_with("s (rate limit: 1 call a minute)."),
         "{warning}"
     );
     let json = json_of(&second);

@@ -135,8 +135,9 @@ fn a_test_conversation_fills_rid_and_token() {
     let rc = RocketChat::start(Config::default());
     let (mut harness, _dir) = harness();
     open_livechat(&mut harness, &rc.url);
-    // Without rid and token, Submit is refused before sending.
+    // Without a token Submit is refused before sending; an empty rid is only a note.
     harness.get_by_label("The visitor token is empty.");
+    harness.get_by_label_contains("Note: The room id is empty: it is sent empty");
     harness.get_by_label("Start test conversation").click();
     wait_idle(&mut harness);
     let conv = conversation(&harness).expect("a conversation");

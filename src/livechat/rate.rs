@@ -56,6 +56,7 @@ impl std::fmt::Display for Refusal {
             self.route, self.wait_s
         )?;
         match self.limit {
+            Some(1) => write!(f, ": 1 call a minute)"),
             Some(limit) => write!(f, ": {limit} calls a minute)"),
             None => write!(f, ")"),
         }

@@ -96,7 +96,7 @@ impl SurveyConsoleApp {
                     "starting a test conversation",
                     move |_| {
                         let done = start_conversation(&server, &limits, &request);
-                        Command::Livechat(LivechatCommand::ConversationDone(done))
+                        Command::Livechat(LivechatCommand::ConversationDone(Box::new(done)))
                     },
                 );
                 if spawned.is_ok() {
@@ -117,14 +117,14 @@ impl SurveyConsoleApp {
             LivechatCommand::ConversationDone(done) => {
                 // A room that was made (even one the server would not let the visitor close)
                 // is what the survey is for.
-                let room = match &done {
+                let room = match done.as_ref() {
                     Ok(_) => true,
                     Err(failure) => failure.rid.is_some(),
                 };
                 if room {
                     livechat.conversation_generation += 1;
                 }
-                livechat.conversation = Some(done);
+                livechat.conversation = Some(*done);
             }
             LivechatCommand::HistoryRead(read) => match read {
                 Ok(mut entries) => {

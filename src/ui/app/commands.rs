@@ -442,7 +442,7 @@ pub enum LivechatCommand {
         history_error: Option<String>,
     },
     /// A test conversation finished.
-    ConversationDone(Result<Conversation, ConversationFailure>),
+    ConversationDone(Box<Result<Conversation, ConversationFailure>>),
     /// The submission history was read.
     HistoryRead(Result<Vec<HistoryEntry>, String>),
 }
