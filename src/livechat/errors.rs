@@ -329,6 +329,78 @@ mod tests {
     }
 
     #[test]
+    fn the_bodies_of_every_server_generation_are_read() {
+        // As ApiClass and http-router write them, oldest and newest.
+        let cases = [
+            (
+                r#"{"success":false,"error":"Token cannot be empty [error-invalid-token]","errorType":"error-invalid-token","details":{"method":"livechat/visitor"}}"#,
+                ErrorCode::InvalidToken,
+                "This server does not know that visitor token: Token cannot be empty",
+            ),
+            (
+                r#"{"success":false,"errorType":"error-invalid-params","error":"must have required property 'rid'"}"#,
+                ErrorCode::InvalidParams,
+                "The server refused the request's shape (invalid-params): must have required property 'rid'",
+            ),
+            (
+                r#"{"success":false,"errorType":"invalid-params","error":"must NOT have additional properties"}"#,
+                ErrorCode::InvalidParams,
+                "The server refused the request's shape (invalid-params): must NOT have additional properties",
+            ),
+            (
+                r#"{"success":false,"error":"Match error: Missing key 'token' in field visitor"}"#,
+                ErrorCode::InvalidParams,
+                "The server refused the request's shape (invalid-params): Missing key 'token' in field visitor",
+            ),
+            (
+                r#"{"success":false,"error":"error-not-allowed-to-close-conversation"}"#,
+                ErrorCode::CloseNotAllowed,
+                "The server does not let visitors close conversations (setting Omnichannel_allow_visitors_to_close_conversation is off)",
+            ),
+            (
+                r#"{"success":false,"error":"room-closed"}"#,
+                ErrorCode::RoomClosed,
+                "The room is already closed",
+            ),
+            (
+                r#"{"success":false,"error":"[room-closed]","errorType":"room-closed"}"#,
+                ErrorCode::RoomClosed,
+                "The room is already closed",
+            ),
+            (
+                r#"{"success":false,"error":"invalid-livechat-config"}"#,
+                ErrorCode::LivechatDisabled,
+                "Livechat is turned off on this server, or its survey settings are missing",
+            ),
+            (
+                r#"{"success":false,"error":"[error-omnichannel-is-disabled]","errorType":"error-omnichannel-is-disabled"}"#,
+                ErrorCode::LivechatDisabled,
+                "Livechat is turned off on this server, or its survey settings are missing",
+            ),
+            (
+                r#"{"success":false,"error":"Sorry, no online agents [no-agent-online]","errorType":"no-agent-online"}"#,
+                ErrorCode::NoAgentOnline,
+                "No agent is online: the server needs an online livechat agent, or must be set to accept chats with no online agents: Sorry, no online agents",
+            ),
+            (
+                r#"{"success":false,"error":"error-invalid-visitor"}"#,
+                ErrorCode::InvalidRoom,
+                "This room does not belong to that visitor (or is not a livechat room)",
+            ),
+        ];
+        for (body, code, message) in cases {
+            let e = err(400, body);
+            assert_eq!((e.code, e.message.as_str()), (code, message), "{body}");
+        }
+        let limited = err(
+            429,
+            r#"{"success":false,"error":"Error, too many requests. Please slow down. You must wait 55 seconds before trying this endpoint again. [error-too-many-requests]"}"#,
+        );
+        assert_eq!(limited.code, ErrorCode::RateLimited);
+        assert_eq!(limited.retry_after_s, Some(55));
+    }
+
+    #[test]
     fn other_errors_are_http_errors() {
         let e = err(500, r#"{"success":false,"error":"boom"}"#);
         assert_eq!(e.code, ErrorCode::HttpError);

@@ -240,6 +240,8 @@ impl Drop for RocketChat {
 pub(crate) enum Failure {
     /// `throw new Meteor.Error(word, reason)`.
     Meteor(&'static str, Option<String>),
+    /// `throw new Meteor.Error(word, reason, details)`: the details come along as they are.
+    MeteorDetails(&'static str, String, Value),
     /// The route's own error: a plain `Error(word)` on 7.x and newer, a `Meteor.Error(word)` on
     /// older servers.
     Thrown(&'static str),
@@ -282,6 +284,11 @@ impl World {
         };
         let body = match failure {
             Failure::Meteor(word, reason) => meteor(word, reason.as_deref()),
+            Failure::MeteorDetails(word, reason, details) => {
+                let mut body = meteor(word, Some(&reason));
+                body["details"] = details;
+                body
+            }
             Failure::Thrown(word) if self.config.generation == Generation::Old => {
                 meteor(word, None)
             }

@@ -153,9 +153,10 @@ fn visitor(world: &mut World, body: &Value) -> Result<Value, Failure> {
     let visitor = &body["visitor"];
     let token = str_of(visitor, "token").unwrap_or("");
     if token.trim().is_empty() {
-        return Err(Failure::Meteor(
+        return Err(Failure::MeteorDetails(
             "error-invalid-token",
-            Some("Token cannot be empty".into()),
+            "Token cannot be empty".into(),
+            json!({"method": "livechat/visitor"}),
         ));
     }
     let id = match world.visitors.get(token) {
