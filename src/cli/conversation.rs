@@ -1,8 +1,6 @@
 //! `survey-console conversation`: makes a test conversation (visitor and room) on a
 //! Rocket.Chat server, so that a survey can be sent to it.
 
-use std::time::Duration;
-
 use clap::Args;
 use serde_json::json;
 
@@ -78,21 +76,20 @@ fn parse_email(text: &str) -> Result<String, String> {
 }
 
 pub fn run(args: &ConversationArgs) -> u8 {
-    if let Err(err) = crate::net::check_url(&args.server) {
-        eprintln!("survey-console conversation: --server: {err}");
-        return super::EXIT_USAGE;
-    }
+    let server = match Server::checked(&args.server, args.headers.clone(), args.timeout) {
+        Ok(server) => server,
+        Err(err) => {
+            eprintln!("survey-console conversation: --server: {err}");
+            return super::EXIT_USAGE;
+        }
+    };
+    // Notes and warnings: on stderr when stdout is JSON.
     let say = |line: &str| {
         if args.json {
             eprintln!("{line}");
         } else {
             println!("{line}");
         }
-    };
-    let server = Server {
-        url: args.server.clone(),
-        headers: args.headers.clone(),
-        timeout: Duration::from_secs(args.timeout.max(1)),
     };
     let request = ConversationRequest {
         name: args.name.clone(),

@@ -1,7 +1,5 @@
 //! `survey-console survey`: sends a livechat room survey to a Rocket.Chat server.
 
-use std::time::Duration;
-
 use clap::Args;
 
 use serde_json::Value;
@@ -105,21 +103,20 @@ fn parse_field(text: &str) -> Result<SurveyItem, String> {
 }
 
 pub fn run(args: &SurveyArgs) -> u8 {
-    if let Err(err) = crate::net::check_url(&args.server) {
-        eprintln!("survey-console survey: --server: {err}");
-        return super::EXIT_USAGE;
-    }
+    let server = match Server::checked(&args.server, args.headers.clone(), args.timeout) {
+        Ok(server) => server,
+        Err(err) => {
+            eprintln!("survey-console survey: --server: {err}");
+            return super::EXIT_USAGE;
+        }
+    };
+    // Notes and warnings: on stderr when stdout is JSON.
     let say = |line: &str| {
         if args.json {
             eprintln!("{line}");
         } else {
             println!("{line}");
         }
-    };
-    let server = Server {
-        url: args.server.clone(),
-        headers: args.headers.clone(),
-        timeout: Duration::from_secs(args.timeout.max(1)),
     };
     let limits = RateLimits::open_default();
     let (rules, version) = if args.builtin_rules {

@@ -111,6 +111,21 @@ impl Server {
         }
     }
 
+    /// A server at `url` (checked: an absolute http(s) URL) with extra headers and a timeout of
+    /// `timeout_s` seconds (at least 1).
+    pub fn checked(
+        url: &str,
+        headers: Vec<Header>,
+        timeout_s: u64,
+    ) -> Result<Server, crate::net::NetError> {
+        crate::net::check_url(url)?;
+        Ok(Server {
+            url: url.to_owned(),
+            headers,
+            timeout: Duration::from_secs(timeout_s.max(1)),
+        })
+    }
+
     /// The full URL of a REST route such as `livechat/room.survey` (under `/api/v1/`), or of an
     /// absolute path such as `/api/info`.
     pub fn endpoint(&self, route: &str) -> String {

@@ -63,14 +63,7 @@ fn is_present_in_rows(
     parent_len: usize,
     path: &str,
 ) -> bool {
-    let (segment, rest) = match path.split_once('.') {
-        Some((segment, rest)) => (segment, Some(rest)),
-        None => (path, None),
-    };
-    let (key, is_array) = match segment.strip_suffix("[]") {
-        Some(key) => (key, true),
-        None => (segment, false),
-    };
+    let (key, is_array, rest) = first_segment(path);
     let Some(child) = flat
         .children(rows)
         .find(|&child| flat.key(child, parent_len) == key)
@@ -97,20 +90,26 @@ fn is_present_in_rows(
     }
 }
 
+/// The first segment of a documented path: its key, whether it is an array (`key[]`), and the
+/// rest of the path after it.
+fn first_segment(path: &str) -> (&str, bool, Option<&str>) {
+    let (segment, rest) = match path.split_once('.') {
+        Some((segment, rest)) => (segment, Some(rest)),
+        None => (path, None),
+    };
+    match segment.strip_suffix("[]") {
+        Some(key) => (key, true, rest),
+        None => (segment, false, rest),
+    }
+}
+
 /// Counts the documented fields of `fields` present in `body`.
 pub fn present_fields(body: &Value, fields: &[FieldSpec]) -> usize {
     fields.iter().filter(|f| is_present(body, f.path)).count()
 }
 
 fn is_present(value: &Value, path: &str) -> bool {
-    let (segment, rest) = match path.split_once('.') {
-        Some((segment, rest)) => (segment, Some(rest)),
-        None => (path, None),
-    };
-    let (key, is_array) = match segment.strip_suffix("[]") {
-        Some(key) => (key, true),
-        None => (segment, false),
-    };
+    let (key, is_array, rest) = first_segment(path);
     let Some(child) = value.get(key) else {
         return false;
     };

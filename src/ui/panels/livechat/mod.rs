@@ -331,12 +331,7 @@ impl LivechatPanel {
 
     /// The server to call, or why it cannot be called.
     fn server(&self, url: &str) -> Result<Server, String> {
-        crate::net::check_url(url).map_err(|e| e.to_string())?;
-        Ok(Server {
-            url: url.trim().to_owned(),
-            headers: self.headers()?,
-            timeout: Duration::from_secs(30),
-        })
+        Server::checked(url.trim(), self.headers()?, 30).map_err(|e| e.to_string())
     }
 }
 
