@@ -151,19 +151,22 @@ impl RateLimits {
             remaining: if limited { 0 } else { remaining },
             reset_at_ms,
         };
-        let mut windows = self.lock();
-        if let Some(path) = &self.path {
-            // Another run may have noted other routes since this one started.
-            for (key, seen) in read_file(path) {
+        // The file is read and written outside the lock: the console's frame reads the windows.
+        // Another run may have noted other routes since this one started.
+        let on_disk = self.path.as_deref().map(read_file).unwrap_or_default();
+        let snapshot = {
+            let mut windows = self.lock();
+            for (key, seen) in on_disk {
                 windows.entry(key).or_insert(seen);
             }
-        }
-        windows.insert(key(server_url, route), window);
-        windows.retain(|_, w| w.reset_at_ms > now_ms);
+            windows.insert(key(server_url, route), window);
+            windows.retain(|_, w| w.reset_at_ms > now_ms);
+            windows.clone()
+        };
         let Some(path) = &self.path else {
             return Ok(());
         };
-        let text = serde_json::to_string_pretty(&*windows).unwrap_or_else(|_| "{}".to_owned());
+        let text = serde_json::to_string_pretty(&snapshot).unwrap_or_else(|_| "{}".to_owned());
         crate::functions::write_atomic(path, text.as_bytes(), false)?;
         Ok(())
     }
