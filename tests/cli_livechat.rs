@@ -164,6 +164,11 @@ fn survey_json_and_exit_codes() {
         let out = files.run(&[&base[..], bad, &["--json", "--builtin-rules"]].concat());
         assert_eq!(out.status.code(), Some(2), "{bad:?}: {out:?}");
     }
+    for server in ["not a url", "ftp://chat.example.com"] {
+        let out = files.run(&["survey", "--server", server, "--rid", "r", "--token", TOKEN]);
+        assert_eq!(out.status.code(), Some(2), "{server}: {out:?}");
+        assert!(stderr(&out).contains("--server"), "{}", stderr(&out));
+    }
     assert_eq!(rc.log().len(), sent_before);
 
     // The history has both submissions, the tokens masked.
