@@ -62,7 +62,7 @@ impl JobKind {
             JobKind::FileDialog => "the file dialog",
             JobKind::LoadPayload => "loading the payload",
             JobKind::FilterRows => "filtering the rows",
-            JobKind::FunctionsFile => "the functions file",
+            JobKind::FunctionsFile => "work on the functions file",
             JobKind::History => "reading the history",
             JobKind::Invoke => "the invocation",
             JobKind::Curl => "building the curl command",
