@@ -23,7 +23,8 @@ pub fn run(args: &EventsArgs) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|e| {
                 json!({
-                    "id": e.id.id(),
+                    "id": e.key,
+                    "platform_id": e.platform_id,
                     "name": e.name,
                     "source": e.source,
                     "channel": e.channel,
@@ -35,6 +36,7 @@ pub fn run(args: &EventsArgs) -> anyhow::Result<ExitCode> {
                         "type": f.ty.as_str(),
                         "description": f.description,
                         "example": f.example,
+                        "rule": f.rule.map(|r| r.describe()),
                     })).collect::<Vec<_>>(),
                 })
             })
@@ -51,7 +53,8 @@ pub fn run(args: &EventsArgs) -> anyhow::Result<ExitCode> {
         if i > 0 {
             say!(out)?;
         }
-        say!(out, "{} ({})", e.name, e.id.id())?;
+        say!(out, "{} ({})", e.name, e.key)?;
+        say!(out, "  platform event: {}", e.platform_id)?;
         say!(out, "  source: {}, {}", e.source, e.channel)?;
         say!(out, "  functions per event: {}", e.function_limit)?;
         say!(out, "  result: {}", e.result_contract)?;
@@ -61,10 +64,14 @@ pub fn run(args: &EventsArgs) -> anyhow::Result<ExitCode> {
             .fields
             .iter()
             .map(|f| {
+                let mut description = f.description.to_owned();
+                if let Some(rule) = f.rule {
+                    description = format!("{description} (rule: {})", rule.describe());
+                }
                 vec![
                     f.path.to_owned(),
                     f.ty.as_str().to_owned(),
-                    clip(f.description, 60),
+                    clip(&description, 60),
                     clip(f.example, 40),
                 ]
             })

@@ -527,5 +527,5 @@ fn hash(bytes: &[u8]) -> u64 {
 }
 
 #[cfg(test)]
-#[path = "store_tests.rs"]
+#[path = "tests_store.rs"]
 mod tests;

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::client::SurveyOutcome;
 use super::errors::ErrorCode;
 use super::rules::{Dropped, SurveyItem};
+use super::survey::SurveyOutcome;
 use crate::files::{Appended, FileError, JsonlLog, LogRead};
 
 /// How many submissions are kept.

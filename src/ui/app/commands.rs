@@ -17,8 +17,8 @@ use crate::files::LogRead;
 use crate::functions::{FunctionConfig, FunctionStore};
 use crate::invoke::Invocation;
 use crate::livechat::{
-    Conversation, ConversationFailure, ConversationRequest, HistoryEntry, Server, SurveyItem,
-    SurveyOutcome,
+    Conversation, ConversationFailure, ConversationRequest, HistoryEntry, Server, ServerInfo,
+    SurveyItem, SurveyOutcome, SurveyRules,
 };
 use crate::payload::{Inspection, Payload, RowFilter};
 
@@ -418,12 +418,17 @@ impl std::fmt::Debug for SecretText {
 
 /// Livechat calls (built on the UI thread from the form) and what they bring back.
 pub enum LivechatCommand {
-    /// Send a room survey.
+    /// Ask a server for its version and livechat settings (its survey rules).
+    CheckServer { server: Server },
+    /// A server answered (or not) about itself.
+    ServerChecked { url: String, info: Box<ServerInfo> },
+    /// Send a room survey, checked against `rules`.
     Submit {
         server: Server,
         rid: String,
         token: SecretText,
         items: Vec<SurveyItem>,
+        rules: SurveyRules,
     },
     /// Make a test conversation.
     StartConversation {
@@ -438,7 +443,7 @@ pub enum LivechatCommand {
         history_error: Option<String>,
     },
     /// A test conversation finished.
-    ConversationDone(Result<Conversation, ConversationFailure>),
+    ConversationDone(Box<Result<Conversation, ConversationFailure>>),
     /// The submission history was read (or why it could not be).
     HistoryRead(Result<LogRead<HistoryEntry>, String>),
 }

@@ -51,6 +51,8 @@ pub enum JobKind {
     LivechatConversation,
     /// Reading the Livechat submission history.
     LivechatHistory,
+    /// Asking a Rocket.Chat server for its version and survey rules.
+    LivechatServer,
 }
 
 impl JobKind {
@@ -69,6 +71,7 @@ impl JobKind {
             JobKind::LivechatSubmit => "sending the survey",
             JobKind::LivechatConversation => "the test conversation",
             JobKind::LivechatHistory => "reading the survey history",
+            JobKind::LivechatServer => "checking the server",
         }
     }
 }
