@@ -68,11 +68,17 @@ fn serve(stream: TcpStream) -> std::io::Result<()> {
 fn start_server() -> String {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            std::thread::spawn(move || serve(stream));
-        }
-    });
+    std::thread::Builder::new()
+        .name("endpoint".into())
+        .spawn(move || {
+            for stream in listener.incoming().flatten() {
+                std::thread::Builder::new()
+                    .name("endpoint-connection".into())
+                    .spawn(move || serve(stream))
+                    .expect("a thread for a connection");
+            }
+        })
+        .expect("a thread for the endpoint");
     format!("http://127.0.0.1:{port}/fn")
 }
 
@@ -138,7 +144,8 @@ fn wrk_rate(
     threads: usize,
     seconds: u64,
 ) -> Option<f64> {
-    let script = std::env::temp_dir().join(format!("batch-throughput-{}.lua", std::process::id()));
+    let dir = tempfile::tempdir().ok()?;
+    let script = dir.path().join("batch-throughput.lua");
     let lua = format!(
         "wrk.method = \"POST\"\nwrk.body = {}\nwrk.headers[\"Content-Type\"] = \"application/json\"\n",
         serde_json::to_string(&String::from_utf8_lossy(body)).ok()?

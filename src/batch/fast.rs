@@ -454,40 +454,46 @@ mod tests {
         let port = listener.local_addr().unwrap().port();
         let connections = Arc::new(AtomicUsize::new(0));
         let counter = Arc::clone(&connections);
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                counter.fetch_add(1, Ordering::SeqCst);
-                std::thread::spawn(move || {
-                    let mut writer = stream.try_clone().unwrap();
-                    let mut reader = BufReader::new(stream);
-                    for n in 0.. {
-                        let mut length = 0;
-                        let mut line = String::new();
-                        loop {
-                            line.clear();
-                            if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                                return;
+        std::thread::Builder::new()
+            .name("test-server".into())
+            .spawn(move || {
+                for stream in listener.incoming().flatten() {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    std::thread::Builder::new()
+                        .name("test-connection".into())
+                        .spawn(move || {
+                            let mut writer = stream.try_clone().unwrap();
+                            let mut reader = BufReader::new(stream);
+                            for n in 0.. {
+                                let mut length = 0;
+                                let mut line = String::new();
+                                loop {
+                                    line.clear();
+                                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                                        return;
+                                    }
+                                    if line.trim().is_empty() {
+                                        break;
+                                    }
+                                    if let Some(v) =
+                                        line.to_ascii_lowercase().strip_prefix("content-length:")
+                                    {
+                                        length = v.trim().parse().unwrap();
+                                    }
+                                }
+                                let mut body = vec![0; length];
+                                reader.read_exact(&mut body).unwrap();
+                                let (text, close) = answer(n);
+                                writer.write_all(text.as_bytes()).unwrap();
+                                if close {
+                                    return;
+                                }
                             }
-                            if line.trim().is_empty() {
-                                break;
-                            }
-                            if let Some(v) =
-                                line.to_ascii_lowercase().strip_prefix("content-length:")
-                            {
-                                length = v.trim().parse().unwrap();
-                            }
-                        }
-                        let mut body = vec![0; length];
-                        reader.read_exact(&mut body).unwrap();
-                        let (text, close) = answer(n);
-                        writer.write_all(text.as_bytes()).unwrap();
-                        if close {
-                            return;
-                        }
-                    }
-                });
-            }
-        });
+                        })
+                        .unwrap();
+                }
+            })
+            .unwrap();
         (format!("http://127.0.0.1:{port}/fn"), connections)
     }
 

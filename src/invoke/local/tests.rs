@@ -314,10 +314,13 @@ fn a_top_level_loop_stops_at_the_limit() {
 fn the_cancel_flag_stops_an_infinite_loop() {
     let cancel = no_cancel();
     let flag = Arc::clone(&cancel);
-    let setter = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(100));
-        flag.store(true, Ordering::Relaxed);
-    });
+    let setter = std::thread::Builder::new()
+        .name("setter".into())
+        .spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            flag.store(true, Ordering::Relaxed);
+        })
+        .unwrap();
     let started = Instant::now();
     let run = run_function(
         "module.exports = () => { for (;;) {} };",
