@@ -4,12 +4,13 @@
 //! a worker thread while it polls [`Progress`].
 //!
 //! A batch is a list of [`BatchItem`]s (payload files, or the bundled samples of an event), each
-//! sent `iterations` times by up to 64 worker threads that pull from one shared queue. Every
-//! item's envelope is serialized once; every request goes through the one reused HTTP client of
-//! its timeout (see [`crate::net::client`]), so connections are kept alive.
+//! sent `iterations` times by up to 64 concurrent workers that pull from one shared queue.
+//! Every item's envelope is serialized once. HTTP targets run on the async engine of
+//! [`http`] (a current-thread runtime per core, a kept connection per concurrent request, as
+//! oha does); in-process targets on worker threads.
 
 mod expect;
-mod fast;
+mod http;
 mod report;
 mod run;
 mod stats;

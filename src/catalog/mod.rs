@@ -155,6 +155,9 @@ pub struct EventSpec {
     pub id: EventId,
     /// Display name.
     pub name: &'static str,
+    /// The platform's id of the event (LivePerson Functions' event id), used to invoke the
+    /// event's function as the event source does and to ask whether one is deployed.
+    pub platform_id: &'static str,
     /// Who fires the event.
     pub source: &'static str,
     /// Which channel the event exists for.
@@ -191,6 +194,7 @@ pub static EVENTS: [EventSpec; 3] = [
     EventSpec {
         id: EventId::MessagingSurveyStarted,
         name: "Messaging Survey Started",
+        platform_id: "surveybot_messaging_survey_started",
         source: "Post Survey Bot",
         channel: "messaging only",
         function_limit: 1,
@@ -204,6 +208,7 @@ pub static EVENTS: [EventSpec; 3] = [
     EventSpec {
         id: EventId::MessagingSurveyEnded,
         name: "Messaging Survey Ended",
+        platform_id: "surveybot_messaging_survey_ended",
         source: "Post Survey Bot",
         channel: "messaging only",
         function_limit: 1,
@@ -217,6 +222,7 @@ pub static EVENTS: [EventSpec; 3] = [
     EventSpec {
         id: EventId::ChatPostSurveyEmailTranscript,
         name: "Chat Post Survey E-mail Transcript",
+        platform_id: "denver_post_survey_email_transcript",
         source: "chat server",
         channel: "chat only",
         function_limit: 1,

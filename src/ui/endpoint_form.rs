@@ -167,6 +167,7 @@ fn liveperson_ui(
         sentinel_url,
         client_id,
         client_secret,
+        ..
     } = endpoint;
     text_row(
         ui,
