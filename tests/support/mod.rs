@@ -5,6 +5,7 @@
 pub mod broken;
 pub mod gui;
 pub mod junit;
+pub mod liveperson;
 pub mod rocketchat;
 
 use std::sync::{Arc, Mutex};
