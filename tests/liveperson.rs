@@ -69,7 +69,12 @@ fn csds_finds_the_hosts_and_v1_is_spoken_as_the_official_client_does() {
             stand_in.server.base
         )
     );
-    assert!(first.notes.iter().any(|n| n.starts_with("Hosts found through CSDS")));
+    assert!(
+        first
+            .notes
+            .iter()
+            .any(|n| n.starts_with("Hosts found through CSDS"))
+    );
     let second = go(&target, &secrets);
     assert!(second.ok);
     // CSDS answers are kept (10 minutes); the token too.
@@ -123,9 +128,18 @@ fn v2_by_event_sends_the_event_source_and_reads_v2_errors() {
     let error = miss.error.unwrap();
     assert_eq!(
         (error.kind, error.code.as_str()),
-        (ErrorKind::Platform, "com.liveperson.faas.function.not-found")
+        (
+            ErrorKind::Platform,
+            "com.liveperson.faas.function.not-found"
+        )
     );
-    assert!(error.message.contains("V1: com.liveperson.faas.es.missinglambda"), "{}", error.message);
+    assert!(
+        error
+            .message
+            .contains("V1: com.liveperson.faas.es.missinglambda"),
+        "{}",
+        error.message
+    );
 }
 
 #[test]
@@ -143,12 +157,20 @@ fn is_implemented_says_per_event_whether_a_function_is_deployed() {
     assert_eq!(is_implemented(&ended, &secrets), Ok(true));
     let (started, secrets) = target_of(EventId::MessagingSurveyStarted, lp);
     assert_eq!(is_implemented(&started, &secrets), Ok(false));
-    let asked: Vec<_> = stand_in.invocations().iter().map(|r| r.url.clone()).collect();
+    let asked: Vec<_> = stand_in
+        .invocations()
+        .iter()
+        .map(|r| r.url.clone())
+        .collect();
     assert_eq!(
         asked,
         [
-            format!("/api/account/{ACCOUNT}/events/surveybot_messaging_survey_ended/isImplemented?v=1&skillId=&externalSystem=survey-console"),
-            format!("/api/account/{ACCOUNT}/events/surveybot_messaging_survey_started/isImplemented?v=1&skillId=&externalSystem=survey-console"),
+            format!(
+                "/api/account/{ACCOUNT}/events/surveybot_messaging_survey_ended/isImplemented?v=1&skillId=&externalSystem=survey-console"
+            ),
+            format!(
+                "/api/account/{ACCOUNT}/events/surveybot_messaging_survey_started/isImplemented?v=1&skillId=&externalSystem=survey-console"
+            ),
         ]
     );
 }
@@ -176,7 +198,10 @@ fn server_errors_are_retried_with_one_request_id_and_each_attempt_recorded() {
         .map(|r| r.header("X-Request-ID").unwrap().to_owned())
         .collect();
     assert_eq!(ids.len(), 3);
-    assert!(ids.iter().all(|id| Some(id.as_str()) == record.request_id.as_deref()));
+    assert!(
+        ids.iter()
+            .all(|id| Some(id.as_str()) == record.request_id.as_deref())
+    );
 
     // retries: 0 turns them off: the 503 is the platform's failure.
     stand_in.state.fail_first.store(1, Ordering::SeqCst);
@@ -186,8 +211,17 @@ fn server_errors_are_retried_with_one_request_id_and_each_attempt_recorded() {
     let record = go(&target, &secrets);
     assert_eq!(record.attempts.len(), 1);
     let error = record.error.unwrap();
-    assert_eq!((error.kind, error.code.as_str()), (ErrorKind::Platform, "http-503"));
-    assert!(error.message.contains("HTML page (\"503 Service Unavailable\")"), "{}", error.message);
+    assert_eq!(
+        (error.kind, error.code.as_str()),
+        (ErrorKind::Platform, "http-503")
+    );
+    assert!(
+        error
+            .message
+            .contains("HTML page (\"503 Service Unavailable\")"),
+        "{}",
+        error.message
+    );
 }
 
 fn target_with(lp: LivepersonEndpoint) -> (Target, SessionSecrets) {
@@ -210,8 +244,15 @@ fn a_reset_is_retried_on_a_new_connection() {
     let record = go(&target, &secrets);
     assert!(record.ok, "{record:#?}");
     assert_eq!(record.attempts.len(), 2);
-    assert!(record.attempts[0].outcome.starts_with("reset"), "{:?}", record.attempts);
-    assert_eq!(record.attempts[1].reason, "retry 1 of 3 after reset, 350 ms later");
+    assert!(
+        record.attempts[0].outcome.starts_with("reset"),
+        "{:?}",
+        record.attempts
+    );
+    assert_eq!(
+        record.attempts[1].reason,
+        "retry 1 of 3 after reset, 350 ms later"
+    );
 }
 
 #[test]
@@ -225,15 +266,26 @@ fn refused_credentials_are_an_auth_error_after_one_new_token() {
         (error.kind, error.code.as_str()),
         (ErrorKind::Auth, "com.liveperson.faas.es.general")
     );
-    assert!(error.message.contains("credentials were refused"), "{}", error.message);
-    assert_eq!(stand_in.state.tokens.load(Ordering::SeqCst), 2, "one new token on the 401");
+    assert!(
+        error.message.contains("credentials were refused"),
+        "{}",
+        error.message
+    );
+    assert_eq!(
+        stand_in.state.tokens.load(Ordering::SeqCst),
+        2,
+        "one new token on the 401"
+    );
     assert_eq!(record.attempts[1].reason, "a new token after HTTP 401");
 
     let mut wrong = SessionSecrets::default();
     wrong.set(TRANSCRIPT, "endpoint.client_secret", "bad".into());
     let record = go(&target, &wrong);
     let error = record.error.unwrap();
-    assert_eq!((error.kind, error.code.as_str()), (ErrorKind::Auth, "http-401"));
+    assert_eq!(
+        (error.kind, error.code.as_str()),
+        (ErrorKind::Auth, "http-401")
+    );
 }
 
 #[test]
@@ -241,14 +293,20 @@ fn jwts_are_renewed_before_they_expire() {
     // The official client renews a JWT 30 minutes before its exp: a 20-minute token is
     // renewed for every call, a 2-hour one kept.
     let stand_in = StandIn::start();
-    stand_in.state.jwt_lifetime_s.store(20 * 60, Ordering::SeqCst);
+    stand_in
+        .state
+        .jwt_lifetime_s
+        .store(20 * 60, Ordering::SeqCst);
     let (target, secrets) = target_with(endpoint(&stand_in));
     assert!(go(&target, &secrets).ok);
     assert!(go(&target, &secrets).ok);
     assert_eq!(stand_in.state.tokens.load(Ordering::SeqCst), 2);
 
     let stand_in = StandIn::start();
-    stand_in.state.jwt_lifetime_s.store(2 * 3600, Ordering::SeqCst);
+    stand_in
+        .state
+        .jwt_lifetime_s
+        .store(2 * 3600, Ordering::SeqCst);
     let (target, secrets) = target_with(endpoint(&stand_in));
     assert!(go(&target, &secrets).ok);
     let second = go(&target, &secrets);
@@ -272,6 +330,9 @@ fn the_deadline_leaves_room_for_the_platforms_own_timeout_answer() {
     let error = record.error.unwrap();
     assert_eq!(
         (error.kind, error.code.as_str()),
-        (ErrorKind::Function, "com.liveperson.faas.handler.executiontime-exceeded")
+        (
+            ErrorKind::Function,
+            "com.liveperson.faas.handler.executiontime-exceeded"
+        )
     );
 }

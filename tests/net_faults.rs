@@ -20,7 +20,11 @@ use survey_console::payload::{DEFAULT_SIZE_LIMIT, load_file};
 const EVENT: EventId = EventId::MessagingSurveyEnded;
 
 fn single(target: &Target, secrets: &SessionSecrets) -> Invocation {
-    let payload = load_file(&sample("messaging-survey-ended.envelope.json"), DEFAULT_SIZE_LIMIT).unwrap();
+    let payload = load_file(
+        &sample("messaging-survey-ended.envelope.json"),
+        DEFAULT_SIZE_LIMIT,
+    )
+    .unwrap();
     invoke(
         target,
         &envelope(&payload, 1),
@@ -93,7 +97,11 @@ fn dripping_servers_cannot_stretch_the_deadline() {
         let started = Instant::now();
         let (one, result) = both(&target);
         // The drips last 6 to 10 s; two exchanges of 0.8 s each end well before.
-        assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
         assert_eq!(code(&one), ("network", "timeout"));
         assert!(one.timings.total_ms < 2500.0, "{}", one.timings.total_ms);
         assert!(result.time_ms < 2500.0, "{}", result.time_ms);
@@ -132,7 +140,11 @@ fn a_post_answered_by_a_close_is_never_sent_again() {
     let failed: Vec<_> = results.iter().filter(|r| !r.ok).collect();
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].iteration, 2);
-    assert!(failed[0].failures[0].contains("network (reset)"), "{:?}", failed[0].failures);
+    assert!(
+        failed[0].failures[0].contains("network (reset)"),
+        "{:?}",
+        failed[0].failures
+    );
 
     // The single path over the shared pool: the same.
     let server = BrokenServer::start(|_, n, _| {
@@ -160,7 +172,11 @@ fn a_two_gigabyte_answer_is_cut_at_the_cap() {
     assert_eq!(response.size, survey_console::net::DEFAULT_BODY_CAP);
     assert!(!one.ok && !result.ok);
     assert_eq!(result.status, Some(200));
-    assert!(one.notes.iter().any(|n| n.contains("was cut there")), "{:?}", one.notes);
+    assert!(
+        one.notes.iter().any(|n| n.contains("was cut there")),
+        "{:?}",
+        one.notes
+    );
 }
 
 #[test]
@@ -189,16 +205,34 @@ fn redirect_loops_and_credentials_for_another_origin_stop() {
     let one = single(&target, &secrets);
     let batch = batched(&target, &secrets, 1);
     assert_eq!(code(&one), ("network", "redirect"));
-    assert!(one.error.as_ref().unwrap().message.contains("another origin"));
+    assert!(
+        one.error
+            .as_ref()
+            .unwrap()
+            .message
+            .contains("another origin")
+    );
     assert!(!batch[0].ok);
-    assert!(batch[0].failures[0].contains("network (redirect)"), "{:?}", batch[0].failures);
-    assert_eq!(elsewhere.requests.load(Ordering::SeqCst), 0, "the token went nowhere");
+    assert!(
+        batch[0].failures[0].contains("network (redirect)"),
+        "{:?}",
+        batch[0].failures
+    );
+    assert_eq!(
+        elsewhere.requests.load(Ordering::SeqCst),
+        0,
+        "the token went nowhere"
+    );
 
     // Without credentials the redirect is followed, and the record says so.
     let target = Target::url(EVENT, &redirecting.url("/fn"), Duration::from_secs(5));
     let (one, result) = both(&target);
     assert!(one.ok && result.ok, "{one:#?}");
-    assert!(one.notes.iter().any(|n| n.starts_with("Redirected (HTTP 307)")));
+    assert!(
+        one.notes
+            .iter()
+            .any(|n| n.starts_with("Redirected (HTTP 307)"))
+    );
 }
 
 #[test]
@@ -225,9 +259,22 @@ fn cancel_ends_a_request_in_flight_at_once() {
         std::thread::sleep(Duration::from_millis(300));
         flag.store(true, Ordering::Relaxed);
     });
-    let payload = load_file(&sample("messaging-survey-ended.envelope.json"), DEFAULT_SIZE_LIMIT).unwrap();
+    let payload = load_file(
+        &sample("messaging-survey-ended.envelope.json"),
+        DEFAULT_SIZE_LIMIT,
+    )
+    .unwrap();
     let started = Instant::now();
-    let record = invoke(&target, &envelope(&payload, 1), &SessionSecrets::default(), &cancel);
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    let record = invoke(
+        &target,
+        &envelope(&payload, 1),
+        &SessionSecrets::default(),
+        &cancel,
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(code(&record), ("cancelled", "cancelled"));
 }

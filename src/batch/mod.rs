@@ -14,6 +14,7 @@ mod http;
 mod report;
 mod run;
 mod stats;
+mod stream;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -28,6 +29,7 @@ pub use run::{
     ProgressSnapshot, RunEnd, run,
 };
 pub use stats::{Bucket, LatencyStats, histogram, percentile, requests_per_s};
+pub use stream::{KEEP_FOR_SUMMARY, StreamSummary, StreamingReport};
 
 use crate::catalog::EventId;
 use crate::catalog::samples::samples_for;

@@ -440,7 +440,10 @@ impl Endpoint {
                 };
                 match self.liveperson_bases() {
                     Some((gateway, _)) => {
-                        format!("LivePerson account {}, {what}, {gateway}", lp.account_id.trim())
+                        format!(
+                            "LivePerson account {}, {what}, {gateway}",
+                            lp.account_id.trim()
+                        )
                     }
                     None => format!(
                         "LivePerson account {}, {what}, hosts from CSDS",

@@ -114,7 +114,9 @@ fn validate_liveperson(lp: &LivepersonEndpoint, errors: &mut Vec<FieldError>) {
     if lp.retries > MAX_RETRIES {
         errors.push(err(
             "endpoint.retries",
-            format!("at most {MAX_RETRIES} retries (LivePerson's own client makes 3; 0 turns them off)"),
+            format!(
+                "at most {MAX_RETRIES} retries (LivePerson's own client makes 3; 0 turns them off)"
+            ),
         ));
     }
 }
@@ -203,7 +205,11 @@ mod tests {
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
-            ["endpoint.lambda_uuid", "endpoint.csds_url", "endpoint.retries"]
+            [
+                "endpoint.lambda_uuid",
+                "endpoint.csds_url",
+                "endpoint.retries"
+            ]
         );
         // By event, no UUID is needed; QA accounts carry a prefix.
         errors.clear();

@@ -575,19 +575,46 @@ mod tests {
             )
         };
         // A 401 is the credentials' fault, whatever code it carries.
-        let err = lp(401, json!({"errorCode": "com.liveperson.faas.es.general", "errorMsg": "Unauthorized"}));
-        assert_eq!((err.kind, err.code.as_str()), (ErrorKind::Auth, "com.liveperson.faas.es.general"));
-        assert!(err.message.contains("credentials were refused"), "{}", err.message);
-        let err = lp(404, json!({"errorCode": "com.liveperson.faas.es.missinglambda", "errorMsg": "x"}));
+        let err = lp(
+            401,
+            json!({"errorCode": "com.liveperson.faas.es.general", "errorMsg": "Unauthorized"}),
+        );
+        assert_eq!(
+            (err.kind, err.code.as_str()),
+            (ErrorKind::Auth, "com.liveperson.faas.es.general")
+        );
+        assert!(
+            err.message.contains("credentials were refused"),
+            "{}",
+            err.message
+        );
+        let err = lp(
+            404,
+            json!({"errorCode": "com.liveperson.faas.es.missinglambda", "errorMsg": "x"}),
+        );
         assert_eq!(err.kind, ErrorKind::Platform);
         // V2 bodies: {code, message}, with the V1 equivalent.
-        let err = lp(500, json!({"code": "com.customer.faas.function.js-runtime-error", "message": "boom"}));
+        let err = lp(
+            500,
+            json!({"code": "com.customer.faas.function.js-runtime-error", "message": "boom"}),
+        );
         assert_eq!(err.kind, ErrorKind::Function);
-        assert!(err.message.contains("V1: com.liveperson.faas.handler.runtime-exception"), "{}", err.message);
+        assert!(
+            err.message
+                .contains("V1: com.liveperson.faas.handler.runtime-exception"),
+            "{}",
+            err.message
+        );
         assert!(err.message.contains("The platform says: boom"));
-        let err = lp(404, json!({"code": "com.liveperson.faas.function.not-found", "message": "x"}));
+        let err = lp(
+            404,
+            json!({"code": "com.liveperson.faas.function.not-found", "message": "x"}),
+        );
         assert_eq!(err.kind, ErrorKind::Platform);
-        let err = lp(409, json!({"code": "com.liveperson.faas.self-service.pending", "message": "x"}));
+        let err = lp(
+            409,
+            json!({"code": "com.liveperson.faas.self-service.pending", "message": "x"}),
+        );
         assert_eq!(err.kind, ErrorKind::Platform);
         // No code: 5xx from the gateway is the platform's, 5xx from a plain URL is http.
         assert_eq!(lp(502, json!({})).kind, ErrorKind::Platform);
@@ -599,7 +626,10 @@ mod tests {
                 assert!(platform_code(v1).is_some(), "{v1}");
             }
         }
-        assert_eq!(explain_error_code("es.badinput"), explain_error_code("com.liveperson.faas.es.badinput"));
+        assert_eq!(
+            explain_error_code("es.badinput"),
+            explain_error_code("com.liveperson.faas.es.badinput")
+        );
     }
 
     #[test]

@@ -60,7 +60,10 @@ pub fn curl_command(target: &Target, envelope: &Value) -> String {
                         liveperson::csds_domain(&lp.account_id),
                         shell_quote(&liveperson::csds_lookup_url(lp))
                     ));
-                    ("https://$FAAS_GW".to_owned(), "https://$SENTINEL".to_owned())
+                    (
+                        "https://$FAAS_GW".to_owned(),
+                        "https://$SENTINEL".to_owned(),
+                    )
                 }
             };
             let domain = gateway.split("://").nth(1).unwrap_or(&gateway).to_owned();

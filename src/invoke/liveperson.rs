@@ -74,8 +74,8 @@ fn config_error(code: &str, message: impl Into<String>) -> InvokeError {
 
 /// The CSDS URL that lists the account's hosts.
 pub fn csds_lookup_url(lp: &LivepersonEndpoint) -> String {
-    let base = trimmed(&lp.csds_url)
-        .unwrap_or_else(|| format!("http://{}", csds_domain(&lp.account_id)));
+    let base =
+        trimmed(&lp.csds_url).unwrap_or_else(|| format!("http://{}", csds_domain(&lp.account_id)));
     format!(
         "{base}/api/account/{}/service/baseURI.json?version=1.0",
         lp.account_id.trim()
@@ -85,10 +85,10 @@ pub fn csds_lookup_url(lp: &LivepersonEndpoint) -> String {
 /// Finds the gateway and sentinel: overrides first, then the region, then CSDS.
 pub async fn resolve(lp: &LivepersonEndpoint, deadline: Duration) -> Result<Hosts, InvokeError> {
     let from_region = |f: fn(crate::functions::Region) -> String| lp.region.map(f);
-    let mut gateway = trimmed(&lp.gateway_url)
-        .or_else(|| from_region(crate::functions::Region::gateway_url));
-    let mut sentinel = trimmed(&lp.sentinel_url)
-        .or_else(|| from_region(crate::functions::Region::sentinel_url));
+    let mut gateway =
+        trimmed(&lp.gateway_url).or_else(|| from_region(crate::functions::Region::gateway_url));
+    let mut sentinel =
+        trimmed(&lp.sentinel_url).or_else(|| from_region(crate::functions::Region::sentinel_url));
     let mut discovered = false;
     if gateway.is_none() || sentinel.is_none() {
         let services = csds_services(lp, deadline).await?;
@@ -213,7 +213,10 @@ async fn csds_services(
     if services.is_empty() {
         return Err(config_error(
             "csds-unknown-account",
-            format!("CSDS lists no hosts for account {}: {url}", lp.account_id.trim()),
+            format!(
+                "CSDS lists no hosts for account {}: {url}",
+                lp.account_id.trim()
+            ),
         ));
     }
     let services = Arc::new(services);
@@ -407,7 +410,10 @@ async fn fetch_token(
                 "the client id or client secret was refused",
             ),
             404 => (ErrorKind::Config, "no such account or token endpoint"),
-            _ => (ErrorKind::Platform, "the token endpoint answered with an error"),
+            _ => (
+                ErrorKind::Platform,
+                "the token endpoint answered with an error",
+            ),
         };
         let said = json
             .get("error_description")

@@ -23,20 +23,18 @@ pub use curl::curl_command;
 pub use history::{History, HistoryError, MAX_HISTORY, default_history_path};
 pub use liveperson::token_url;
 pub use record::{
-    Attempt, Body, Check, Email, ErrorKind, FunctionLog, Invocation, InvokeError,
-    RecordedRequest, RecordedResponse, Timings, now_ms,
+    Attempt, Body, Check, Email, ErrorKind, FunctionLog, Invocation, InvokeError, RecordedRequest,
+    RecordedResponse, Timings, now_ms,
 };
 pub use send::{
-    Credentials, Destination, HttpOutcome, HttpRequest, Purpose, REDACTED, RETRY_STATUSES, RETRY_STEP,
-    Via, authorization_value, cancelled_outcome, is_secret_header, redacted_headers, send,
-    send_async,
+    Credentials, Destination, HttpOutcome, HttpRequest, Purpose, REDACTED, RETRY_STATUSES,
+    RETRY_STEP, Via, authorization_value, cancelled_outcome, is_secret_header, redacted_headers,
+    send, send_async,
 };
 
 use crate::catalog::EventId;
+use crate::functions::{Auth, Endpoint, EndpointKind, FunctionConfig, LocalEndpoint, SecretRef};
 use crate::net;
-use crate::functions::{
-    Auth, Endpoint, EndpointKind, FunctionConfig, LocalEndpoint, SecretRef,
-};
 use crate::payload::Payload;
 
 /// Where an invocation goes and how: a configured function, or an ad-hoc URL.
@@ -316,7 +314,11 @@ pub fn is_implemented(target: &Target, secrets: &SessionSecrets) -> Result<bool,
     };
     let _ = lp;
     let Some(mut request) = build_request(target, &Bytes::new(), secrets)? else {
-        return Err(InvokeError::new(ErrorKind::Config, "not-liveperson", "no HTTP request"));
+        return Err(InvokeError::new(
+            ErrorKind::Config,
+            "not-liveperson",
+            "no HTTP request",
+        ));
     };
     request.purpose = send::Purpose::IsImplemented;
     let outcome = send(&request, &AtomicBool::new(false));
@@ -374,7 +376,11 @@ fn build_request(
                     password: secrets.resolve(event, "endpoint.auth.password", password)?,
                 },
             };
-            (Destination::Url(url.trim().to_owned()), credentials, target.timeout)
+            (
+                Destination::Url(url.trim().to_owned()),
+                credentials,
+                target.timeout,
+            )
         }
         Endpoint::Liveperson(lp) => {
             let secret = secrets.resolve(event, "endpoint.client_secret", &lp.client_secret)?;
@@ -457,8 +463,12 @@ pub fn finish_response(record: &mut Invocation, response: RecordedResponse) {
         ));
     }
     if !(200..300).contains(&response.status) {
-        let error =
-            contract::explain_failure(record.event, record.endpoint_kind, response.status, &response.body);
+        let error = contract::explain_failure(
+            record.event,
+            record.endpoint_kind,
+            response.status,
+            &response.body,
+        );
         record.response = Some(response);
         fail(record, error);
         return;

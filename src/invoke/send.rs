@@ -222,7 +222,15 @@ pub async fn send_async(request: &HttpRequest, mut via: Via<'_>) -> HttpOutcome 
                     }
                 };
                 let Hosts { sentinel, v2, .. } = hosts;
-                (url, v2, Some((sentinel, lp.account_id.trim().to_owned(), lp.external_system().to_owned())))
+                (
+                    url,
+                    v2,
+                    Some((
+                        sentinel,
+                        lp.account_id.trim().to_owned(),
+                        lp.external_system().to_owned(),
+                    )),
+                )
             }
             Err(error) => {
                 outcome.sent_headers = redacted_headers(request, None);
@@ -232,7 +240,10 @@ pub async fn send_async(request: &HttpRequest, mut via: Via<'_>) -> HttpOutcome 
         },
     };
     outcome.url.clone_from(&url);
-    let event_source = sentinel.as_ref().filter(|_| v2).map(|(_, _, source)| source.as_str());
+    let event_source = sentinel
+        .as_ref()
+        .filter(|_| v2)
+        .map(|(_, _, source)| source.as_str());
     outcome.sent_headers = redacted_headers(request, Some((&request_id, event_source)));
     let parsed = match net::check_url(&url) {
         Ok(parsed) => parsed,
@@ -255,12 +266,19 @@ pub async fn send_async(request: &HttpRequest, mut via: Via<'_>) -> HttpOutcome 
         ("User-Agent", net::USER_AGENT),
         ("X-Request-ID", request_id.as_str()),
     ];
-    for (k, v) in fixed.into_iter().chain(event_source.map(|s| ("LP-EventSource", s))) {
+    for (k, v) in fixed
+        .into_iter()
+        .chain(event_source.map(|s| ("LP-EventSource", s)))
+    {
         let _ = base.header(k, v);
     }
     for (k, v) in &request.headers {
         if let Err(e) = base.header(k, v) {
-            outcome.result = Err(InvokeError::new(ErrorKind::Config, "invalid-header", e.to_string()));
+            outcome.result = Err(InvokeError::new(
+                ErrorKind::Config,
+                "invalid-header",
+                e.to_string(),
+            ));
             return outcome;
         }
     }
@@ -268,14 +286,18 @@ pub async fn send_async(request: &HttpRequest, mut via: Via<'_>) -> HttpOutcome 
     options.body_cap = request.body_cap;
     options.credentials = !matches!(request.credentials, Credentials::None);
     let credentials = match (&request.credentials, &sentinel) {
-        (Credentials::LivePerson { client_id, client_secret }, Some((sentinel, account, _))) => {
-            Some(ClientCredentials {
-                sentinel: sentinel.clone(),
-                account_id: account.clone(),
-                client_id: client_id.clone(),
-                client_secret: client_secret.clone(),
-            })
-        }
+        (
+            Credentials::LivePerson {
+                client_id,
+                client_secret,
+            },
+            Some((sentinel, account, _)),
+        ) => Some(ClientCredentials {
+            sentinel: sentinel.clone(),
+            account_id: account.clone(),
+            client_id: client_id.clone(),
+            client_secret: client_secret.clone(),
+        }),
         _ => None,
     };
     let retries = request.retries();
@@ -309,12 +331,16 @@ pub async fn send_async(request: &HttpRequest, mut via: Via<'_>) -> HttpOutcome 
         let (said, retry_because) = match &answer {
             Ok(response) => (
                 format!("HTTP {}", response.status),
-                retriable_status(response, request.timeout).then(|| format!("HTTP {}", response.status)),
+                retriable_status(response, request.timeout)
+                    .then(|| format!("HTTP {}", response.status)),
             ),
             Err(e) => (
                 format!("{} ({})", e.kind.as_str(), e.message),
-                matches!(e.kind, NetErrorKind::Reset | NetErrorKind::Timeout | NetErrorKind::Dns)
-                    .then(|| e.kind.as_str().to_owned()),
+                matches!(
+                    e.kind,
+                    NetErrorKind::Reset | NetErrorKind::Timeout | NetErrorKind::Dns
+                )
+                .then(|| e.kind.as_str().to_owned()),
             ),
         };
         outcome.attempts.push(Attempt {
@@ -391,9 +417,16 @@ pub fn network_error(e: &NetError) -> InvokeError {
 /// True for a header whose value is a secret by its name.
 pub fn is_secret_header(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    ["authorization", "token", "secret", "key", "cookie", "password"]
-        .iter()
-        .any(|s| lower.contains(s))
+    [
+        "authorization",
+        "token",
+        "secret",
+        "key",
+        "cookie",
+        "password",
+    ]
+    .iter()
+    .any(|s| lower.contains(s))
 }
 
 /// The headers a request sends as they are recorded: credentials and secret-looking headers
@@ -411,7 +444,11 @@ pub fn redacted_headers(
         }
     }
     headers.extend(request.headers.iter().map(|(k, v)| {
-        let value = if is_secret_header(k) { REDACTED.to_owned() } else { v.clone() };
+        let value = if is_secret_header(k) {
+            REDACTED.to_owned()
+        } else {
+            v.clone()
+        };
         (k.clone(), value)
     }));
     let auth = match &request.credentials {
@@ -452,13 +489,17 @@ mod tests {
                 password: password.into(),
             })
         };
-        assert_eq!(basic("user", "pa ss").as_deref(), Some("Basic dXNlcjpwYSBzcw=="));
+        assert_eq!(
+            basic("user", "pa ss").as_deref(),
+            Some("Basic dXNlcjpwYSBzcw==")
+        );
         assert_eq!(basic("f", "").as_deref(), Some("Basic Zjo="));
     }
 
     #[test]
     fn records_never_hold_credentials() {
-        let mut request = HttpRequest::new("http://127.0.0.1:1/", Vec::new(), Duration::from_secs(1));
+        let mut request =
+            HttpRequest::new("http://127.0.0.1:1/", Vec::new(), Duration::from_secs(1));
         request.credentials = Credentials::Bearer("s3cret".into());
         request.headers = vec![
             ("X-Api-Key".into(), "k3y".into()),

@@ -83,7 +83,13 @@ pub fn call(
     let mut request = net::Request::new(method, url);
     for header in &server.headers {
         if let Err(err) = request.header(&header.name, &header.value) {
-            return failed(&shown_url, NetError { url: shown_url.clone(), ..err });
+            return failed(
+                &shown_url,
+                NetError {
+                    url: shown_url.clone(),
+                    ..err
+                },
+            );
         }
     }
     if let Some(body) = body {

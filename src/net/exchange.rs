@@ -49,7 +49,8 @@ impl Request {
                 self.url.as_str(),
             )
         };
-        let name = http::header::HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| bad())?;
+        let name =
+            http::header::HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| bad())?;
         let value = HeaderValue::from_str(value.trim()).map_err(|_| bad())?;
         self.headers.append(name, value);
         Ok(())
@@ -204,8 +205,7 @@ async fn run(
         let Some(origin) = Origin::of(&url) else {
             return Err(NetError::invalid_url(&shown, "no host"));
         };
-        let (conn, response) =
-            send(slot, &origin, &url, &method, &headers, &body, &shown).await?;
+        let (conn, response) = send(slot, &origin, &url, &method, &headers, &body, &shown).await?;
         let headers_ms = started.elapsed().as_secs_f64() * 1e3;
         let status = response.status().as_u16();
         let location = response

@@ -120,7 +120,9 @@ impl NetError {
             NetErrorKind::Tls => format!("TLS failed ({chain})"),
             NetErrorKind::Timeout => "no complete answer within the deadline".to_owned(),
             NetErrorKind::Reset => {
-                format!("the connection was reset or closed before the answer was complete ({chain})")
+                format!(
+                    "the connection was reset or closed before the answer was complete ({chain})"
+                )
             }
             NetErrorKind::Protocol => format!("the answer is not valid HTTP ({chain})"),
             NetErrorKind::InvalidUrl => format!("the URL is not usable ({chain})"),
@@ -228,7 +230,10 @@ pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
             text.push_str(": ");
             text.push_str(&next);
         }
-        current = match e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+        current = match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
             Some(inner) => Some(inner),
             None => e.source(),
         };
@@ -238,7 +243,8 @@ pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
 
 /// Checks that `url` is an absolute http(s) URL with a host before anything is sent.
 pub fn check_url(url: &str) -> Result<url::Url, NetError> {
-    let parsed = url::Url::parse(url.trim()).map_err(|e| NetError::invalid_url(url, &e.to_string()))?;
+    let parsed =
+        url::Url::parse(url.trim()).map_err(|e| NetError::invalid_url(url, &e.to_string()))?;
     match parsed.scheme() {
         "http" | "https" if parsed.host_str().is_some_and(|h| !h.is_empty()) => Ok(parsed),
         "http" | "https" => Err(NetError::invalid_url(url, "no host")),
@@ -281,7 +287,11 @@ mod tests {
             rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType),
         ));
         assert_eq!(classify(&tls), NetErrorKind::Tls);
-        assert!(error_chain(&tls).contains("InvalidContentType"), "{}", error_chain(&tls));
+        assert!(
+            error_chain(&tls).contains("InvalidContentType"),
+            "{}",
+            error_chain(&tls)
+        );
         // Text that says "timed out" is not a timeout.
         let other = std::io::Error::other("timed out, it says");
         assert_eq!(classify(&other), NetErrorKind::Other);

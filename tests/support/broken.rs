@@ -117,7 +117,12 @@ fn read_head(stream: &mut TcpStream) -> Option<(String, usize)> {
     Some((path, length))
 }
 
-fn serve(mut stream: TcpStream, connection: usize, act: &dyn Fn(usize, usize, &str) -> Act, requests: &AtomicUsize) {
+fn serve(
+    mut stream: TcpStream,
+    connection: usize,
+    act: &dyn Fn(usize, usize, &str) -> Act,
+    requests: &AtomicUsize,
+) {
     let _ = stream.set_nodelay(true);
     for n in 0.. {
         let Some((path, length)) = read_head(&mut stream) else {

@@ -47,7 +47,10 @@ pub struct StandIn {
 }
 
 fn jwt(n: usize, lifetime_s: usize) -> String {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     let part = |v: serde_json::Value| {
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
     };
@@ -71,7 +74,12 @@ fn handle(state: &State, req: &Req) -> Resp {
     let account = format!("/api/account/{ACCOUNT}");
     if path == format!("{account}/service/baseURI.json") {
         state.csds.fetch_add(1, Ordering::SeqCst);
-        let host = state.base.lock().unwrap().trim_start_matches("http://").to_owned();
+        let host = state
+            .base
+            .lock()
+            .unwrap()
+            .trim_start_matches("http://")
+            .to_owned();
         return Resp::json(
             200,
             json!({"baseURIs": [
@@ -112,7 +120,12 @@ fn handle(state: &State, req: &Req) -> Resp {
     }
     let v2 = state.v2.load(Ordering::SeqCst);
     if v2 == req.url.contains("v=1") {
-        return error(state, 400, "com.liveperson.faas.evg.invalid", "wrong platform version");
+        return error(
+            state,
+            400,
+            "com.liveperson.faas.evg.invalid",
+            "wrong platform version",
+        );
     }
     if let Some(event) = rest
         .strip_prefix("events/")
@@ -121,33 +134,62 @@ fn handle(state: &State, req: &Req) -> Resp {
         let implemented = state.deployed.lock().unwrap().contains(event);
         return Resp::json(200, json!({"implemented": implemented}));
     }
-    let invoked = match rest.strip_prefix("lambdas/").and_then(|r| r.strip_suffix("/invoke")) {
+    let invoked = match rest
+        .strip_prefix("lambdas/")
+        .and_then(|r| r.strip_suffix("/invoke"))
+    {
         Some(uuid) => uuid == LAMBDA,
         None => rest
             .strip_prefix("events/")
             .and_then(|r| r.strip_suffix("/invoke"))
             .is_some_and(|event| state.deployed.lock().unwrap().contains(event)),
     };
-    std::thread::sleep(Duration::from_millis(state.delay_ms.load(Ordering::SeqCst) as u64));
+    std::thread::sleep(Duration::from_millis(
+        state.delay_ms.load(Ordering::SeqCst) as u64
+    ));
     if state
         .fail_first
         .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
         .is_ok()
     {
-        return Resp::text(503, "text/html", "<html><head><title>503 Service Unavailable</title></head></html>");
+        return Resp::text(
+            503,
+            "text/html",
+            "<html><head><title>503 Service Unavailable</title></head></html>",
+        );
     }
     if !invoked {
         return if v2 {
-            error(state, 404, "com.liveperson.faas.function.not-found", "Function not found")
+            error(
+                state,
+                404,
+                "com.liveperson.faas.function.not-found",
+                "Function not found",
+            )
         } else {
-            error(state, 404, "com.liveperson.faas.es.missinglambda", "Lambda not found")
+            error(
+                state,
+                404,
+                "com.liveperson.faas.es.missinglambda",
+                "Lambda not found",
+            )
         };
     }
     if state.exceed.load(Ordering::SeqCst) {
         return if v2 {
-            error(state, 500, "com.customer.faas.function.execution-exceeded", "Execution time exceeded")
+            error(
+                state,
+                500,
+                "com.customer.faas.function.execution-exceeded",
+                "Execution time exceeded",
+            )
         } else {
-            error(state, 500, "com.liveperson.faas.handler.executiontime-exceeded", "Execution time exceeded")
+            error(
+                state,
+                500,
+                "com.liveperson.faas.handler.executiontime-exceeded",
+                "Execution time exceeded",
+            )
         };
     }
     transcript_function(req)
