@@ -336,3 +336,98 @@ fn the_deadline_leaves_room_for_the_platforms_own_timeout_answer() {
         )
     );
 }
+
+fn cli_home(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("sc-lp-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn cli(home: &std::path::Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_survey-console"));
+    cmd.env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("LP_SECRET", SECRET);
+    cmd
+}
+
+#[test]
+fn the_cli_sets_invokes_and_asks_what_is_deployed() {
+    let stand_in = StandIn::start();
+    stand_in
+        .state
+        .deployed
+        .lock()
+        .unwrap()
+        .insert("surveybot_messaging_survey_ended".into());
+    let home = cli_home("cli");
+    let config = home.join("functions.json");
+    for event in ["messaging-survey-ended", "messaging-survey-started"] {
+        let out = cli(&home)
+            .args(["functions", "set", event, "--config"])
+            .arg(&config)
+            .args(["--account-id", ACCOUNT, "--csds-url", &stand_in.server.base])
+            .args(["--invoke", "event", "--platform", "v1", "--retries", "0"])
+            .args(["--client-id", CLIENT_ID, "--client-secret", "env:LP_SECRET"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&config).unwrap()).unwrap();
+    let endpoint = &saved["functions"]["messaging-survey-ended"]["endpoint"];
+    assert_eq!(endpoint["invoke"], "event");
+    assert_eq!(endpoint["platform"], "v1");
+    assert_eq!(endpoint["retries"], 0);
+
+    let out = cli(&home)
+        .args(["functions", "deployed", "--json", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let deployed: Vec<_> = json["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["event"].as_str().unwrap().to_owned(), e["implemented"].clone()))
+        .collect();
+    assert_eq!(
+        deployed,
+        [
+            ("messaging-survey-started".to_owned(), serde_json::json!(false)),
+            ("messaging-survey-ended".to_owned(), serde_json::json!(true)),
+        ]
+    );
+
+    // Invoking the event without a deployed function: the platform's fault, said in --json.
+    let out = cli(&home)
+        .args(["invoke", "--event", "messaging-survey-started", "--no-history", "--json", "--payload"])
+        .arg(sample("messaging-survey-started.envelope.json"))
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["error"]["kind"], "platform");
+    assert_eq!(json["error"]["code"], "com.liveperson.faas.es.missinglambda");
+    assert_eq!(json["attempts"].as_array().unwrap().len(), 1);
+    assert!(json["request_id"].as_str().is_some());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains(SECRET), "{text}");
+
+    // The text form names the request id to quote to LivePerson support.
+    let out = cli(&home)
+        .args(["invoke", "--event", "messaging-survey-ended", "--no-history", "--payload"])
+        .arg(sample("messaging-survey-ended.envelope.json"))
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("(quote it to LivePerson support)"), "{text}");
+}
