@@ -144,8 +144,11 @@ pub async fn resolve(lp: &LivepersonEndpoint, deadline: Duration) -> Result<Host
 
 type Services = Vec<(String, String)>;
 
-fn csds_cache() -> &'static Mutex<HashMap<String, (Instant, Arc<Services>)>> {
-    static CACHE: OnceLock<Mutex<HashMap<String, (Instant, Arc<Services>)>>> = OnceLock::new();
+/// CSDS answers by lookup URL, with when they were fetched.
+type CsdsCache = Mutex<HashMap<String, (Instant, Arc<Services>)>>;
+
+fn csds_cache() -> &'static CsdsCache {
+    static CACHE: OnceLock<CsdsCache> = OnceLock::new();
     CACHE.get_or_init(Default::default)
 }
 
