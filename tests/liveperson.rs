@@ -372,7 +372,12 @@ fn the_cli_sets_invokes_and_asks_what_is_deployed() {
             .args(["--client-id", CLIENT_ID, "--client-secret", "env:LP_SECRET"])
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let saved: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&config).unwrap()).unwrap();
@@ -386,25 +391,45 @@ fn the_cli_sets_invokes_and_asks_what_is_deployed() {
         .arg(&config)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let deployed: Vec<_> = json["events"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["event"].as_str().unwrap().to_owned(), e["implemented"].clone()))
+        .map(|e| {
+            (
+                e["event"].as_str().unwrap().to_owned(),
+                e["implemented"].clone(),
+            )
+        })
         .collect();
     assert_eq!(
         deployed,
         [
-            ("messaging-survey-started".to_owned(), serde_json::json!(false)),
+            (
+                "messaging-survey-started".to_owned(),
+                serde_json::json!(false)
+            ),
             ("messaging-survey-ended".to_owned(), serde_json::json!(true)),
         ]
     );
 
     // Invoking the event without a deployed function: the platform's fault, said in --json.
     let out = cli(&home)
-        .args(["invoke", "--event", "messaging-survey-started", "--no-history", "--json", "--payload"])
+        .args([
+            "invoke",
+            "--event",
+            "messaging-survey-started",
+            "--no-history",
+            "--json",
+            "--payload",
+        ])
         .arg(sample("messaging-survey-started.envelope.json"))
         .arg("--config")
         .arg(&config)
@@ -413,7 +438,10 @@ fn the_cli_sets_invokes_and_asks_what_is_deployed() {
     assert_eq!(out.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["error"]["kind"], "platform");
-    assert_eq!(json["error"]["code"], "com.liveperson.faas.es.missinglambda");
+    assert_eq!(
+        json["error"]["code"],
+        "com.liveperson.faas.es.missinglambda"
+    );
     assert_eq!(json["attempts"].as_array().unwrap().len(), 1);
     assert!(json["request_id"].as_str().is_some());
     let text = String::from_utf8_lossy(&out.stdout);
@@ -421,7 +449,13 @@ fn the_cli_sets_invokes_and_asks_what_is_deployed() {
 
     // The text form names the request id to quote to LivePerson support.
     let out = cli(&home)
-        .args(["invoke", "--event", "messaging-survey-ended", "--no-history", "--payload"])
+        .args([
+            "invoke",
+            "--event",
+            "messaging-survey-ended",
+            "--no-history",
+            "--payload",
+        ])
         .arg(sample("messaging-survey-ended.envelope.json"))
         .arg("--config")
         .arg(&config)

@@ -7,6 +7,7 @@ pub mod gui;
 pub mod junit;
 pub mod liveperson;
 pub mod rocketchat;
+pub mod tls;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
