@@ -23,7 +23,8 @@ pub use curl::curl_command;
 pub use history::{History, HistoryError, MAX_HISTORY, default_history_path};
 pub use liveperson::token_url;
 pub use record::{
-    Attempt, Body, Check, Email, ErrorKind, FunctionLog, Invocation, InvokeError, RecordedRequest,
+    Attempt, Body, Check, Email, ErrorKind, FunctionLog, Invocation, InvokeError, LogLevel,
+    RecordedRequest,
     RecordedResponse, Timings, now_ms,
 };
 pub use send::{

@@ -203,6 +203,31 @@ pub struct FunctionLog {
     pub message: String,
 }
 
+/// The level of a function's log line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogLevel {
+    /// `console.debug` (and `console.log`).
+    Debug,
+    /// `console.info`.
+    Info,
+    /// `console.warn`.
+    Warn,
+    /// `console.error`.
+    Error,
+}
+
+impl FunctionLog {
+    /// The line's level (an unknown one reads as debug).
+    pub fn severity(&self) -> LogLevel {
+        match self.level.as_str() {
+            "error" => LogLevel::Error,
+            "warn" => LogLevel::Warn,
+            "info" => LogLevel::Info,
+            _ => LogLevel::Debug,
+        }
+    }
+}
+
 /// Everything about one invocation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
