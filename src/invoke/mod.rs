@@ -24,8 +24,7 @@ pub use history::{History, HistoryError, MAX_HISTORY, default_history_path};
 pub use liveperson::token_url;
 pub use record::{
     Attempt, Body, Check, Email, ErrorKind, FunctionLog, Invocation, InvokeError, LogLevel,
-    RecordedRequest,
-    RecordedResponse, Timings, now_ms,
+    RecordedRequest, RecordedResponse, Timings, now_ms,
 };
 pub use send::{
     Credentials, Destination, HttpOutcome, HttpRequest, Purpose, REDACTED, RETRY_STATUSES,

@@ -51,6 +51,8 @@ pub enum JobKind {
     LivechatConversation,
     /// Reading the Livechat submission history.
     LivechatHistory,
+    /// Asking LivePerson whether a function is deployed for an event (`isImplemented`).
+    Deployed,
 }
 
 impl JobKind {
@@ -69,6 +71,7 @@ impl JobKind {
             JobKind::LivechatSubmit => "sending the survey",
             JobKind::LivechatConversation => "the test conversation",
             JobKind::LivechatHistory => "reading the survey history",
+            JobKind::Deployed => "asking LivePerson what is deployed",
         }
     }
 }
