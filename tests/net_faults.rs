@@ -278,3 +278,32 @@ fn cancel_ends_a_request_in_flight_at_once() {
     );
     assert_eq!(code(&record), ("cancelled", "cancelled"));
 }
+
+#[test]
+fn a_dripping_rocket_chat_server_cannot_stretch_a_survey_past_its_timeout() {
+    use survey_console::livechat::{ErrorCode, Server, SurveyItem, submit_survey};
+    use survey_console::net::NetErrorKind;
+    let server = BrokenServer::start(|_, _, _| Act::DripBody {
+        every: Duration::from_millis(50),
+    });
+    let mut chat = Server::new(server.base.clone());
+    chat.timeout = Duration::from_millis(800);
+    let started = Instant::now();
+    let outcome = submit_survey(
+        &chat,
+        "room-1",
+        "visitor-token",
+        &[SurveyItem::new("satisfaction", "5")],
+    )
+    .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    let error = outcome.error.unwrap();
+    assert_eq!(
+        (error.code, error.net_kind),
+        (ErrorCode::Network, Some(NetErrorKind::Timeout))
+    );
+}
