@@ -2,6 +2,7 @@
 //! function, or the code in-process), check the answer against the event's contract, keep a
 //! history. Blocking and `Send`: the CLI calls it directly, the console on a worker thread.
 
+mod codes;
 pub mod contract;
 mod curl;
 mod history;
