@@ -4,7 +4,7 @@
 //! reconnecting when it is not ready. Every payload's request is prepared once (its envelope
 //! serialized once and shared); every answer goes through the same send, contract checks and
 //! explanations as a single invocation ([`crate::invoke::send_async`]), so both paths give the
-//! same verdicts. Cancel drops the runtimes: the requests in flight end at once.
+//! same verdicts. Cancel and fail-fast drop the tasks: the requests in flight end at once.
 
 use std::sync::Arc;
 use std::sync::mpsc;
@@ -109,7 +109,15 @@ async fn tasks_until_cancelled(
     }
     tokio::select! {
         () = async { while set.join_next().await.is_some() {} } => {}
-        () = net::until_cancelled(Some(&shared.cancel)) => set.abort_all(),
+        () = until_halted(shared) => set.abort_all(),
+    }
+}
+
+/// Resolves once the batch is cancelled or stopped at its first failure: the requests in
+/// flight are then ended at once.
+async fn until_halted(shared: &Shared) {
+    while !shared.halted() {
+        tokio::time::sleep(net::engine::CANCEL_POLL).await;
     }
 }
 

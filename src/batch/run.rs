@@ -153,9 +153,9 @@ impl Progress {
 }
 
 /// Runs a batch, calling `on_result` for each finished request in the order they finish.
-/// Returns when every request is done, after the first failure with fail-fast (once the
-/// requests in flight are in), or within about a second of `cancel` being set: requests still
-/// in flight then are left behind and their results dropped.
+/// Returns when every request is done, at the first failure with fail-fast, or when `cancel`
+/// is set: HTTP requests still in flight then end at once (in-process runs within about a
+/// second) and their results are dropped.
 pub fn run(
     batch: &Batch,
     secrets: &SessionSecrets,
