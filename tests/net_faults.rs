@@ -307,3 +307,13 @@ fn a_dripping_rocket_chat_server_cannot_stretch_a_survey_past_its_timeout() {
         (ErrorCode::Network, Some(NetErrorKind::Timeout))
     );
 }
+
+#[test]
+fn a_batch_keeps_its_connections_alive() {
+    let server = BrokenServer::start(|_, _, _| Act::Answer(200, "\"ok\"".into()));
+    let target = Target::url(EVENT, &server.url("/fn"), Duration::from_secs(5));
+    let results = batched(&target, &SessionSecrets::default(), 50);
+    assert!(results.iter().all(|r| r.ok));
+    assert_eq!(server.requests.load(Ordering::SeqCst), 50);
+    assert_eq!(server.connections.load(Ordering::SeqCst), 1);
+}

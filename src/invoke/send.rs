@@ -305,8 +305,14 @@ pub async fn send_async(request: &HttpRequest, mut via: Via<'_>) -> HttpOutcome 
     let mut refreshed = false;
     let mut reason = "first attempt".to_owned();
     let mut retry = 0;
+    if credentials.is_none()
+        && let Some(auth) = authorization_value(&request.credentials)
+    {
+        let _ = base.header("Authorization", &auth);
+    }
     loop {
-        let mut attempt_request = base.clone();
+        // Only a LivePerson attempt needs its own copy, for its token.
+        let mut with_token = None;
         let mut token_used = None;
         if let Some(credentials) = &credentials {
             match liveperson::token(credentials, refused_token.as_deref(), request.timeout).await {
@@ -314,7 +320,9 @@ pub async fn send_async(request: &HttpRequest, mut via: Via<'_>) -> HttpOutcome 
                     if fetched_ms.is_some() {
                         outcome.token_ms = fetched_ms;
                     }
-                    let _ = attempt_request.header("Authorization", &format!("Bearer {token}"));
+                    let mut attempt = base.clone();
+                    let _ = attempt.header("Authorization", &format!("Bearer {token}"));
+                    with_token = Some(attempt);
                     token_used = Some(token);
                 }
                 Err(error) => {
@@ -322,11 +330,11 @@ pub async fn send_async(request: &HttpRequest, mut via: Via<'_>) -> HttpOutcome 
                     return outcome;
                 }
             }
-        } else if let Some(auth) = authorization_value(&request.credentials) {
-            let _ = attempt_request.header("Authorization", &auth);
         }
         let started = Instant::now();
-        let answer = via.exchange(&attempt_request, &options).await;
+        let answer = via
+            .exchange(with_token.as_ref().unwrap_or(&base), &options)
+            .await;
         let time_ms = started.elapsed().as_secs_f64() * 1e3;
         let (said, retry_because) = match &answer {
             Ok(response) => (

@@ -6,6 +6,7 @@
 //! it was written). Once written, a failure is the caller's to judge: the server may have run
 //! the function.
 
+use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -195,17 +196,18 @@ async fn run(
     options: &Options,
     started: Instant,
 ) -> Result<Response, NetError> {
-    let mut url = request.url.clone();
-    let mut method = request.method.clone();
-    let mut body = request.body.clone();
-    let mut headers = request.headers.clone();
+    // Borrowed until a redirect changes them: the common exchange copies nothing.
+    let mut url: Cow<'_, url::Url> = Cow::Borrowed(&request.url);
+    let mut method: Cow<'_, http::Method> = Cow::Borrowed(&request.method);
+    let mut body: Cow<'_, Bytes> = Cow::Borrowed(&request.body);
+    let mut headers: Cow<'_, HeaderMap> = Cow::Borrowed(&request.headers);
     let mut redirects: Vec<Redirect> = Vec::new();
     loop {
-        let shown = url.to_string();
+        let shown = url.as_str();
         let Some(origin) = Origin::of(&url) else {
-            return Err(NetError::invalid_url(&shown, "no host"));
+            return Err(NetError::invalid_url(shown, "no host"));
         };
-        let (conn, response) = send(slot, &origin, &url, &method, &headers, &body, &shown).await?;
+        let (conn, response) = send(slot, &origin, &url, &method, &headers, &body, shown).await?;
         let headers_ms = started.elapsed().as_secs_f64() * 1e3;
         let status = response.status().as_u16();
         let location = response
@@ -217,7 +219,7 @@ async fn run(
         let redirect = options.follow_redirects && matches!(status, 301 | 302 | 303 | 307 | 308);
         if let (true, Some(location)) = (redirect, location) {
             // Read what little a redirect carries so the connection can be reused.
-            let (_, _, reusable) = read_body(incoming, 64 * 1024, &shown).await?;
+            let (_, _, reusable) = read_body(incoming, 64 * 1024, shown).await?;
             if reusable {
                 *slot = Slot::with(origin.clone(), conn);
             }
@@ -225,21 +227,21 @@ async fn run(
                 NetError::new(
                     NetErrorKind::Redirect,
                     format!("the redirect's Location '{location}' is not a URL ({e})"),
-                    &shown,
+                    shown,
                 )
             })?;
             if !matches!(next.scheme(), "http" | "https") {
                 return Err(NetError::new(
                     NetErrorKind::Redirect,
                     format!("the endpoint redirects to {next}, which is not http(s)"),
-                    &shown,
+                    shown,
                 ));
             }
-            if status == 303 || (matches!(status, 301 | 302) && method == http::Method::POST) {
+            if status == 303 || (matches!(status, 301 | 302) && *method == http::Method::POST) {
                 // What every HTTP client does (RFC 9110 15.4): the body is not sent on.
-                method = http::Method::GET;
-                body = Bytes::new();
-                headers.remove(http::header::CONTENT_TYPE);
+                method = Cow::Owned(http::Method::GET);
+                body = Cow::Owned(Bytes::new());
+                headers.to_mut().remove(http::header::CONTENT_TYPE);
             }
             let chain = || {
                 let mut hops: Vec<&str> = vec![request.url.as_str()];
@@ -250,14 +252,14 @@ async fn run(
                 return Err(NetError::new(
                     NetErrorKind::Redirect,
                     format!("redirect loop: {} -> {next}", chain()),
-                    &shown,
+                    shown,
                 ));
             }
             if redirects.len() >= MAX_REDIRECTS {
                 return Err(NetError::new(
                     NetErrorKind::Redirect,
                     format!("more than {MAX_REDIRECTS} redirects: {} -> {next}", chain()),
-                    &shown,
+                    shown,
                 ));
             }
             if Origin::of(&next).as_ref() != Some(&origin) {
@@ -267,21 +269,21 @@ async fn run(
                         format!(
                             "the endpoint redirects to another origin ({next}); the request carries credentials, which are never sent to another origin: call that URL directly if you trust it"
                         ),
-                        &shown,
+                        shown,
                     ));
                 }
-                headers.remove(AUTHORIZATION);
-                headers.remove(COOKIE);
+                headers.to_mut().remove(AUTHORIZATION);
+                headers.to_mut().remove(COOKIE);
             }
             redirects.push(Redirect {
                 status,
                 to: next.to_string(),
                 method: method.to_string(),
             });
-            url = next;
+            url = Cow::Owned(next);
             continue;
         }
-        let (bytes, truncated, reusable) = read_body(incoming, options.body_cap, &shown).await?;
+        let (bytes, truncated, reusable) = read_body(incoming, options.body_cap, shown).await?;
         let http2 = conn.is_h2();
         if reusable {
             *slot = Slot::with(origin, conn);
@@ -291,7 +293,7 @@ async fn run(
             headers: parts.headers,
             body: bytes,
             truncated,
-            url,
+            url: url.into_owned(),
             redirects,
             headers_ms,
             http2,
