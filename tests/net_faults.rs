@@ -281,7 +281,9 @@ fn cancel_ends_a_request_in_flight_at_once() {
 
 #[test]
 fn a_dripping_rocket_chat_server_cannot_stretch_a_survey_past_its_timeout() {
-    use survey_console::livechat::{ErrorCode, Server, SurveyItem, submit_survey};
+    use survey_console::livechat::{
+        ErrorCode, RateLimits, Server, SurveyItem, SurveyRequest, SurveyRules, submit_survey,
+    };
     use survey_console::net::NetErrorKind;
     let server = BrokenServer::start(|_, _, _| Act::DripBody {
         every: Duration::from_millis(50),
@@ -289,13 +291,13 @@ fn a_dripping_rocket_chat_server_cannot_stretch_a_survey_past_its_timeout() {
     let mut chat = Server::new(server.base.clone());
     chat.timeout = Duration::from_millis(800);
     let started = Instant::now();
-    let outcome = submit_survey(
-        &chat,
-        "room-1",
-        "visitor-token",
-        &[SurveyItem::new("satisfaction", "5")],
-    )
-    .unwrap();
+    let request = SurveyRequest {
+        rid: "room-1".into(),
+        token: "visitor-token".into(),
+        items: vec![SurveyItem::new("satisfaction", "5")],
+        rules: SurveyRules::builtin(),
+    };
+    let outcome = submit_survey(&chat, &RateLimits::in_memory(), &request).unwrap();
     assert!(
         started.elapsed() < Duration::from_secs(4),
         "{:?}",

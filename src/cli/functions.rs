@@ -530,33 +530,34 @@ fn deployed(opts: &StoreArgs) -> Result<u8, (u8, String)> {
     let mut rows = Vec::new();
     let mut json_rows = Vec::new();
     let mut failed = false;
-    for spec in crate::catalog::EVENTS.iter() {
-        let Some(config) = store.get(spec.id) else {
+    for event in EventId::ALL {
+        let spec = event.spec();
+        let Some(config) = store.get(event) else {
             continue;
         };
         if !matches!(config.endpoint, Endpoint::Liveperson(_)) {
             continue;
         }
-        let target = crate::invoke::Target::from_config(spec.id, config);
+        let target = crate::invoke::Target::from_config(event, config);
         match crate::invoke::is_implemented(&target, &secrets) {
             Ok(implemented) => {
                 rows.push(vec![
-                    spec.id.id().to_owned(),
+                    event.id().to_owned(),
                     spec.platform_id.to_owned(),
                     if implemented { "yes" } else { "no" }.to_owned(),
                     String::new(),
                 ]);
-                json_rows.push(json!({"event": spec.id.id(), "platform_id": spec.platform_id, "implemented": implemented, "error": null}));
+                json_rows.push(json!({"event": event.id(), "platform_id": spec.platform_id, "implemented": implemented, "error": null}));
             }
             Err(error) => {
                 failed = true;
                 rows.push(vec![
-                    spec.id.id().to_owned(),
+                    event.id().to_owned(),
                     spec.platform_id.to_owned(),
                     "?".to_owned(),
                     format!("{} ({}): {}", error.kind, error.code, error.message),
                 ]);
-                json_rows.push(json!({"event": spec.id.id(), "platform_id": spec.platform_id, "implemented": null, "error": error}));
+                json_rows.push(json!({"event": event.id(), "platform_id": spec.platform_id, "implemented": null, "error": error}));
             }
         }
     }

@@ -245,10 +245,8 @@ pub fn explain_failure(
             message.push_str(&format!(". The answer starts: {start}"));
         }
     }
-    if event.is_transcript() {
-        message.push_str(
-            ". On an invocation error the chat server sends no e-mail, and nothing is retried",
-        );
+    if let Some(consequence) = event.spec().failure_consequence {
+        message.push_str(&format!(". {consequence}"));
     }
     let code = match error_code {
         Some(code) => code.trim().to_owned(),

@@ -179,7 +179,8 @@ impl SurveyConsoleApp {
             | JobKind::History
             | JobKind::Curl
             | JobKind::Deployed
-            | JobKind::LivechatConversation => session.notice = Some(message),
+            | JobKind::LivechatConversation
+            | JobKind::LivechatServer => session.notice = Some(message),
         }
     }
 }

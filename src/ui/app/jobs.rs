@@ -51,6 +51,8 @@ pub enum JobKind {
     LivechatConversation,
     /// Reading the Livechat submission history.
     LivechatHistory,
+    /// Asking a Rocket.Chat server for its version and survey rules.
+    LivechatServer,
     /// Asking LivePerson whether a function is deployed for an event (`isImplemented`).
     Deployed,
 }
@@ -62,7 +64,7 @@ impl JobKind {
             JobKind::FileDialog => "the file dialog",
             JobKind::LoadPayload => "loading the payload",
             JobKind::FilterRows => "filtering the rows",
-            JobKind::FunctionsFile => "the functions file",
+            JobKind::FunctionsFile => "work on the functions file",
             JobKind::History => "reading the history",
             JobKind::Invoke => "the invocation",
             JobKind::Curl => "building the curl command",
@@ -71,6 +73,7 @@ impl JobKind {
             JobKind::LivechatSubmit => "sending the survey",
             JobKind::LivechatConversation => "the test conversation",
             JobKind::LivechatHistory => "reading the survey history",
+            JobKind::LivechatServer => "checking the server",
             JobKind::Deployed => "asking LivePerson what is deployed",
         }
     }
