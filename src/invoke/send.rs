@@ -88,7 +88,7 @@ impl HttpRequest {
         HttpRequest {
             destination: Destination::Url(url.to_owned()),
             purpose: Purpose::Invoke,
-            event: EventId::ChatPostSurveyEmailTranscript,
+            event: EventId::ALL[0],
             headers: Vec::new(),
             credentials: Credentials::None,
             body: body.into(),
