@@ -12,16 +12,13 @@ use clap::Args;
 
 use super::OrUsage as _;
 use super::args::TargetArgs;
-use super::output::{Out, clip, print_json, print_table, say};
+use super::output::{Out, clip, print_table, say};
 use crate::batch::{
-    self, Batch, BatchReport, BatchSettings, MAX_CONCURRENCY, PayloadSource, Progress,
-    ProgressSnapshot,
+    self, Batch, BatchSettings, KEEP_FOR_SUMMARY, MAX_CONCURRENCY, PayloadSource, Progress,
+    ProgressSnapshot, RunEnd, StreamSummary, StreamingReport,
 };
 use crate::catalog::EventId;
 use crate::invoke::SessionSecrets;
-
-/// Results printed one per line up to this many; beyond it only the failures are listed.
-const LIST_ALL_MAX: usize = 200;
 
 /// Arguments of `batch`.
 #[derive(Debug, Args)]
@@ -40,12 +37,7 @@ pub struct BatchArgs {
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub iterations: u32,
     /// Requests in flight at once (1 to 64).
-    #[arg(
-        long,
-        value_name = "N",
-        default_value_t = 1,
-        value_parser = parse_concurrency
-    )]
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse_concurrency)]
     pub concurrency: usize,
     /// Pause of each worker between two of its requests, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 0)]
@@ -75,10 +67,22 @@ fn parse_concurrency(text: &str) -> Result<usize, String> {
 /// Runs the subcommand; returns the exit code.
 pub fn run(args: &BatchArgs) -> anyhow::Result<ExitCode> {
     let batch = prepare(args)?;
+    let json = args.target.json;
     let cancel = Arc::new(AtomicBool::new(false));
     let progress = Arc::new(Progress::default());
     let show_bar = std::io::stderr().is_terminal();
-    let mut results = Vec::with_capacity(batch.planned().min(1 << 20));
+    // Results are written as they arrive: a batch of any length holds only their latencies.
+    let stdout =
+        json.then(|| std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock()));
+    let target = batch.target.endpoint.describe();
+    let mut report = StreamingReport::start(
+        batch.event,
+        target.clone(),
+        batch.planned(),
+        stdout,
+        args.junit.as_deref(),
+    )
+    .or_usage()?;
     let mut last_bar = Instant::now();
     let end = batch::run(
         &batch,
@@ -86,7 +90,7 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<ExitCode> {
         &cancel,
         &progress,
         |result| {
-            results.push(result);
+            report.add(result);
             if show_bar && last_bar.elapsed() >= Duration::from_millis(100) {
                 last_bar = Instant::now();
                 draw_bar(&progress.snapshot());
@@ -97,18 +101,17 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<ExitCode> {
         draw_bar(&progress.snapshot());
         let _ = writeln!(std::io::stderr());
     }
-    let report = BatchReport::new(batch.event, batch.target.endpoint.describe(), results, end);
-    if let Some(path) = &args.junit {
-        report.write_junit(path).or_usage()?;
+    let summary = report.finish(&end)?;
+    if !json {
+        let mut out = Out::stdout();
+        print_human(&mut out, batch.event, &target, &summary, &end)?;
+        out.finish()?;
     }
-    let mut out = Out::stdout();
-    if args.target.json {
-        print_json(&mut out, &report.to_json())?;
-    } else {
-        print_human(&mut out, &report)?;
-    }
-    out.finish()?;
-    Ok(super::verdict(report.all_passed()))
+    let all_passed = summary.failed() == 0
+        && !end.cancelled
+        && summary.total > 0
+        && summary.total == end.planned;
+    Ok(super::verdict(all_passed))
 }
 
 fn prepare(args: &BatchArgs) -> anyhow::Result<Batch> {
@@ -155,10 +158,16 @@ fn draw_bar(p: &ProgressSnapshot) {
     let _ = err.flush();
 }
 
-fn print_human(out: &mut impl Write, report: &BatchReport) -> anyhow::Result<()> {
-    let list_all = report.results.len() <= LIST_ALL_MAX;
-    let rows: Vec<Vec<String>> = report
-        .results
+fn print_human(
+    out: &mut impl Write,
+    event: EventId,
+    target: &str,
+    summary: &StreamSummary,
+    end: &RunEnd,
+) -> anyhow::Result<()> {
+    let list_all = summary.total <= KEEP_FOR_SUMMARY;
+    let rows: Vec<Vec<String>> = summary
+        .shown
         .iter()
         .filter(|r| list_all || !r.ok)
         .map(|r| {
@@ -178,21 +187,28 @@ fn print_human(out: &mut impl Write, report: &BatchReport) -> anyhow::Result<()>
             &["file", "iter", "result", "status", "ms", "what differs"],
             &rows,
         )?;
+        if summary.failures_not_shown > 0 {
+            say!(
+                out,
+                "… and {} more failures (see --json or --junit)",
+                summary.failures_not_shown
+            )?;
+        }
         say!(out)?;
     }
-    let l = &report.latency;
+    let l = &summary.latency;
     say!(
         out,
         "{} to {}: {} passed, {} failed of {} ({} planned){}",
-        report.event.name(),
-        report.target,
-        report.passed,
-        report.failed,
-        report.results.len(),
-        report.end.planned,
-        if report.end.cancelled {
+        event.name(),
+        target,
+        summary.passed,
+        summary.failed(),
+        summary.total,
+        end.planned,
+        if end.cancelled {
             " · cancelled"
-        } else if report.end.stopped_at_failure {
+        } else if end.stopped_at_failure {
             " · stopped at the first failure"
         } else {
             ""
@@ -201,8 +217,8 @@ fn print_human(out: &mut impl Write, report: &BatchReport) -> anyhow::Result<()>
     say!(
         out,
         "{:.1} s · {:.0} req/s · latency ms p50 {:.1} · p95 {:.1} · p99 {:.1} · max {:.1}",
-        report.end.elapsed.as_secs_f64(),
-        report.requests_per_s,
+        end.elapsed.as_secs_f64(),
+        summary.requests_per_s,
         l.p50,
         l.p95,
         l.p99,

@@ -83,6 +83,20 @@ fn print_human(out: &mut impl Write, record: &crate::invoke::Invocation) -> anyh
         )?,
         None => say!(out, "no answer after {:.0} ms", record.timings.total_ms)?,
     }
+    if let Some(id) = &record.request_id {
+        println!("request id {id} (quote it to LivePerson support)");
+    }
+    if record.attempts.len() > 1 {
+        for (i, a) in record.attempts.iter().enumerate() {
+            println!(
+                "  attempt {}: {} -> {} ({:.0} ms)",
+                i + 1,
+                a.reason,
+                a.outcome,
+                a.time_ms
+            );
+        }
+    }
     if let Some(summary) = &record.payload_findings {
         say!(out, "payload findings: {summary}")?;
     }

@@ -58,13 +58,13 @@ pub fn known_secrets(target: &Target, session: &SessionSecrets) -> Secrets {
             // The Authorization header made from the URL's user info.
             if let Some(user) = url_user(url) {
                 let user = String::from_utf8_lossy(&percent_decode(user)).into_owned();
-                secrets.add(&super::base64(format!("{user}:{decoded}").as_bytes()));
+                secrets.add(&basic(&user, &decoded));
             }
         }
         if let Auth::Basic { user, password } = auth
             && let Some(password) = resolve("endpoint.auth.password", password)
         {
-            secrets.add(&super::base64(format!("{user}:{password}").as_bytes()));
+            secrets.add(&basic(user, &password));
         }
     }
     for (name, value) in &target.headers {
@@ -77,6 +77,12 @@ pub fn known_secrets(target: &Target, session: &SessionSecrets) -> Secrets {
         }
     }
     secrets
+}
+
+/// The base64 of `user:password`, as an `Authorization: Basic` header carries it.
+fn basic(user: &str, password: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
 }
 
 /// The user name in a URL's user info.

@@ -81,6 +81,10 @@ impl SurveyConsoleApp {
                     Some("Copied the request to the clipboard as a curl command.".to_owned());
             }
             Command::HistoryRead(read) => self.history_read(read),
+            Command::AskDeployed(event) => self.ask_deployed(ctx, event),
+            Command::DeployedAnswered { event, answer } => {
+                self.session.deployed.insert(event, answer);
+            }
 
             Command::SetBatchPayloads(payloads) => self.session.batch.payloads = payloads,
             Command::StartBatch(request) => self.start_batch(ctx, *request),
@@ -174,6 +178,7 @@ impl SurveyConsoleApp {
             | JobKind::FilterRows
             | JobKind::History
             | JobKind::Curl
+            | JobKind::Deployed
             | JobKind::LivechatConversation
             | JobKind::LivechatServer => session.notice = Some(message),
         }

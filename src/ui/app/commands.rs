@@ -137,6 +137,14 @@ pub enum Command {
     CurlCopied,
     /// The invocation history was read (or why it could not be).
     HistoryRead(Result<LogRead<Invocation>, String>),
+    /// Ask LivePerson whether a function is deployed for the event (its LivePerson function's
+    /// account and credentials).
+    AskDeployed(EventId),
+    /// LivePerson's answer: deployed or not, or why there is none.
+    DeployedAnswered {
+        event: EventId,
+        answer: Result<bool, String>,
+    },
 
     // Batches.
     /// Use these payloads for the next batch.

@@ -53,6 +53,8 @@ pub enum JobKind {
     LivechatHistory,
     /// Asking a Rocket.Chat server for its version and survey rules.
     LivechatServer,
+    /// Asking LivePerson whether a function is deployed for an event (`isImplemented`).
+    Deployed,
 }
 
 impl JobKind {
@@ -72,6 +74,7 @@ impl JobKind {
             JobKind::LivechatConversation => "the test conversation",
             JobKind::LivechatHistory => "reading the survey history",
             JobKind::LivechatServer => "checking the server",
+            JobKind::Deployed => "asking LivePerson what is deployed",
         }
     }
 }
