@@ -72,6 +72,20 @@ pub fn url_password(url: &str) -> Option<&str> {
     (!password.is_empty()).then_some(password)
 }
 
+/// Secrets the console obtained itself (access tokens it fetched), masked in every record made
+/// after, whichever call used them.
+static ISSUED: std::sync::Mutex<Secrets> = std::sync::Mutex::new(Secrets { forms: Vec::new() });
+
+/// Keeps `value` as a secret of this process (see [`remembered`]).
+pub fn remember(value: &str) {
+    ISSUED.lock().unwrap_or_else(|p| p.into_inner()).add(value);
+}
+
+/// The secrets this process obtained itself.
+pub fn remembered() -> Secrets {
+    ISSUED.lock().unwrap_or_else(|p| p.into_inner()).clone()
+}
+
 /// The secret values known for one operation, to be masked in what it records.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Secrets {

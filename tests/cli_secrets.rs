@@ -304,3 +304,71 @@ fn a_client_secret_quoted_by_the_token_endpoint_is_redacted() {
         "{seen}"
     );
 }
+
+#[test]
+fn an_access_token_echoed_by_the_function_is_redacted() {
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    // A sentinel that issues a token, and a function that answers with what it was sent.
+    let platform = TestServer::start(|req| {
+        if req.url.contains("/sentinel/") {
+            Resp::json(
+                200,
+                json!({"access_token": "at-TOKEN-4242-secret", "expires_in": 3600}),
+            )
+        } else {
+            Resp::json(200, json!({"you_sent": req.header("Authorization")}))
+        }
+    });
+    let config = home.join("functions.json");
+    let set = bin(home)
+        .args(["functions", "set", "messaging-survey-ended", "--config"])
+        .arg(&config)
+        .args([
+            "--account-id",
+            "12345678",
+            "--lambda-uuid",
+            "5e7a8a7b-3b61-4c9e-b9a6-2f5a1c0e8d11",
+            "--gateway-url",
+            &platform.base,
+            "--sentinel-url",
+            &platform.base,
+            "--client-id",
+            "cid",
+            "--client-secret",
+            "env:LP_SECRET",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+    let out = bin(home)
+        .args([
+            "invoke",
+            "--event",
+            "messaging-survey-ended",
+            "--json",
+            "--config",
+        ])
+        .arg(&config)
+        .arg("--payload")
+        .arg(sample("messaging-survey-ended.envelope.json"))
+        .env("LP_SECRET", "cs-SECRET-2")
+        .output()
+        .unwrap();
+    let seen = everything(&out, home);
+    assert!(
+        platform
+            .requests
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|r| r.header("Authorization") == Some("Bearer at-TOKEN-4242-secret")),
+        "{seen}"
+    );
+    assert!(!seen.contains("at-TOKEN-4242-secret"), "{seen}");
+    assert!(seen.contains("Bearer <redacted>"), "{seen}");
+}

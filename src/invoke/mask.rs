@@ -2,7 +2,7 @@
 //!
 //! [`known_secrets`] gathers every secret value a call to a target uses: the endpoint's bearer
 //! token, basic-auth password (and the `Authorization` value it makes), LivePerson client
-//! secret, the password in a URL, and the values of headers that carry credentials or are read
+//! secret and every access token this process fetched, the password in a URL, and the values of headers that carry credentials or are read
 //! from `env:NAME`. [`Invocation::mask_secrets`] replaces each of them (and any URL password)
 //! with `<redacted>` everywhere in the record: the request, the answer's headers and body, the
 //! error, notes, logs and checks. The record is then what the console shows, the history keeps
@@ -42,7 +42,8 @@ pub fn resolved_headers(target: &Target) -> Result<Vec<(String, String)>, Invoke
 /// Every secret value a call to `target` uses (those that cannot be resolved are left out:
 /// the call fails before sending them).
 pub fn known_secrets(target: &Target, session: &SessionSecrets) -> Secrets {
-    let mut secrets = Secrets::new();
+    // Access tokens fetched by this process, whichever call they were for.
+    let mut secrets = crate::redact::remembered();
     let resolve =
         |field: &str, secret: &SecretRef| session.resolve(target.event, field, secret).ok();
     for (field, secret) in target.endpoint.secrets() {
@@ -83,6 +84,25 @@ pub fn known_secrets(target: &Target, session: &SessionSecrets) -> Secrets {
 fn basic(user: &str, password: &str) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+}
+
+/// A URL without its user info, and the user and password it held (percent-decoded), which
+/// are sent as basic auth: a password never travels in the URL, nor in what records it.
+pub fn split_userinfo(url: &str) -> (String, Option<(String, String)>) {
+    let url = url.trim();
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return (url.to_owned(), None);
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let Some((userinfo, host)) = rest[..end].rsplit_once('@') else {
+        return (url.to_owned(), None);
+    };
+    let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+    let decode = |text: &str| String::from_utf8_lossy(&percent_decode(text)).into_owned();
+    (
+        format!("{scheme}://{host}{}", &rest[end..]),
+        Some((decode(user), decode(password))),
+    )
 }
 
 /// The user name in a URL's user info.
@@ -152,6 +172,10 @@ impl Invocation {
         for check in &mut self.checks {
             text(&mut check.message);
         }
+        for attempt in &mut self.attempts {
+            text(&mut attempt.reason);
+            text(&mut attempt.outcome);
+        }
         for email in &mut self.emails {
             text(&mut email.target_email);
             text(&mut email.sender_name);
@@ -168,6 +192,21 @@ mod tests {
     use super::*;
     use crate::catalog::EventId;
     use crate::invoke::{RecordedRequest, RecordedResponse};
+
+    #[test]
+    fn user_info_leaves_the_url_for_basic_auth() {
+        assert_eq!(
+            split_userinfo(" http://ops:pa%40ss@127.0.0.1:9/fn?a=b@c "),
+            (
+                "http://127.0.0.1:9/fn?a=b@c".to_owned(),
+                Some(("ops".to_owned(), "pa@ss".to_owned()))
+            )
+        );
+        assert_eq!(
+            split_userinfo("http://127.0.0.1:9/x@y"),
+            ("http://127.0.0.1:9/x@y".to_owned(), None)
+        );
+    }
 
     #[test]
     fn every_secret_of_a_target_is_known_and_masked_in_the_record() {

@@ -439,8 +439,12 @@ fn build_request(
     let (destination, credentials, timeout) = match &target.endpoint {
         Endpoint::Local(_) => return Ok(None),
         Endpoint::Http { url, auth } => {
+            // A user and password in the URL are sent as basic auth, never in the URL.
+            let (url, from_url) = mask::split_userinfo(url);
             let credentials = match auth {
-                Auth::None => Credentials::None,
+                Auth::None => from_url.map_or(Credentials::None, |(user, password)| {
+                    Credentials::Basic { user, password }
+                }),
                 Auth::Bearer { token } => {
                     Credentials::Bearer(secrets.resolve(event, "endpoint.auth.token", token)?)
                 }
@@ -449,11 +453,7 @@ fn build_request(
                     password: secrets.resolve(event, "endpoint.auth.password", password)?,
                 },
             };
-            (
-                Destination::Url(url.trim().to_owned()),
-                credentials,
-                target.timeout,
-            )
+            (Destination::Url(url), credentials, target.timeout)
         }
         Endpoint::Liveperson(lp) => {
             let secret = secrets.resolve(event, "endpoint.client_secret", &lp.client_secret)?;
