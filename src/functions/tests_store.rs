@@ -103,7 +103,7 @@ fn entry(fields: &str) -> String {
 fn bad_files_are_refused_by_the_rules_of_set_and_left_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("functions.json");
-    let lp = r#""endpoint":{"kind":"liveperson","account_id":"le12345","lambda_uuid":"5e7a8a7b-3b61-4c9e-b9a6-2f5a1c0e8d11","region":"va","client_id":"c","client_secret":"env:S"}"#;
+    let lp = r#""endpoint":{"kind":"liveperson","account_id":"acme-1","lambda_uuid":"5e7a8a7b-3b61-4c9e-b9a6-2f5a1c0e8d11","region":"va","client_id":"c","client_secret":"env:S"}"#;
     let cases = [
         (
             r#"{"version":1,"functions":{"survey-done":{}}}"#.to_owned(),

@@ -96,10 +96,11 @@ fn validate_liveperson(lp: &LivepersonEndpoint, errors: &mut Vec<FieldError>) {
     let account = lp.account_id.trim();
     // Production accounts are numbers; LivePerson's QA and alpha accounts carry a prefix
     // (`le`, `qa`, `c`, `fr`, `a`), which also picks their CSDS.
-    if account.is_empty() || !account.bytes().all(|b| b.is_ascii_alphanumeric()) {
+    let digits = account.trim_start_matches(|c: char| c.is_ascii_lowercase());
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         errors.push(err(
             "endpoint.account_id",
-            "the account id is a number, e.g. 12345678",
+            "the account id is a number, e.g. 12345678 (a QA account's with its prefix, e.g. le12345678)",
         ));
     }
     if lp.invoke == InvokeBy::Lambda && !is_uuid(lp.lambda_uuid.trim()) {
@@ -279,5 +280,14 @@ mod tests {
         }
         validate_endpoint(&endpoint, &mut errors);
         assert_eq!(errors, []);
+        // Anything else is not an account id.
+        for account in ["", "le", "acme", "12ab34", "12 34", "LE123"] {
+            if let Endpoint::Liveperson(lp) = &mut endpoint {
+                lp.account_id = account.into();
+            }
+            validate_endpoint(&endpoint, &mut errors);
+            let fields: Vec<_> = errors.drain(..).map(|e| e.field).collect();
+            assert_eq!(fields, ["endpoint.account_id"], "{account:?}");
+        }
     }
 }
