@@ -10,15 +10,14 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
+use super::OrUsage as _;
 use super::args::{HeaderArg, parse_header};
 use super::output::{Out, print_json, print_table, say};
-use super::{OrUsage as _, usage};
 use crate::catalog::EventId;
 use crate::files::{FUNCTIONS_LIMIT, read_bounded, write_atomic};
 use crate::functions::{
-    Auth, Endpoint, EndpointKind, FunctionConfig, FunctionState, FunctionStore, InvokeBy,
-    LivepersonEndpoint, LocalEndpoint, MAX_TIMEOUT_MS, Platform, Region, SecretRef, StoreError,
-    default_path, parse,
+    EndpointKind, FunctionConfig, FunctionState, FunctionStore, InvokeBy, MAX_TIMEOUT_MS, Platform,
+    Region, StoreError, default_path, parse,
 };
 
 /// Arguments of `functions`.
@@ -231,7 +230,7 @@ pub fn run(args: FunctionsArgs) -> anyhow::Result<ExitCode> {
         }
         FunctionsAction::Set(set) => set_function(&mut out, *set)?,
         FunctionsAction::Deployed(opts) => {
-            let passed = deployed(&mut out, &opts)?;
+            let passed = super::functions_deployed::deployed(&mut out, &opts)?;
             out.finish()?;
             return Ok(super::verdict(passed));
         }
@@ -290,7 +289,7 @@ pub fn run(args: FunctionsArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// The store of the arguments; a file that cannot be read or is not valid is a usage error.
-fn open(store: &StoreArgs) -> anyhow::Result<FunctionStore> {
+pub(super) fn open(store: &StoreArgs) -> anyhow::Result<FunctionStore> {
     FunctionStore::load(&store.path()).or_usage()
 }
 
@@ -364,16 +363,6 @@ fn show(
     say!(out, "\n{}", config.code)
 }
 
-fn secret_arg(value: &str, flag: &str) -> anyhow::Result<SecretRef> {
-    let secret = SecretRef(value.trim().to_owned());
-    if secret.is_plain() {
-        return Err(usage(format!(
-            "{flag} takes env:NAME (the secret is read from that variable when used); plain secrets are not stored"
-        )));
-    }
-    Ok(secret)
-}
-
 /// A store error as the CLI reports it: a bad file or a refused setting is a usage error.
 fn store_error(err: StoreError) -> anyhow::Error {
     if err.is_bad_input() {
@@ -381,147 +370,6 @@ fn store_error(err: StoreError) -> anyhow::Error {
     } else {
         err.into()
     }
-}
-
-/// Applies the arguments to the event's function (the template's when it has none).
-fn apply(
-    args: &SetArgs,
-    code: Option<&str>,
-    existing: Option<&FunctionConfig>,
-) -> anyhow::Result<FunctionConfig> {
-    let event = args.event;
-    let mut config = existing.cloned().unwrap_or_else(|| {
-        FunctionConfig::from_template(
-            event,
-            args.name
-                .as_deref()
-                .unwrap_or(FunctionConfig::suggested_name(event)),
-        )
-    });
-    if let Some(name) = &args.name {
-        config.name.clone_from(name);
-    }
-    if let Some(d) = &args.description {
-        config.description.clone_from(d);
-    }
-    if let Some(state) = args.state {
-        config.state = state;
-    }
-    if let Some(code) = code {
-        code.clone_into(&mut config.code);
-    }
-    if let Some(ms) = args.timeout_ms {
-        config.timeout_ms = ms;
-    }
-    for header in &args.header {
-        if header.value.is_empty() {
-            config.headers.remove(&header.name);
-        } else {
-            config
-                .headers
-                .insert(header.name.clone(), header.value.clone());
-        }
-    }
-    let kind = args.endpoint.or(match (&args.url, &args.account_id) {
-        (None, None)
-            if args.csds_url.is_some()
-                || args.platform.is_some()
-                || args.invoke.is_some()
-                || args.retries.is_some() =>
-        {
-            Some(EndpointKind::Liveperson)
-        }
-        (Some(_), _) => Some(EndpointKind::Http),
-        (None, Some(_)) => Some(EndpointKind::Liveperson),
-        _ => None,
-    });
-    match kind {
-        Some(EndpointKind::Local) if !matches!(config.endpoint, Endpoint::Local(_)) => {
-            config.endpoint = Endpoint::Local(LocalEndpoint::default());
-        }
-        Some(EndpointKind::Http) => {
-            let (mut url, mut auth) = match &config.endpoint {
-                Endpoint::Http { url, auth } => (url.clone(), auth.clone()),
-                _ => (String::new(), Auth::None),
-            };
-            if let Some(u) = &args.url {
-                url.clone_from(u);
-            }
-            let auth_kind = args.auth.or(if args.token.is_some() {
-                Some(AuthKind::Bearer)
-            } else if args.user.is_some() {
-                Some(AuthKind::Basic)
-            } else {
-                None
-            });
-            match auth_kind {
-                Some(AuthKind::None) => auth = Auth::None,
-                Some(AuthKind::Bearer) => {
-                    auth = Auth::Bearer {
-                        token: secret_arg(args.token.as_deref().unwrap_or(""), "--token")?,
-                    }
-                }
-                Some(AuthKind::Basic) => {
-                    auth = Auth::Basic {
-                        user: args.user.clone().unwrap_or_default(),
-                        password: secret_arg(args.password.as_deref().unwrap_or(""), "--password")?,
-                    }
-                }
-                None => {}
-            }
-            config.endpoint = Endpoint::Http { url, auth };
-        }
-        Some(EndpointKind::Liveperson) => {
-            let mut lp = match &config.endpoint {
-                Endpoint::Liveperson(lp) => lp.clone(),
-                _ => LivepersonEndpoint::default(),
-            };
-            if let Some(v) = &args.account_id {
-                lp.account_id.clone_from(v);
-            }
-            if let Some(v) = &args.lambda_uuid {
-                lp.lambda_uuid.clone_from(v);
-            }
-            if let Some(v) = args.region {
-                lp.region = Some(v);
-            }
-            if let Some(v) = &args.gateway_url {
-                lp.gateway_url = Some(v.clone());
-            }
-            if let Some(v) = &args.sentinel_url {
-                lp.sentinel_url = Some(v.clone());
-            }
-            if let Some(v) = &args.csds_url {
-                lp.csds_url = Some(v.clone()).filter(|v| !v.trim().is_empty());
-            }
-            if let Some(v) = args.platform {
-                lp.platform = v;
-            }
-            if let Some(v) = args.invoke {
-                lp.invoke = v;
-            }
-            if let Some(v) = args.retries {
-                lp.retries = v;
-            }
-            if let Some(v) = &args.skill_id {
-                lp.skill_id = Some(v.clone()).filter(|v| !v.trim().is_empty());
-            }
-            if let Some(v) = &args.external_system {
-                lp.external_system = Some(v.clone()).filter(|v| !v.trim().is_empty());
-            }
-            if let Some(v) = &args.client_id {
-                lp.client_id.clone_from(v);
-            }
-            if let Some(v) = &args.client_secret {
-                lp.client_secret = secret_arg(v, "--client-secret")?;
-            }
-            config.endpoint = Endpoint::Liveperson(lp);
-        }
-        // A local endpoint stays as it is; `--endpoint` offers no ad-hoc URL.
-        Some(EndpointKind::Local | EndpointKind::Url) => {}
-        None => {}
-    }
-    Ok(config)
 }
 
 fn set_function(out: &mut impl Write, args: SetArgs) -> anyhow::Result<()> {
@@ -533,7 +381,7 @@ fn set_function(out: &mut impl Write, args: SetArgs) -> anyhow::Result<()> {
     // Read, change and write under the file's lock, so that a concurrent change is kept.
     let mut refused = None;
     let result = FunctionStore::update(&args.store.path(), |store| {
-        let config = match apply(&args, code.as_deref(), store.get(event)) {
+        let config = match super::functions_set::apply(&args, code.as_deref(), store.get(event)) {
             Ok(config) => config,
             Err(e) => {
                 refused = Some(e);
@@ -557,57 +405,4 @@ fn set_function(out: &mut impl Write, args: SetArgs) -> anyhow::Result<()> {
             store.path.display()
         )
     }
-}
-
-/// `functions deployed`: isImplemented for each event with a LivePerson function; `false` when
-/// an event could not be asked.
-fn deployed(out: &mut impl Write, opts: &StoreArgs) -> anyhow::Result<bool> {
-    let store = open(opts)?;
-    let secrets = crate::invoke::SessionSecrets::default();
-    let mut rows = Vec::new();
-    let mut json_rows = Vec::new();
-    let mut failed = false;
-    for event in EventId::ALL {
-        let spec = event.spec();
-        let Some(config) = store.get(event) else {
-            continue;
-        };
-        if !matches!(config.endpoint, Endpoint::Liveperson(_)) {
-            continue;
-        }
-        let target = crate::invoke::Target::from_config(event, config);
-        match crate::invoke::is_implemented(&target, &secrets) {
-            Ok(implemented) => {
-                rows.push(vec![
-                    event.id().to_owned(),
-                    spec.platform_id.to_owned(),
-                    if implemented { "yes" } else { "no" }.to_owned(),
-                    String::new(),
-                ]);
-                json_rows.push(json!({"event": event.id(), "platform_id": spec.platform_id, "implemented": implemented, "error": null}));
-            }
-            Err(error) => {
-                failed = true;
-                rows.push(vec![
-                    event.id().to_owned(),
-                    spec.platform_id.to_owned(),
-                    "?".to_owned(),
-                    format!("{} ({}): {}", error.kind, error.code, error.message),
-                ]);
-                json_rows.push(json!({"event": event.id(), "platform_id": spec.platform_id, "implemented": null, "error": error}));
-            }
-        }
-    }
-    if opts.json {
-        print_json(out, &json!({"events": json_rows}))?;
-    } else if rows.is_empty() {
-        say!(
-            out,
-            "no event has a LivePerson function in {}",
-            store.path.display()
-        )?;
-    } else {
-        print_table(out, &["event", "platform id", "deployed", "error"], &rows)?;
-    }
-    Ok(!failed)
 }

@@ -11,6 +11,8 @@ mod batch;
 mod conversation;
 mod events;
 mod functions;
+mod functions_deployed;
+mod functions_set;
 mod history;
 mod inspect;
 mod invoke;
