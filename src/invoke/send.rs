@@ -382,6 +382,11 @@ pub async fn send_async(request: &HttpRequest, mut via: Via<'_>) -> HttpOutcome 
         outcome.result = match answer {
             Ok(response) => {
                 outcome.headers_ms = Some(response.headers_ms);
+                if let Some(proxy) = &response.proxy {
+                    outcome
+                        .notes
+                        .push(format!("Sent through the proxy {proxy}."));
+                }
                 for r in &response.redirects {
                     outcome.notes.push(format!(
                         "Redirected (HTTP {}) to {}, sent as {}.",
