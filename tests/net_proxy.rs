@@ -228,6 +228,28 @@ fn a_proxy_that_says_no_is_named_and_its_password_is_not() {
 }
 
 #[test]
+fn a_proxy_that_never_answers_connect_is_bounded_by_the_deadline() {
+    let origin = TlsServer::start(false);
+    let silent = TestProxy::start(Rules {
+        silent: true,
+        ..Rules::default()
+    });
+    let (mut cmd, _home) = cli(&[("HTTPS_PROXY", &silent.url)]);
+    let out = cmd
+        .args(["invoke", "--event", "chat-post-survey-email-transcript"])
+        .args(["--no-history", "--json", "--timeout-ms", "1500", "--url"])
+        .arg(format!("{}/fn", origin.base))
+        .arg("--payload")
+        .arg(sample("transcript-csat-5.json"))
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["error"]["code"], "timeout", "{json}");
+    assert_eq!(silent.lines().len(), 1);
+    assert!(origin.versions.lock().unwrap().is_empty());
+}
+
+#[test]
 fn rocket_chat_surveys_go_through_the_proxy_too() {
     const TOKEN: &str = "d4a8338e5a7d98b6750b4f839431b34a";
     let rc = RocketChat::start(Config::of(Generation::Newest));

@@ -2,7 +2,8 @@
 //! `CONNECT host:port` opens a tunnel (for https), an absolute-form request (`POST
 //! http://host/path HTTP/1.1`) is passed on to its origin in origin form (for http), one
 //! request per connection. It can require `Proxy-Authorization` (407 without it) and refuse
-//! tunnels to ports it does not allow (403). Every request head it gets is kept, in order.
+//! tunnels to ports it does not allow (403), or say nothing at all. Every request head it gets
+//! is kept, in order.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -32,6 +33,8 @@ pub struct Rules {
     pub credentials: Option<String>,
     /// Ports a tunnel may go to (any when empty; 403 for the others).
     pub tunnel_ports: Vec<u16>,
+    /// Reads each request head and then says nothing, holding the connection open.
+    pub silent: bool,
 }
 
 impl TestProxy {
@@ -99,6 +102,12 @@ fn serve(mut client: TcpStream, rules: &Rules, log: &Mutex<Vec<Seen>>) {
         line: line.clone(),
         auth: auth.clone(),
     });
+    if rules.silent {
+        // Hold the connection until the client gives up.
+        let mut sink = [0u8; 1024];
+        while matches!(client.read(&mut sink), Ok(n) if n > 0) {}
+        return;
+    }
     if let Some(credentials) = &rules.credentials {
         let expected = format!(
             "Basic {}",
