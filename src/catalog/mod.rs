@@ -171,8 +171,10 @@ pub struct EventSpec {
     pub on_error: &'static str,
     /// The documented payload fields.
     pub fields: &'static [FieldSpec],
-    /// The default function code for this event.
+    /// The default function code for this event (V1: `function lambda(input, callback)`).
     pub template: &'static str,
+    /// The default code on V2 (`async function lambda(input)` returning the result).
+    pub template_v2: &'static str,
 }
 
 impl EventSpec {
@@ -185,6 +187,9 @@ impl EventSpec {
 const MESSAGING_TEMPLATE: &str = include_str!("../../assets/templates/messaging-survey.js");
 const TRANSCRIPT_TEMPLATE: &str =
     include_str!("../../assets/templates/chat-post-survey-email-transcript.js");
+const MESSAGING_TEMPLATE_V2: &str = include_str!("../../assets/templates/messaging-survey.v2.js");
+const TRANSCRIPT_TEMPLATE_V2: &str =
+    include_str!("../../assets/templates/chat-post-survey-email-transcript.v2.js");
 
 /// The catalog, in display order.
 pub static EVENTS: [EventSpec; 3] = [
@@ -200,6 +205,7 @@ pub static EVENTS: [EventSpec; 3] = [
         on_error: "The survey goes on; the Survey Bot does not use the result.",
         fields: MESSAGING_SURVEY_FIELDS,
         template: MESSAGING_TEMPLATE,
+        template_v2: MESSAGING_TEMPLATE_V2,
     },
     EventSpec {
         id: EventId::MessagingSurveyEnded,
@@ -213,6 +219,7 @@ pub static EVENTS: [EventSpec; 3] = [
         on_error: "The Survey Bot does not use the result.",
         fields: MESSAGING_SURVEY_FIELDS,
         template: MESSAGING_TEMPLATE,
+        template_v2: MESSAGING_TEMPLATE_V2,
     },
     EventSpec {
         id: EventId::ChatPostSurveyEmailTranscript,
@@ -226,6 +233,7 @@ pub static EVENTS: [EventSpec; 3] = [
         on_error: "On an invocation error no e-mail is sent, and nothing is retried.",
         fields: CHAT_TRANSCRIPT_FIELDS,
         template: TRANSCRIPT_TEMPLATE,
+        template_v2: TRANSCRIPT_TEMPLATE_V2,
     },
 ];
 
@@ -288,10 +296,25 @@ mod tests {
 
     #[test]
     fn templates_are_the_documented_shapes() {
-        let transcript = EventId::ChatPostSurveyEmailTranscript.spec().template;
-        assert!(transcript.contains("module.exports = (data, cb)"));
-        assert!(transcript.contains("cb(null, allSurveyEmails)"));
-        let messaging = EventId::MessagingSurveyEnded.spec().template;
-        assert!(messaging.contains("cb(null, \"ok\")"));
+        let transcript = EventId::ChatPostSurveyEmailTranscript.spec();
+        assert!(
+            transcript
+                .template
+                .contains("function lambda(input, callback)")
+        );
+        assert!(
+            transcript
+                .template
+                .contains("callback(null, allSurveyEmails)")
+        );
+        assert!(
+            transcript
+                .template_v2
+                .contains("async function lambda(input)")
+        );
+        assert!(transcript.template_v2.contains("return allSurveyEmails;"));
+        let messaging = EventId::MessagingSurveyEnded.spec();
+        assert!(messaging.template.contains("callback(null, \"ok\")"));
+        assert!(messaging.template_v2.contains("return \"ok\";"));
     }
 }

@@ -5,11 +5,16 @@
 pub mod contract;
 mod curl;
 mod history;
+// A local run's error carries the platform's whole report (code, message, name, value, stack,
+// position); it is returned once per run, so its size does not matter.
+#[allow(clippy::result_large_err)]
 pub mod local;
+mod local_run;
 mod record;
 mod send;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
@@ -20,8 +25,8 @@ pub use contract::{ContractReport, check_result, describe_emails, explain_http_f
 pub use curl::curl_command;
 pub use history::{History, HistoryError, MAX_HISTORY, default_history_path};
 pub use record::{
-    Body, Check, Email, ErrorKind, FunctionLog, Invocation, InvokeError, RecordedRequest,
-    RecordedResponse, Timings, now_ms,
+    Body, Check, Email, ErrorKind, FunctionLog, Invocation, InvokeError, LocalSummary,
+    RecordedRequest, RecordedResponse, Timings, now_ms,
 };
 pub use send::{
     Credentials, HttpRequest, REDACTED, authorization_value, base64, redacted_headers, send,
@@ -30,7 +35,8 @@ pub use send::{
 
 use crate::catalog::EventId;
 use crate::functions::{
-    Auth, Endpoint, EndpointKind, FunctionConfig, LivepersonEndpoint, LocalEndpoint, SecretRef,
+    Auth, Endpoint, EndpointKind, FunctionConfig, LivepersonEndpoint, LocalEndpoint, Runtime,
+    SecretRef,
 };
 use crate::payload::Payload;
 
@@ -49,6 +55,8 @@ pub struct Target {
     pub timeout: Duration,
     /// The function's code (for in-process runs).
     pub code: String,
+    /// How an in-process run runs: platform version, environment, allowlist, secrets, fixtures.
+    pub local: LocalSettings,
     /// True when the target is an ad-hoc URL rather than a configured function.
     pub ad_hoc: bool,
 }
@@ -67,6 +75,7 @@ impl Target {
                 .collect(),
             timeout: Duration::from_millis(config.timeout_ms.max(1)),
             code: config.code.clone(),
+            local: LocalSettings::from_config(config),
             ad_hoc: false,
         }
     }
@@ -80,6 +89,7 @@ impl Target {
             headers: Vec::new(),
             timeout: Duration::from_millis(crate::functions::DEFAULT_TIMEOUT_MS),
             code,
+            local: LocalSettings::default(),
             ad_hoc: false,
         }
     }
@@ -105,7 +115,39 @@ impl Target {
             headers: Vec::new(),
             timeout,
             code: String::new(),
+            local: LocalSettings::default(),
             ad_hoc: true,
+        }
+    }
+}
+
+/// How a target's code runs in-process: the function's platform settings.
+#[derive(Clone, Debug, Default)]
+pub struct LocalSettings {
+    /// The platform version the code is written for.
+    pub runtime: Runtime,
+    /// `process.env` of the function.
+    pub environment: BTreeMap<String, String>,
+    /// Domains HTTPClient and fetch may call.
+    pub allowlist: Vec<String>,
+    /// The function's secrets, by name (`env:NAME` or typed in for the session).
+    pub secrets: BTreeMap<String, SecretRef>,
+    /// The toolbelt's fixtures file (answers of the clients that need LivePerson's services).
+    pub fixtures_file: Option<PathBuf>,
+    /// Where the platform's modules are installed (default: the data dir's).
+    pub modules_dir: Option<PathBuf>,
+}
+
+impl LocalSettings {
+    /// The settings of a configured function.
+    pub fn from_config(config: &FunctionConfig) -> LocalSettings {
+        LocalSettings {
+            runtime: config.runtime,
+            environment: config.environment.clone(),
+            allowlist: config.allowlist.clone(),
+            secrets: config.secrets.clone(),
+            fixtures_file: None,
+            modules_dir: None,
         }
     }
 }
@@ -281,7 +323,7 @@ fn invoke_with(
                 Err(error) => fail(&mut record, error),
             }
         }
-        Ok(None) => run_local(target, envelope, cancel, &mut record),
+        Ok(None) => local_run::run_local(target, bytes, secrets, cancel, &mut record),
         Err(error) => fail(&mut record, error),
     }
     record.timings.total_ms = started.elapsed().as_secs_f64() * 1e3;
@@ -349,50 +391,6 @@ fn build_request(
     request.headers = target.headers.clone();
     request.credentials = credentials;
     Ok(Some(request))
-}
-
-/// Runs the function's code in-process and records the result like an HTTP answer.
-fn run_local(target: &Target, envelope: &Value, cancel: &Arc<AtomicBool>, record: &mut Invocation) {
-    let limits = local::LocalLimits::with_timeout(target.timeout);
-    let run = local::run_function(&target.code, envelope, &limits, Arc::clone(cancel));
-    let logs_note = run.logs_note();
-    record.logs = run
-        .logs
-        .iter()
-        .map(|l| FunctionLog {
-            level: l.level.as_str().to_owned(),
-            message: l.message.clone(),
-        })
-        .collect();
-    match run.result {
-        Ok(value) => {
-            let report = check_result(record.event, None, &Body::Json(value.clone()));
-            record.ok = report.ok();
-            record.checks = report.checks;
-            record.emails = report.emails;
-            record.notes = report.notes;
-            record.local_result = Some(value);
-        }
-        Err(e) => {
-            let mut message = e.message.clone();
-            if let (Some(line), Some(column)) = (e.line, e.column) {
-                message.push_str(&format!(" (line {line}, column {column})"));
-            }
-            if let Some(stack) = e.stack.as_deref().filter(|s| !s.trim().is_empty()) {
-                message.push_str(&format!("\n{}", stack.trim_end()));
-            }
-            if let Some(meaning) = contract::explain_error_code(&e.code) {
-                message = format!("{meaning}: {message}");
-            }
-            let kind = match e.code.as_str() {
-                local::errors::CANCELLED => ErrorKind::Cancelled,
-                local::errors::ENGINE_ERROR => ErrorKind::Engine,
-                _ => ErrorKind::Function,
-            };
-            fail(record, InvokeError::new(kind, &e.code, message));
-        }
-    }
-    record.notes.extend(logs_note);
 }
 
 /// Records a response: the contract checks, the e-mails, and the error of a non-2xx answer.
