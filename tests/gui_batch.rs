@@ -3,64 +3,51 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use support::gui::wait_idle;
+use support::gui::{configure_transcript, harness_in, wait_idle};
 use support::junit::parse_junit;
 use support::{Resp, TestServer, transcript_function};
 use survey_console::catalog::EventId;
-use survey_console::functions::{Endpoint, FunctionStore};
-use survey_console::ui::{Command as UiCommand, ReportFormat, State, SurveyConsoleApp, Tab};
+use survey_console::ui::{
+    Command as UiCommand, FilePurpose, ReportFormat, State, SurveyConsoleApp, Tab,
+};
 
 const TRANSCRIPT: EventId = EventId::ChatPostSurveyEmailTranscript;
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sc-gui-batch-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 fn harness(dir: &Path) -> Harness<'static, SurveyConsoleApp> {
-    let (functions, history) = (dir.join("functions.json"), dir.join("history.jsonl"));
-    Harness::builder()
-        .with_size(egui::vec2(1400.0, 1100.0))
-        .build_eframe(move |_cc| {
-            let state = State {
-                selected: TRANSCRIPT,
-                tab: Tab::Batch,
-                ..State::default()
-            };
-            SurveyConsoleApp::with_paths(state, functions, history)
-        })
+    let state = State {
+        selected: TRANSCRIPT,
+        tab: Tab::Batch,
+        ..State::default()
+    };
+    harness_in(dir, state, egui::vec2(1400.0, 1100.0))
 }
 
 #[test]
 fn batch_tab_runs_the_samples_and_opens_a_result_in_full() {
-    let dir = temp_dir("gui");
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
     let server = TestServer::start(transcript_function);
-    let mut store = FunctionStore::load(&dir.join("functions.json")).unwrap();
-    store.create(TRANSCRIPT, "emails").unwrap();
-    let mut config = store.get(TRANSCRIPT).unwrap().clone();
-    config.endpoint = Endpoint::Http {
-        url: server.url("/fn"),
-        auth: Default::default(),
-    };
-    store.put(TRANSCRIPT, config).unwrap();
-    store.save().unwrap();
+    configure_transcript(dir, &server.url("/fn"));
 
-    let mut harness = harness(&dir);
-    harness.run_ok();
+    let mut harness = harness(dir);
     harness.get_by_label("all bundled samples (14)");
     harness.get_by_role_and_label(Role::Button, "Run").click();
     wait_idle(&mut harness);
     harness.get_by_label_contains("14 passed · 0 failed");
     harness.get_by_label_contains("done 14 / 14 · failed 0 · remaining 0");
     harness.get_by_label("Latency histogram (ms)");
-    let view = harness.state().batch.views.get(&TRANSCRIPT).unwrap();
+    let view = harness
+        .state()
+        .session()
+        .batch
+        .views
+        .get(&TRANSCRIPT)
+        .unwrap();
     assert_eq!(view.results.len(), 14);
     assert!(view.end.is_some_and(|e| !e.cancelled));
 
@@ -74,15 +61,17 @@ fn batch_tab_runs_the_samples_and_opens_a_result_in_full() {
         "1 e-mail would be sent: to ReplaceMe@company.com, subject \"Email Transcript Notification\"",
     );
 
-    // Export through the command the save dialog ends in.
+    // Export through what the save dialog answers.
     let junit = dir.join("reports/batch.xml");
     let ctx = harness.ctx.clone();
     harness.state_mut().run_cmd(
         &ctx,
-        UiCommand::WriteBatchReport {
-            event: TRANSCRIPT,
-            format: ReportFormat::Junit,
-            path: junit.clone(),
+        UiCommand::PathsChosen {
+            purpose: FilePurpose::BatchReport {
+                event: TRANSCRIPT,
+                format: ReportFormat::Junit,
+            },
+            paths: vec![junit.clone()],
         },
     );
     wait_idle(&mut harness);
@@ -104,5 +93,4 @@ fn batch_tab_runs_the_samples_and_opens_a_result_in_full() {
     wait_idle(&mut harness);
     harness.get_by_label_contains("0 passed · 14 failed");
     assert_eq!(broken.count("/fn"), 14);
-    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -4,66 +4,34 @@
 
 mod support;
 
-use support::gui::wait_idle;
+use support::gui::{configure_transcript, harness_in, wait_idle};
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use support::{TestServer, transcript_function};
 use survey_console::catalog::EventId;
-use survey_console::functions::{Endpoint, EndpointKind, FunctionStore};
-use survey_console::ui::{Command, State, SurveyConsoleApp, Tab};
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sc-gui-fn-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use survey_console::functions::{EndpointKind, FunctionStore};
+use survey_console::ui::{Command, FilePurpose, Files, State, StoreState, SurveyConsoleApp, Tab};
 
 fn harness(dir: &Path, event: EventId, tab: Tab) -> Harness<'static, SurveyConsoleApp> {
-    let (functions, history) = (dir.join("functions.json"), dir.join("history.jsonl"));
-    Harness::builder()
-        .with_size(egui::vec2(1400.0, 1000.0))
-        .build_eframe(move |_cc| {
-            let state = State {
-                selected: event,
-                tab,
-                ..State::default()
-            };
-            SurveyConsoleApp::with_paths(state, functions, history)
-        })
-}
-
-/// Writes a functions file whose transcript function calls `url`.
-fn configure_transcript(dir: &Path, url: &str) {
-    let mut store = FunctionStore::load(&dir.join("functions.json")).unwrap();
-    store
-        .create(EventId::ChatPostSurveyEmailTranscript, "emails")
-        .unwrap();
-    let mut config = store
-        .get(EventId::ChatPostSurveyEmailTranscript)
-        .unwrap()
-        .clone();
-    config.endpoint = Endpoint::Http {
-        url: url.to_owned(),
-        auth: Default::default(),
+    let state = State {
+        selected: event,
+        tab,
+        ..State::default()
     };
-    store
-        .put(EventId::ChatPostSurveyEmailTranscript, config)
-        .unwrap();
-    store.save().unwrap();
+    harness_in(dir, state, egui::vec2(1400.0, 1000.0))
 }
 
 #[test]
 fn create_a_function_and_a_second_create_is_refused_with_its_reason() {
-    let dir = temp_dir("create");
-    let mut harness = harness(&dir, EventId::MessagingSurveyEnded, Tab::Function);
-    harness.run_ok();
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
+    let mut harness = harness(dir, EventId::MessagingSurveyEnded, Tab::Function);
     harness.get_by_label("Create from template").click();
-    harness.run_ok();
+    wait_idle(&mut harness);
     harness.get_by_label(
         "Created 'pcs-ended' for Messaging Survey Ended from its template and saved it.",
     );
@@ -75,22 +43,21 @@ fn create_a_function_and_a_second_create_is_refused_with_its_reason() {
     assert!(config.code.contains("callback(null, \"ok\")"));
 
     harness.get_by_label("Create from template").click();
-    harness.run_ok();
+    wait_idle(&mut harness);
     harness.get_by_label(
         "Messaging Survey Ended already has a function, 'pcs-ended': edit or remove it",
     );
     let again = FunctionStore::load(&dir.join("functions.json")).unwrap();
     assert_eq!(again.file.functions.len(), 1);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn editing_shows_field_errors_and_saving_writes_the_file() {
-    let dir = temp_dir("edit");
-    let mut harness = harness(&dir, EventId::MessagingSurveyStarted, Tab::Function);
-    harness.run_ok();
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
+    let mut harness = harness(dir, EventId::MessagingSurveyStarted, Tab::Function);
     harness.get_by_label("Create from template").click();
-    harness.run_ok();
+    wait_idle(&mut harness);
     let url = harness.get_by_role_and_label(Role::TextInput, "URL");
     url.focus();
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
@@ -108,7 +75,7 @@ fn editing_shows_field_errors_and_saving_writes_the_file() {
     harness.run_ok();
     harness.get_by_label("Unsaved changes");
     harness.get_by_label("Save").click();
-    harness.run_ok();
+    wait_idle(&mut harness);
     harness.get_by_label("fn pcs-started · deployed");
     let saved = FunctionStore::load(&dir.join("functions.json")).unwrap();
     assert_eq!(
@@ -120,16 +87,15 @@ fn editing_shows_field_errors_and_saving_writes_the_file() {
         "deployed"
     );
     assert!(dir.join("functions.json.bak").exists());
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn invoking_a_loopback_function_shows_the_email_list() {
-    let dir = temp_dir("invoke");
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
     let server = TestServer::start(transcript_function);
-    configure_transcript(&dir, &server.url("/fn"));
-    let mut harness = harness(&dir, EventId::ChatPostSurveyEmailTranscript, Tab::Invoke);
-    harness.run_ok();
+    configure_transcript(dir, &server.url("/fn"));
+    let mut harness = harness(dir, EventId::ChatPostSurveyEmailTranscript, Tab::Invoke);
     harness
         .get_by_role_and_label(Role::ComboBox, "Payload:")
         .click();
@@ -146,26 +112,25 @@ fn invoking_a_loopback_function_shows_the_email_list() {
         "1 e-mail would be sent: to ReplaceMe@company.com, subject \"Email Transcript Notification\"",
     );
     harness.get_by_label("Email Transcript Notification");
-    let app = harness.state();
-    assert_eq!(app.latest.as_ref().unwrap().emails.len(), 1);
-    assert_eq!(app.history.len(), 1);
+    let session = harness.state().session();
+    assert_eq!(session.latest.as_ref().unwrap().emails.len(), 1);
+    assert_eq!(session.history.len(), 1);
     // The history file holds the invocation.
     let history = std::fs::read_to_string(dir.join("history.jsonl")).unwrap();
     assert_eq!(history.lines().count(), 1);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn a_failing_endpoint_shows_its_error() {
-    let dir = temp_dir("fail");
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    configure_transcript(&dir, &format!("http://127.0.0.1:{port}/fn"));
-    let mut harness = harness(&dir, EventId::ChatPostSurveyEmailTranscript, Tab::Invoke);
-    harness.run_ok();
+    configure_transcript(dir, &format!("http://127.0.0.1:{port}/fn"));
+    let mut harness = harness(dir, EventId::ChatPostSurveyEmailTranscript, Tab::Invoke);
     harness
         .get_by_role_and_label(Role::Button, "Invoke")
         .click();
@@ -173,16 +138,15 @@ fn a_failing_endpoint_shows_its_error() {
     harness.get_by_label("FAILED");
     harness.get_by_label_contains("network (refused): connection refused");
     harness.get_by_label("On an invocation error no e-mail is sent, and nothing is retried.");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn run_locally_runs_the_edited_code_and_shows_its_logs() {
-    let dir = temp_dir("local");
-    let mut harness = harness(&dir, EventId::ChatPostSurveyEmailTranscript, Tab::Function);
-    harness.run_ok();
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
+    let mut harness = harness(dir, EventId::ChatPostSurveyEmailTranscript, Tab::Function);
     harness.get_by_label("Create from template").click();
-    harness.run_ok();
+    wait_idle(&mut harness);
     harness.get_by_label("Run locally").click();
     wait_idle(&mut harness);
     // The first bundled sample is the documented example: csatRank 3, CustomerCare, John Doe.
@@ -190,7 +154,7 @@ fn run_locally_runs_the_edited_code_and_shows_its_logs() {
     harness.get_by_label(
         "1 e-mail would be sent: to ReplaceMe@company.com, subject \"Email Transcript Notification\"",
     );
-    let latest = harness.state().latest.clone().unwrap();
+    let latest = harness.state().session().latest.clone().unwrap();
     assert_eq!(latest.endpoint_kind, EndpointKind::Local);
     assert_eq!(
         latest.function.as_deref(),
@@ -201,59 +165,116 @@ fn run_locally_runs_the_edited_code_and_shows_its_logs() {
     harness.get_by_label("Messaging Survey Ended").click();
     harness.run_ok();
     harness.get_by_label("Create from template").click();
-    harness.run_ok();
+    wait_idle(&mut harness);
     harness.get_by_label("Run locally").click();
     wait_idle(&mut harness);
     harness.get_by_label("Logs (1)");
     harness.get_by_label_contains("for conversation c840e51e-5f65-4ad4-8d34-5c82b99a2200");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn export_and_import_keep_functions_and_refuse_a_second_one() {
-    let dir = temp_dir("import");
-    let mut harness = harness(&dir, EventId::MessagingSurveyEnded, Tab::Function);
-    harness.run_ok();
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
+    let mut harness = harness(dir, EventId::MessagingSurveyEnded, Tab::Function);
     harness.get_by_label("Create from template").click();
-    harness.run_ok();
+    wait_idle(&mut harness);
     let export = dir.join("export.json");
     let ctx = harness.ctx.clone();
-    // The dialogs return these paths in the console; here the commands are applied directly.
+    // What the file dialogs answer, applied as the dialog job would.
     harness.state_mut().run_cmd(
         &ctx,
-        Command::ExportFunctions {
-            path: export.clone(),
-            event: None,
+        Command::PathsChosen {
+            purpose: FilePurpose::ExportFunctions(None),
+            paths: vec![export.clone()],
         },
     );
-    harness.run_ok();
+    wait_idle(&mut harness);
     harness.get_by_label_contains("Exported 1 function(s) to");
     harness.get_by_label("Remove…").click();
     harness.run_ok();
     harness.get_by_label("Remove the function").click();
-    harness.run_ok();
+    wait_idle(&mut harness);
     assert_eq!(harness.query_all_by_label("No function yet").count(), 3);
     harness.get_by_label_contains("Removed 'pcs-ended'");
-    harness.state_mut().run_cmd(
-        &ctx,
-        Command::ImportFunctions {
-            path: export.clone(),
-            replace: false,
-        },
-    );
-    harness.run_ok();
+    let import = |path: &Path| Command::PathsChosen {
+        purpose: FilePurpose::ImportFunctions { replace: false },
+        paths: vec![path.to_path_buf()],
+    };
+    harness.state_mut().run_cmd(&ctx, import(&export));
+    wait_idle(&mut harness);
     harness.get_by_label_contains("Imported 1 function(s) from");
     harness.get_by_label("fn pcs-ended · draft");
-    harness.state_mut().run_cmd(
-        &ctx,
-        Command::ImportFunctions {
-            path: export,
-            replace: false,
-        },
-    );
-    harness.run_ok();
+    harness.state_mut().run_cmd(&ctx, import(&export));
+    wait_idle(&mut harness);
     harness.get_by_label(
         "Messaging Survey Ended already has a function, 'pcs-ended': edit or remove it",
     );
-    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A functions file that blocks its reader (a FIFO no one writes yet) keeps the console drawing:
+/// the file is read by a background job, and the tab says so until it is read.
+#[cfg(unix)]
+#[test]
+fn the_functions_file_is_read_off_the_ui_thread() {
+    use std::io::Write as _;
+    use std::time::Duration;
+
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
+    let fifo = dir.join("functions.json");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let (go, wait) = std::sync::mpsc::channel::<()>();
+    let writer = fifo.clone();
+    // Writes once the console showed it is reading, or after 10 s, so that a console reading on
+    // the UI thread fails this test instead of hanging it.
+    std::thread::spawn(move || {
+        let _ = wait.recv_timeout(Duration::from_secs(10));
+        if let Ok(mut file) = std::fs::OpenOptions::new().write(true).open(&writer) {
+            let _ = file.write_all(br#"{"version": 1, "functions": {}}"#);
+        }
+    });
+    let state = State {
+        selected: EventId::MessagingSurveyEnded,
+        tab: Tab::Function,
+        ..State::default()
+    };
+    let files = Files::in_dir(dir);
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1400.0, 1000.0))
+        .build_eframe(move |_cc| SurveyConsoleApp::with_files(state, files));
+    for _ in 0..3 {
+        harness.step();
+    }
+    match &harness.state().session().functions {
+        StoreState::Reading(path) => {
+            assert_eq!(path, &fifo);
+            harness.get_by_label(&format!("Reading {}…", fifo.display()));
+            assert_eq!(
+                harness
+                    .query_all_by_label("reading the functions file…")
+                    .count(),
+                3
+            );
+        }
+        // A core that refuses to read a FIFO says so at once: just as good.
+        StoreState::Unreadable { .. } => {}
+        StoreState::Ready(_) => panic!("the functions file was read before the first frame"),
+    }
+    go.send(()).unwrap();
+    wait_idle(&mut harness);
+    match &harness.state().session().functions {
+        StoreState::Ready(store) => {
+            assert!(store.file.functions.is_empty());
+            harness.get_by_label("Create from template");
+        }
+        StoreState::Unreadable { error, .. } => {
+            harness.get_by_label(error);
+        }
+        StoreState::Reading(_) => panic!("still reading"),
+    }
 }

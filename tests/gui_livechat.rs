@@ -3,34 +3,38 @@
 
 mod support;
 
-use support::gui::wait_idle;
-
-use std::path::PathBuf;
+use support::gui::{harness_in, wait_idle};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use support::rocketchat::{Config, Generation, RocketChat};
-use survey_console::livechat::{ErrorCode, History};
-use survey_console::ui::{State, SurveyConsoleApp, View};
+use survey_console::livechat::{
+    Conversation, ConversationFailure, ErrorCode, History, SurveyOutcome,
+};
+use survey_console::ui::{Files, State, SurveyConsoleApp, View};
+use tempfile::TempDir;
 
 const TOKEN: &str = "f00dfeed5a7d98b6750b4f839431b34a";
 
-fn history_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sc-gui-livechat-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a temp dir");
-    let path = dir.join(format!("{name}.jsonl"));
-    let _ = std::fs::remove_file(&path);
-    path
+/// A console whose files (the Livechat history among them) live in a new temporary folder.
+fn harness() -> (Harness<'static, SurveyConsoleApp>, TempDir) {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let harness = harness_in(dir.path(), State::default(), egui::vec2(1280.0, 1600.0));
+    (harness, dir)
 }
 
-fn harness(history: PathBuf) -> Harness<'static, SurveyConsoleApp> {
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 1600.0))
-        .build_eframe(move |_cc| {
-            let mut app = SurveyConsoleApp::with_state(State::default());
-            app.livechat_panel.set_history_path(history);
-            app
-        })
+/// The last submission's outcome, as the session holds it.
+fn outcome(harness: &Harness<'static, SurveyConsoleApp>) -> SurveyOutcome {
+    let livechat = &harness.state().session().livechat;
+    livechat.outcome.clone().expect("an outcome").expect("sent")
+}
+
+/// The last test conversation, as the session holds it.
+fn conversation(
+    harness: &Harness<'static, SurveyConsoleApp>,
+) -> Result<Conversation, ConversationFailure> {
+    let livechat = &harness.state().session().livechat;
+    livechat.conversation.clone().expect("a conversation")
 }
 
 fn type_into(harness: &mut Harness<'static, SurveyConsoleApp>, label: &str, text: &str) {
@@ -53,8 +57,8 @@ fn open_livechat(harness: &mut Harness<'static, SurveyConsoleApp>, url: &str) {
 fn a_filled_form_is_submitted_and_its_accepted_items_shown() {
     let rc = RocketChat::start(Config::default());
     let rid = rc.seed_room(TOKEN);
-    let history = history_path("submit");
-    let mut harness = harness(history.clone());
+    let (mut harness, dir) = harness();
+    let history = Files::in_dir(dir.path()).livechat_history;
     open_livechat(&mut harness, &rc.url);
     type_into(&mut harness, "Room id (rid)", &rid);
     type_into(&mut harness, "Visitor token", TOKEN);
@@ -75,13 +79,7 @@ fn a_filled_form_is_submitted_and_its_accepted_items_shown() {
     harness.get_by_label("Submit").click();
     wait_idle(&mut harness);
 
-    let outcome = harness
-        .state()
-        .livechat_panel
-        .outcome
-        .clone()
-        .expect("an outcome")
-        .expect("sent");
+    let outcome = outcome(&harness);
     assert!(outcome.success(), "{:?}", outcome.error);
     harness.get_by_label("The server stored the survey (HTTP 200)");
     harness.get_by_label("Accepted (3)");
@@ -112,7 +110,7 @@ fn an_unknown_token_shows_its_message() {
         ..Config::default()
     });
     let rid = rc.seed_room(TOKEN);
-    let mut harness = harness(history_path("unknown"));
+    let (mut harness, _dir) = harness();
     open_livechat(&mut harness, &rc.url);
     type_into(&mut harness, "Room id (rid)", &rid);
     type_into(&mut harness, "Visitor token", "nobody-has-this-token");
@@ -121,14 +119,10 @@ fn an_unknown_token_shows_its_message() {
     harness.get_by_label("Submit").click();
     wait_idle(&mut harness);
     harness.get_by_label("This server does not know that visitor token");
-    let outcome = harness
-        .state()
-        .livechat_panel
-        .outcome
-        .clone()
-        .unwrap()
-        .unwrap();
-    assert_eq!(outcome.error.unwrap().code, ErrorCode::InvalidToken);
+    assert_eq!(
+        outcome(&harness).error.unwrap().code,
+        ErrorCode::InvalidToken
+    );
     // In the result's detail line and in the history.
     assert_eq!(
         harness.query_all_by_label_contains("invalid-token").count(),
@@ -139,19 +133,13 @@ fn an_unknown_token_shows_its_message() {
 #[test]
 fn a_test_conversation_fills_rid_and_token() {
     let rc = RocketChat::start(Config::default());
-    let mut harness = harness(history_path("conversation"));
+    let (mut harness, _dir) = harness();
     open_livechat(&mut harness, &rc.url);
     // Without rid and token, Submit is refused before sending.
     harness.get_by_label("The room id (rid) is empty.");
     harness.get_by_label("Start test conversation").click();
     wait_idle(&mut harness);
-    let conv = harness
-        .state()
-        .livechat_panel
-        .conversation
-        .clone()
-        .unwrap()
-        .expect("a conversation");
+    let conv = conversation(&harness).expect("a conversation");
     assert!(conv.closed);
     harness.get_by_label_contains("1. Create the visitor: POST livechat/visitor (HTTP 200, ok)");
     harness.get_by_label_contains("3. Close the room: POST livechat/room.close (HTTP 200, ok)");

@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::gui::wait_idle;
+use support::gui::{harness_in, wait_idle};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -12,6 +12,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use survey_console::catalog::EventId;
 use survey_console::ui::{State, SurveyConsoleApp, Tab};
+use tempfile::TempDir;
 
 /// A file dropped on the window, as the windowing layer hands it over.
 #[derive(Debug)]
@@ -27,24 +28,16 @@ impl egui::DroppedFile for DroppedPath {
     }
 }
 
-fn harness() -> Harness<'static, SurveyConsoleApp> {
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 900.0))
-        .build_eframe(|_cc| {
-            // Files that do not exist: the test never reads or writes the user's own.
-            let dir = std::env::temp_dir().join(format!("sc-gui-payload-{}", std::process::id()));
-            SurveyConsoleApp::with_paths(
-                State::default(),
-                dir.join("functions.json"),
-                dir.join("history.jsonl"),
-            )
-        })
+/// A console over files in a new temporary folder (never the user's own), and the folder.
+fn harness() -> (Harness<'static, SurveyConsoleApp>, TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let harness = harness_in(dir.path(), State::default(), egui::vec2(1280.0, 900.0));
+    (harness, dir)
 }
 
 #[test]
 fn selecting_an_event_shows_its_documented_fields() {
-    let mut harness = harness();
-    harness.run_ok();
+    let (mut harness, _dir) = harness();
     assert!(
         harness
             .query_by_label("lastContentEventNotification.event.message")
@@ -69,8 +62,7 @@ fn selecting_an_event_shows_its_documented_fields() {
 
 #[test]
 fn the_field_filter_narrows_the_table() {
-    let mut harness = harness();
-    harness.run_ok();
+    let (mut harness, _dir) = harness();
     harness.get_by_label("Filter:");
     let filter = harness
         .query_all_by_role(egui::accesskit::Role::TextInput)
@@ -86,8 +78,7 @@ fn the_field_filter_narrows_the_table() {
 
 #[test]
 fn loading_a_sample_shows_rows_and_findings() {
-    let mut harness = harness();
-    harness.run_ok();
+    let (mut harness, _dir) = harness();
     harness
         .get_by_label("Chat Post Survey E-mail Transcript")
         .click();
@@ -100,7 +91,7 @@ fn loading_a_sample_shows_rows_and_findings() {
     wait_idle(&mut harness);
     let app = harness.state();
     assert_eq!(app.state.tab, Tab::Payload);
-    let loaded = app.loaded.as_ref().expect("payload loaded");
+    let loaded = app.session().loaded.as_ref().expect("payload loaded");
     assert_eq!(loaded.inspection.row_count(), 9);
     harness.get_by_label("questionWithAnswers[0].answer");
     harness.get_by_label("1 error");
@@ -111,59 +102,68 @@ fn loading_a_sample_shows_rows_and_findings() {
 
 #[test]
 fn a_dropped_malformed_file_shows_its_error_in_place() {
-    let dir = std::env::temp_dir().join(format!("sc-gui-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("broken.json");
+    let (mut harness, dir) = harness();
+    let path = dir.path().join("broken.json");
     std::fs::write(&path, "{\n  \"csatRank\": 3,\n  \"skillName\": \n}\n").unwrap();
 
-    let mut harness = harness();
-    harness.run_ok();
     harness
         .input_mut()
         .dropped_files
         .push(Arc::new(DroppedPath(path.clone())));
     wait_idle(&mut harness);
-    let error = harness.state().load_error.clone().expect("an error");
+    let error = harness
+        .state()
+        .session()
+        .load_error
+        .clone()
+        .expect("an error");
     assert!(
         error.starts_with("invalid JSON at line 4, column 1"),
         "{error}"
     );
     assert!(error.ends_with("broken.json"), "{error}");
     harness.get_by_label(&error);
-    assert!(harness.state().loaded.is_none());
+    assert!(harness.state().session().loaded.is_none());
     // The file is remembered, so it can be opened again once fixed.
     assert_eq!(harness.state().state.recent.len(), 1);
 
     std::fs::write(&path, r#"{"csatRank": 3, "skillName": "CustomerCare", "agentName": "John Doe", "questionWithAnswers": []}"#).unwrap();
-    harness.state_mut().state.tab = Tab::Payload;
+    harness.get_by_label("Fields").click();
+    harness.run_ok();
     harness.get_by_label("Recent").click();
     harness.run_ok();
     harness
         .get_by_label(path.canonicalize().unwrap().to_str().unwrap())
         .click();
     wait_idle(&mut harness);
-    assert!(harness.state().load_error.is_none());
+    assert!(harness.state().session().load_error.is_none());
+    assert_eq!(harness.state().state.tab, Tab::Payload);
     harness.get_by_label("0 errors");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn selecting_another_event_rechecks_the_loaded_payload() {
-    let mut harness = harness();
-    harness.run_ok();
+    let (mut harness, _dir) = harness();
     harness.get_by_label("Payload").click();
     harness.run_ok();
     harness.get_by_label("messaging-survey.bare.json").click();
     wait_idle(&mut harness);
     assert_eq!(
-        harness.state().loaded.as_ref().unwrap().inspection.event(),
+        harness
+            .state()
+            .session()
+            .loaded
+            .as_ref()
+            .unwrap()
+            .inspection
+            .event(),
         EventId::MessagingSurveyStarted
     );
     harness
         .get_by_label("Chat Post Survey E-mail Transcript")
         .click();
     wait_idle(&mut harness);
-    let loaded = harness.state().loaded.as_ref().unwrap();
+    let loaded = harness.state().session().loaded.as_ref().unwrap();
     assert_eq!(
         loaded.inspection.event(),
         EventId::ChatPostSurveyEmailTranscript
@@ -173,9 +173,8 @@ fn selecting_another_event_rechecks_the_loaded_payload() {
 
 #[test]
 fn a_large_payload_filters_on_a_worker_and_shows_the_matches() {
-    let dir = std::env::temp_dir().join(format!("sc-gui-large-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("large.json");
+    let (mut harness, dir) = harness();
+    let path = dir.path().join("large.json");
     let answers: Vec<String> = (0..40_000)
         .map(|i| format!(r#"{{"question":"Question {i}","answer":"Answer {i}"}}"#))
         .collect();
@@ -187,8 +186,6 @@ fn a_large_payload_filters_on_a_worker_and_shows_the_matches() {
         ),
     )
     .unwrap();
-    let mut harness = harness();
-    harness.run_ok();
     harness
         .input_mut()
         .dropped_files
@@ -205,5 +202,4 @@ fn a_large_payload_filters_on_a_worker_and_shows_the_matches() {
     // Answer 3999 and Answer 39990..39999, each a row of its own.
     harness.get_by_label("11 of 120004 rows shown");
     harness.get_by_label("questionWithAnswers[3999].answer");
-    std::fs::remove_dir_all(&dir).unwrap();
 }

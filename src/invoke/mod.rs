@@ -25,7 +25,7 @@ pub use contract::{ContractReport, check_result, describe_emails, explain_http_f
 pub use curl::curl_command;
 pub use history::{History, HistoryError, MAX_HISTORY, default_history_path};
 pub use record::{
-    Body, Check, Email, ErrorKind, FunctionLog, Invocation, InvokeError, LocalSummary,
+    Body, Check, Email, ErrorKind, FunctionLog, Invocation, InvokeError, LocalSummary, LogLevel,
     RecordedRequest, RecordedResponse, Timings, now_ms,
 };
 pub use send::{

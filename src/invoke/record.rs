@@ -192,6 +192,31 @@ pub struct FunctionLog {
     pub message: String,
 }
 
+/// The level of a function's log line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogLevel {
+    /// `console.debug`.
+    Debug,
+    /// `console.info` (and V2's `console.log`).
+    Info,
+    /// `console.warn`.
+    Warn,
+    /// `console.error`.
+    Error,
+}
+
+impl FunctionLog {
+    /// The line's level (an unknown one reads as debug).
+    pub fn severity(&self) -> LogLevel {
+        match self.level.as_str() {
+            "error" => LogLevel::Error,
+            "warn" => LogLevel::Warn,
+            "info" => LogLevel::Info,
+            _ => LogLevel::Debug,
+        }
+    }
+}
+
 /// What an in-process run reported, kept plainly for scripts (`--json`) and the history.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LocalSummary {

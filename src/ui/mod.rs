@@ -1,30 +1,26 @@
 //! The desktop console (eframe/egui). The only module that imports egui, eframe, rfd or
 //! poll-promise; everything it shows comes from the core modules.
+//!
+//! - `app/`: the root, its state, the commands and the one place that applies them, the job
+//!   registry (see `app/mod.rs`).
+//! - `panels/`: one file (or folder) per panel; each draws from a read-only context and pushes
+//!   commands.
+//! - `widgets/`: drawing functions over core data that several panels use (the invocation
+//!   record, the latency plots, colours).
 
 mod app;
-mod batch_job;
-mod batch_panel;
-mod commands;
-mod endpoint_form;
-mod events_panel;
-mod fields_tab;
-mod function_panel;
-mod invoke_panel;
-mod jobs;
-mod latency_plot;
-mod livechat_panel;
-mod livechat_result;
-mod payload_tab;
-mod polling;
-mod result_view;
-mod theme;
+mod panels;
+mod widgets;
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
-pub use app::{Command, State, SurveyConsoleApp, Tab, View};
-pub use batch_job::{BatchRequest, BatchRuns, BatchView, ReportFormat};
-pub use livechat_panel::LivechatPanel;
+pub use app::{
+    BatchPayloads, BatchRequest, BatchSession, BatchView, Command, EditUse, FilePurpose, Files,
+    FunctionInUse, FunctionVersion, FunctionsMessage, InvokePayload, InvokeSource, InvokeStatus,
+    JobInfo, JobKind, Jobs, LivechatCommand, LivechatSession, Loaded, ReportFormat, Session, State,
+    StoreState, SurveyConsoleApp, Tab, UiAction, View, ViewContext,
+};
 
 /// Opens the console window and runs until it is closed.
 pub fn run_native() -> ExitCode {

@@ -4,11 +4,11 @@
 
 use egui::{Color32, RichText, Ui};
 
-use super::theme;
 use crate::livechat::{
     ApiError, Conversation, ConversationFailure, ConversationStep, HistoryEntry, SurveyOutcome,
     mask_token,
 };
+use crate::ui::widgets::theme;
 
 fn ok_color(ui: &Ui) -> Color32 {
     if ui.visuals().dark_mode {

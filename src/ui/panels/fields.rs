@@ -2,17 +2,19 @@
 
 use egui_extras::{Column, TableBuilder};
 
-use crate::catalog::{ENVELOPE_FIELDS, EventSpec, FieldSpec};
+use crate::catalog::{ENVELOPE_FIELDS, FieldSpec};
+use crate::ui::app::context::ViewContext;
 
 /// Widget state of the Fields tab.
 #[derive(Default)]
-pub struct FieldsTab {
+pub struct FieldsPanel {
     filter: String,
 }
 
-impl FieldsTab {
-    /// Draws the event's facts, the envelope and the filtered field table.
-    pub fn ui(&mut self, ui: &mut egui::Ui, spec: &'static EventSpec) {
+impl FieldsPanel {
+    /// Draws the selected event's facts, the envelope and the filtered field table.
+    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &ViewContext<'_>) {
+        let spec = ctx.event().spec();
         egui::Grid::new("event-facts")
             .num_columns(2)
             .spacing([12.0, 4.0])

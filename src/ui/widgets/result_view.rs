@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::theme;
-use crate::invoke::{Body, Invocation};
+use crate::invoke::{Body, Invocation, LogLevel};
 
 /// Children shown per JSON level before "… N more".
 const TREE_CHILDREN_MAX: usize = 200;
@@ -52,11 +52,7 @@ pub fn invocation_ui(ui: &mut egui::Ui, record: &Invocation) {
         ui.strong("Contract");
         for check in &record.checks {
             ui.horizontal_wrapped(|ui| {
-                if check.ok {
-                    ui.colored_label(ui.visuals().hyperlink_color, "pass");
-                } else {
-                    ui.colored_label(ui.visuals().error_fg_color, "FAIL");
-                }
+                theme::verdict_ui(ui, check.ok);
                 ui.label(&check.rule);
                 ui.weak(&check.message);
             });
@@ -92,10 +88,10 @@ pub fn invocation_ui(ui: &mut egui::Ui, record: &Invocation) {
             .show(ui, |ui| {
                 for line in &record.logs {
                     ui.horizontal_wrapped(|ui| {
-                        let color = match line.level.as_str() {
-                            "error" => ui.visuals().error_fg_color,
-                            "warn" => ui.visuals().warn_fg_color,
-                            _ => ui.visuals().weak_text_color(),
+                        let color = match line.severity() {
+                            LogLevel::Error => ui.visuals().error_fg_color,
+                            LogLevel::Warn => ui.visuals().warn_fg_color,
+                            LogLevel::Debug | LogLevel::Info => ui.visuals().weak_text_color(),
                         };
                         ui.colored_label(color, &line.level);
                         ui.monospace(&line.message);

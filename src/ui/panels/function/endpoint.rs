@@ -1,12 +1,52 @@
 //! The endpoint part of the function form: kind, URL, auth, LivePerson ids and secrets. Each
 //! field shows its own error next to it; secrets are `env:NAME` or typed in for the session.
 
-use super::theme;
 use crate::catalog::EventId;
 use crate::functions::{
     Auth, Endpoint, EndpointKind, FieldError, LivepersonEndpoint, LocalEndpoint, Region, SecretRef,
 };
 use crate::invoke::SessionSecrets;
+use crate::ui::app::commands::{Command, SecretText};
+use crate::ui::widgets::theme;
+
+/// The kinds of HTTP auth, as the form offers them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum AuthKind {
+    None,
+    Bearer,
+    Basic,
+}
+
+impl AuthKind {
+    fn of(auth: &Auth) -> AuthKind {
+        match auth {
+            Auth::None => AuthKind::None,
+            Auth::Bearer { .. } => AuthKind::Bearer,
+            Auth::Basic { .. } => AuthKind::Basic,
+        }
+    }
+
+    /// A new, empty auth of this kind.
+    fn empty(self) -> Auth {
+        match self {
+            AuthKind::None => Auth::None,
+            AuthKind::Bearer => Auth::Bearer {
+                token: SecretRef::default(),
+            },
+            AuthKind::Basic => Auth::Basic {
+                user: String::new(),
+                password: SecretRef::default(),
+            },
+        }
+    }
+}
+
+/// Where the form reports what it cannot change in place: session secrets.
+struct Secrets<'a> {
+    event: EventId,
+    typed: &'a SessionSecrets,
+    commands: &'a mut Vec<Command>,
+}
 
 /// Shows the error of `field`, if any, under the widget just drawn.
 pub fn field_error_ui(ui: &mut egui::Ui, errors: &[FieldError], field: &str) {
@@ -37,14 +77,20 @@ pub fn text_row(
     ui.end_row();
 }
 
-/// Draws the endpoint form; edits `endpoint` in place and session secrets in `secrets`.
+/// Draws the endpoint form; edits `endpoint` in place and queues the session secrets typed in.
 pub fn endpoint_ui(
     ui: &mut egui::Ui,
     event: EventId,
     endpoint: &mut Endpoint,
-    secrets: &mut SessionSecrets,
+    typed: &SessionSecrets,
     errors: &[FieldError],
+    commands: &mut Vec<Command>,
 ) {
+    let mut secrets = Secrets {
+        event,
+        typed,
+        commands,
+    };
     egui::Grid::new("endpoint-form")
         .num_columns(2)
         .spacing([12.0, 6.0])
@@ -72,8 +118,8 @@ pub fn endpoint_ui(
                 };
             }
             match endpoint {
-                Endpoint::Http { url, auth } => http_ui(ui, event, url, auth, secrets, errors),
-                Endpoint::Liveperson(lp) => liveperson_ui(ui, event, lp, secrets, errors),
+                Endpoint::Http { url, auth } => http_ui(ui, url, auth, &mut secrets, errors),
+                Endpoint::Liveperson(lp) => liveperson_ui(ui, lp, &mut secrets, errors),
                 Endpoint::Local(_) => {
                     ui.label("");
                     ui.label("The code below runs inside the console, with the platform's limits.");
@@ -85,10 +131,9 @@ pub fn endpoint_ui(
 
 fn http_ui(
     ui: &mut egui::Ui,
-    event: EventId,
     url: &mut String,
     auth: &mut Auth,
-    secrets: &mut SessionSecrets,
+    secrets: &mut Secrets<'_>,
     errors: &[FieldError],
 ) {
     text_row(
@@ -100,48 +145,25 @@ fn http_ui(
         "http://127.0.0.1:8080/",
     );
     ui.label("Auth");
-    let mut kind = match auth {
-        Auth::None => 0,
-        Auth::Bearer { .. } => 1,
-        Auth::Basic { .. } => 2,
-    };
-    let before = kind;
+    let mut kind = AuthKind::of(auth);
     ui.horizontal(|ui| {
-        ui.radio_value(&mut kind, 0, "None");
-        ui.radio_value(&mut kind, 1, "Bearer token");
-        ui.radio_value(&mut kind, 2, "Basic");
+        ui.radio_value(&mut kind, AuthKind::None, "None");
+        ui.radio_value(&mut kind, AuthKind::Bearer, "Bearer token");
+        ui.radio_value(&mut kind, AuthKind::Basic, "Basic");
     });
     ui.end_row();
-    if kind != before {
-        *auth = match kind {
-            1 => Auth::Bearer {
-                token: SecretRef::default(),
-            },
-            2 => Auth::Basic {
-                user: String::new(),
-                password: SecretRef::default(),
-            },
-            _ => Auth::None,
-        };
+    if kind != AuthKind::of(auth) {
+        *auth = kind.empty();
     }
     match auth {
         Auth::None => {}
         Auth::Bearer { token } => {
-            secret_row(
-                ui,
-                event,
-                "Token",
-                token,
-                "endpoint.auth.token",
-                secrets,
-                errors,
-            );
+            secret_row(ui, "Token", token, "endpoint.auth.token", secrets, errors);
         }
         Auth::Basic { user, password } => {
             text_row(ui, "User", user, errors, "endpoint.auth.user", "");
             secret_row(
                 ui,
-                event,
                 "Password",
                 password,
                 "endpoint.auth.password",
@@ -154,9 +176,8 @@ fn http_ui(
 
 fn liveperson_ui(
     ui: &mut egui::Ui,
-    event: EventId,
     endpoint: &mut LivepersonEndpoint,
-    secrets: &mut SessionSecrets,
+    secrets: &mut Secrets<'_>,
     errors: &[FieldError],
 ) {
     let LivepersonEndpoint {
@@ -218,7 +239,6 @@ fn liveperson_ui(
     text_row(ui, "Client id", client_id, errors, "endpoint.client_id", "");
     secret_row(
         ui,
-        event,
         "Client secret",
         client_secret,
         "endpoint.client_secret",
@@ -230,11 +250,10 @@ fn liveperson_ui(
 /// A secret: either `env:NAME` (saved) or typed in for the session (masked, never saved).
 fn secret_row(
     ui: &mut egui::Ui,
-    event: EventId,
     label: &str,
     secret: &mut SecretRef,
     field: &str,
-    secrets: &mut SessionSecrets,
+    secrets: &mut Secrets<'_>,
     errors: &[FieldError],
 ) {
     let label = ui.label(label);
@@ -285,7 +304,8 @@ fn secret_row(
                 }
             });
         } else {
-            let mut value = secrets.get(event, field).unwrap_or_default().to_owned();
+            let typed = secrets.typed.get(secrets.event, field);
+            let mut value = typed.unwrap_or_default().to_owned();
             ui.horizontal(|ui| {
                 if ui
                     .add(
@@ -297,7 +317,11 @@ fn secret_row(
                     .labelled_by(label.id)
                     .changed()
                 {
-                    secrets.set(event, field, value.clone());
+                    secrets.commands.push(Command::SetSecret {
+                        event: secrets.event,
+                        field: field.to_owned(),
+                        value: SecretText(value.clone()),
+                    });
                 }
                 if value.is_empty() {
                     ui.colored_label(ui.visuals().warn_fg_color, "not entered");

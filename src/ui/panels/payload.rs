@@ -1,54 +1,42 @@
 //! The Payload tab: the loaded payload as a virtualised table of flattened rows, with findings.
 
-use std::sync::Arc;
-
 use egui_extras::{Column, TableBuilder};
 
-use super::app::{Command, Loaded};
-use super::jobs::Pending;
-use super::theme;
 use crate::catalog::EventId;
 use crate::catalog::samples::samples_for;
 use crate::payload::{Inspection, RowFilter, Section, Severity};
+use crate::ui::app::commands::Command;
+use crate::ui::app::context::ViewContext;
+use crate::ui::app::jobs::JobKind;
+use crate::ui::app::session::Loaded;
+use crate::ui::widgets::theme;
 
-/// Above this many rows the filter runs on a worker, so typing never waits for it.
-const FILTER_ON_WORKER_ROWS: usize = 50_000;
-
-/// Widget state of the Payload tab.
+/// Widget state of the Payload tab: the filter as typed.
 #[derive(Default)]
-pub struct PayloadTab {
+pub struct PayloadPanel {
     filter: String,
     only_findings: bool,
-    /// Indices of the rows that pass the filter, for the inspection and filter they were made for.
-    cache: Option<FilterCache>,
-    /// A filter running on a worker (large payloads).
-    job: Option<Pending<FilterCache>>,
 }
 
-struct FilterCache {
-    generation: u64,
-    filter: RowFilter,
-    rows: Vec<u32>,
-}
-
-impl PayloadTab {
-    /// True while a filter runs on a worker.
-    pub fn is_busy(&self) -> bool {
-        self.job.is_some()
-    }
-}
-
-impl PayloadTab {
+impl PayloadPanel {
     /// Draws the payload, or the ways to load one.
-    pub fn ui(
-        &mut self,
-        ui: &mut egui::Ui,
-        loaded: Option<&Loaded>,
-        selected: EventId,
-        commands: &mut Vec<Command>,
-    ) {
-        let Some(loaded) = loaded else {
-            empty_ui(ui, selected, commands);
+    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &ViewContext<'_>, commands: &mut Vec<Command>) {
+        if let Some(job) = ctx.job(JobKind::LoadPayload) {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(format!(
+                    "{} ({:.1} s)",
+                    job.label,
+                    job.started.elapsed().as_secs_f32()
+                ));
+            });
+        }
+        if let Some(error) = &ctx.session.load_error {
+            theme::error_label(ui, error);
+            ui.add_space(4.0);
+        }
+        let Some(loaded) = &ctx.session.loaded else {
+            empty_ui(ui, ctx.event(), commands);
             return;
         };
         let inspection = &loaded.inspection;
@@ -63,69 +51,35 @@ impl PayloadTab {
             );
             ui.checkbox(&mut self.only_findings, "Only rows with findings");
         });
-        let (rows, filtering) = self.filtered_rows(ui, loaded);
+        let wanted = RowFilter {
+            text: self.filter.clone(),
+            only_findings: self.only_findings,
+        };
+        // Asked once per change; the rows shown are the last ones computed for this payload.
+        let asked = (loaded.generation, wanted);
+        if ctx.session.rows_requested.as_ref() != Some(&asked) {
+            let (generation, filter) = asked;
+            commands.push(Command::FilterRows { generation, filter });
+        }
+        let rows = &ctx.session.rows;
+        let rows: &[u32] = if rows.generation == loaded.generation {
+            &rows.rows
+        } else {
+            &[]
+        };
         ui.horizontal(|ui| {
             ui.weak(format!(
                 "{} of {} rows shown",
                 rows.len(),
                 inspection.row_count()
             ));
-            if filtering {
+            if ctx.is_running(JobKind::FilterRows) {
                 ui.spinner();
                 ui.weak("filtering…");
             }
         });
         rows_table(ui, inspection, rows);
     }
-
-    /// The rows that pass the filter; recomputed only when the payload or filter changes, on a
-    /// worker for large payloads (the previous result stays on screen meanwhile).
-    fn filtered_rows(&mut self, ui: &egui::Ui, loaded: &Loaded) -> (&[u32], bool) {
-        if let Some(Some(done)) = Pending::take_ready(&mut self.job) {
-            self.cache = Some(done);
-        }
-        let wanted = RowFilter {
-            text: self.filter.clone(),
-            only_findings: self.only_findings,
-        };
-        let fresh = |c: &FilterCache| c.generation == loaded.generation && c.filter == wanted;
-        let pending = self
-            .job
-            .as_ref()
-            .is_some_and(|j| j.label == job_label(loaded.generation, &wanted));
-        if !self.cache.as_ref().is_some_and(fresh) && !pending {
-            let generation = loaded.generation;
-            if loaded.inspection.row_count() < FILTER_ON_WORKER_ROWS {
-                let rows = loaded.inspection.matching_rows(&wanted);
-                self.cache = Some(FilterCache {
-                    generation,
-                    filter: wanted,
-                    rows,
-                });
-            } else {
-                let inspection = Arc::clone(&loaded.inspection);
-                let label = job_label(generation, &wanted);
-                // A newer filter replaces the running one; its result is dropped.
-                self.job = Some(Pending::spawn(ui.ctx(), label, move || {
-                    let rows = inspection.matching_rows(&wanted);
-                    FilterCache {
-                        generation,
-                        filter: wanted,
-                        rows,
-                    }
-                }));
-            }
-        }
-        let rows = match &self.cache {
-            Some(c) if c.generation == loaded.generation => c.rows.as_slice(),
-            _ => &[],
-        };
-        (rows, self.job.is_some())
-    }
-}
-
-fn job_label(generation: u64, filter: &RowFilter) -> String {
-    format!("{generation}:{}:{}", filter.only_findings, filter.text)
 }
 
 fn empty_ui(ui: &mut egui::Ui, selected: EventId, commands: &mut Vec<Command>) {

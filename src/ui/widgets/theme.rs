@@ -2,7 +2,6 @@
 
 use egui::{Color32, RichText, Ui};
 
-use crate::functions::FunctionConfig;
 use crate::payload::Severity;
 
 /// The colour of a finding of this severity in the current theme.
@@ -31,18 +30,11 @@ pub fn severity_text(ui: &Ui, severity: Severity) -> RichText {
     RichText::new(severity.as_str()).color(severity_color(ui, severity))
 }
 
-/// "Function: name  state · endpoint", or what to do when the event has none.
-pub fn function_line_ui(ui: &mut Ui, function: Option<&FunctionConfig>, when_none: &str) {
-    ui.horizontal_wrapped(|ui| {
-        ui.label("Function:");
-        match function {
-            Some(f) => {
-                ui.strong(&f.name);
-                ui.weak(format!("{} · {}", f.state.as_str(), f.endpoint.describe()));
-            }
-            None => {
-                ui.weak(when_none);
-            }
-        }
-    });
+/// "pass" in the link colour, or "FAIL" in the error colour.
+pub fn verdict_ui(ui: &mut Ui, ok: bool) {
+    if ok {
+        ui.colored_label(ui.visuals().hyperlink_color, "pass");
+    } else {
+        ui.colored_label(ui.visuals().error_fg_color, "FAIL");
+    }
 }

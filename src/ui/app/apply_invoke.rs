@@ -1,0 +1,216 @@
+//! Applying invocations: one `Invoke` job at a time, against the version of the function the
+//! session says (its unsaved edit, unless the saved one is chosen) or an ad-hoc URL. A cancel
+//! drops the job from the registry, so its late answer is never shown or recorded.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::SurveyConsoleApp;
+use super::commands::{Command, InvokeSource};
+use super::jobs::JobKind;
+use super::session::{InvokeStatus, no_function};
+use crate::catalog::EventId;
+use crate::invoke::{
+    ErrorKind, Invocation, InvokeError, MAX_HISTORY, Target, curl_command, envelope, fail, invoke,
+    now_ms,
+};
+use crate::payload::{Inspection, Payload, inspect, parse_bytes};
+
+/// The loaded payload as a worker needs it: the document, and its findings' summary taken from
+/// the inspection the console already holds (no second pass over the payload).
+type LoadedSource = (Arc<Payload>, Option<String>);
+
+impl SurveyConsoleApp {
+    /// Reads the invocation history on a worker.
+    pub(super) fn read_history(&mut self, ctx: &egui::Context) {
+        let history = self
+            .session
+            .history_file
+            .lock()
+            .map(|h| h.clone())
+            .unwrap_or_else(|p| p.into_inner().clone());
+        let _ = self
+            .jobs
+            .spawn(ctx, JobKind::History, "reading the history", move |_| {
+                Command::HistoryRead(history.load().0)
+            });
+    }
+
+    /// The history was read: invocations made meanwhile come after it.
+    pub(super) fn history_read(&mut self, mut entries: Vec<Invocation>) {
+        entries.append(&mut self.session.history);
+        self.session.history = entries;
+    }
+
+    /// Where an invocation of `event` goes: `url`, else the function in use.
+    fn target(&mut self, event: EventId, url: Option<String>) -> Option<Target> {
+        if let Some(url) = url {
+            return Some(Target::url(event, &url, Duration::from_secs(30)));
+        }
+        let target = self.session.function_target(event);
+        if target.is_none() {
+            self.session.invoke_notice = Some(no_function(event));
+        }
+        target
+    }
+
+    pub(super) fn invoke(
+        &mut self,
+        ctx: &egui::Context,
+        event: EventId,
+        source: InvokeSource,
+        url: Option<String>,
+    ) {
+        if self.jobs.is_running(JobKind::Invoke) {
+            return;
+        }
+        if let Some(target) = self.target(event, url) {
+            self.start_invoke(ctx, event, source, target);
+        }
+    }
+
+    /// Runs the code of the event's function as edited, in-process.
+    pub(super) fn run_locally(&mut self, ctx: &egui::Context, event: EventId) {
+        let Some(config) = self.session.function_edit(event) else {
+            return;
+        };
+        let Some(source) = self.session.invoke_source(event) else {
+            return;
+        };
+        let name = format!("{} (as edited)", config.name);
+        let mut target = Target::local(event, &name, config.code.clone());
+        target.timeout = Duration::from_millis(config.timeout_ms.max(1));
+        self.start_invoke(ctx, event, source, target);
+    }
+
+    fn start_invoke(
+        &mut self,
+        ctx: &egui::Context,
+        event: EventId,
+        source: InvokeSource,
+        target: Target,
+    ) {
+        let secrets = self.session.secrets.clone();
+        let loaded = self.loaded_source();
+        let history = Arc::clone(&self.session.history_file);
+        let spawned = self.jobs.spawn(ctx, JobKind::Invoke, "invoke", move |job| {
+            let flag = job.cancel_flag();
+            let mut record = match envelope_of(&source, loaded.as_ref()) {
+                Ok((body, findings)) => {
+                    let mut record = invoke(&target, &body, &secrets, &flag);
+                    record.payload_findings = findings;
+                    record
+                }
+                Err(error) => {
+                    let mut record = Invocation {
+                        at_ms: now_ms(),
+                        event,
+                        ..Invocation::default()
+                    };
+                    fail(&mut record, error);
+                    record
+                }
+            };
+            // A cancelled call is not recorded: the operator stopped waiting for it.
+            if !job.cancelled() {
+                let mut history = history.lock().unwrap_or_else(|p| p.into_inner());
+                if let Err(e) = history.append(&record) {
+                    record.notes.push(e.to_string());
+                }
+            }
+            Command::Invoked(Some(Box::new(record)))
+        });
+        if spawned.is_ok() {
+            self.session.invoke_notice = None;
+            self.session.invocation = InvokeStatus::Running {
+                event,
+                started: Instant::now(),
+            };
+        }
+    }
+
+    /// Stops waiting for the running invocation; nothing it answers later is shown.
+    pub(super) fn cancel_invoke(&mut self) {
+        if !self.jobs.cancel(JobKind::Invoke) {
+            return;
+        }
+        if let InvokeStatus::Running { event, .. } = self.session.invocation {
+            self.session.invocation = InvokeStatus::Cancelled { event };
+        }
+        self.session.invoke_notice = Some(
+            "Cancelled: the console stopped waiting, and any late answer is ignored.".to_owned(),
+        );
+    }
+
+    /// An invocation finished: it becomes the latest result and joins the history.
+    pub(super) fn invoked(&mut self, record: Option<Box<Invocation>>) {
+        self.session.invocation = InvokeStatus::Idle;
+        let Some(record) = record else {
+            return;
+        };
+        let history = &mut self.session.history;
+        history.push((*record).clone());
+        let excess = history.len().saturating_sub(MAX_HISTORY);
+        history.drain(..excess);
+        self.session.latest = Some(*record);
+    }
+
+    /// Puts the request as a curl command on the clipboard (built on a worker).
+    pub(super) fn copy_curl(
+        &mut self,
+        ctx: &egui::Context,
+        event: EventId,
+        source: InvokeSource,
+        url: Option<String>,
+    ) {
+        let Some(target) = self.target(event, url) else {
+            return;
+        };
+        let loaded = self.loaded_source();
+        let clipboard = ctx.clone();
+        let _ = self.jobs.spawn(ctx, JobKind::Curl, "curl", move |_| {
+            let text = match envelope_of(&source, loaded.as_ref()) {
+                Ok((body, _)) => curl_command(&target, &body),
+                Err(e) => format!("# {}", e.message),
+            };
+            clipboard.copy_text(text);
+            Command::CurlCopied
+        });
+    }
+
+    fn loaded_source(&self) -> Option<LoadedSource> {
+        self.session
+            .loaded
+            .as_ref()
+            .map(|l| (Arc::clone(&l.payload), findings_summary(&l.inspection)))
+    }
+}
+
+/// The envelope to send for a source, and a summary of the payload's findings.
+fn envelope_of(
+    source: &InvokeSource,
+    loaded: Option<&LoadedSource>,
+) -> Result<(serde_json::Value, Option<String>), InvokeError> {
+    match source {
+        InvokeSource::Loaded => match loaded {
+            Some((payload, summary)) => Ok((envelope(payload, now_ms()), summary.clone())),
+            None => Err(InvokeError::new(
+                ErrorKind::Payload,
+                "no-payload",
+                "no payload is loaded",
+            )),
+        },
+        InvokeSource::Sample(sample) => {
+            let payload = parse_bytes(sample.contents.as_bytes(), sample.file_name)
+                .map_err(|e| InvokeError::new(ErrorKind::Payload, "unreadable", e.to_string()))?;
+            let inspection = inspect(&payload, None);
+            let summary = findings_summary(&inspection);
+            Ok((envelope(&payload, now_ms()), summary))
+        }
+        InvokeSource::Recorded(body) => Ok(((**body).clone(), None)),
+    }
+}
+
+fn findings_summary(inspection: &Inspection) -> Option<String> {
+    (!inspection.findings.is_empty()).then(|| inspection.summary())
+}

@@ -1,0 +1,159 @@
+//! The console's root. Each frame it takes what background jobs finished, draws the panels over
+//! a read-only [`ViewContext`], and then applies every [`Command`] (queued by panels, shortcuts
+//! and jobs) in one match, `run_cmd` (`command_handling.rs`): the only code that changes the
+//! session or the persisted state, writes files or starts jobs.
+//!
+//! - `state.rs`: what is persisted; `session.rs`, `batch_state.rs`: what the tabs share while
+//!   the console runs.
+//! - `commands.rs`: every command, as data; `jobs.rs`: the registry of background jobs.
+//! - `frame.rs`: the window's layout; `command_handling.rs` and `apply_*.rs`: the applier.
+//!
+//! Panels import the leaf files above (never this one), so the UI's files import no circle.
+
+mod apply_batch;
+mod apply_functions;
+mod apply_invoke;
+mod apply_livechat;
+mod apply_payload;
+pub(super) mod batch_state;
+mod command_handling;
+pub(super) mod commands;
+pub(super) mod context;
+mod frame;
+pub(super) mod jobs;
+pub(super) mod session;
+pub(super) mod state;
+
+pub use batch_state::{BatchSession, BatchView};
+pub use commands::{
+    BatchPayloads, BatchRequest, Command, FilePurpose, FunctionVersion, FunctionsMessage,
+    InvokePayload, InvokeSource, LivechatCommand, ReportFormat, UiAction,
+};
+pub use context::ViewContext;
+pub use jobs::{JobInfo, JobKind, Jobs};
+pub use session::{
+    EditUse, Files, FunctionInUse, InvokeStatus, LivechatSession, Loaded, Session, StoreState,
+};
+pub use state::{State, Tab, View};
+
+use super::panels::Panels;
+
+/// The console application.
+pub struct SurveyConsoleApp {
+    /// Persisted state.
+    pub state: State,
+    session: Session,
+    jobs: Jobs<Command>,
+    panels: Panels,
+    /// False until the first frame has started the background reads.
+    started: bool,
+}
+
+impl SurveyConsoleApp {
+    /// Creates the console, restoring persisted state when there is any.
+    pub fn new(cc: &eframe::CreationContext<'_>) -> Self {
+        let state = cc
+            .storage
+            .and_then(|s| eframe::get_value::<State>(s, eframe::APP_KEY))
+            .unwrap_or_default();
+        let files = Files::default_for(state.functions_path.clone());
+        let mut app = Self::with_files(state, files);
+        app.start(&cc.egui_ctx);
+        app
+    }
+
+    /// Creates the console with the given state and the default files.
+    pub fn with_state(state: State) -> Self {
+        let files = Files::default_for(state.functions_path.clone());
+        Self::with_files(state, files)
+    }
+
+    /// Creates the console with the given state, functions file and history file; the Livechat
+    /// history goes beside the history file (tests use temporary ones).
+    pub fn with_paths(
+        state: State,
+        functions: std::path::PathBuf,
+        history: std::path::PathBuf,
+    ) -> Self {
+        let livechat_history = history.with_file_name("livechat-history.jsonl");
+        Self::with_files(
+            state,
+            Files {
+                functions,
+                history,
+                livechat_history,
+            },
+        )
+    }
+
+    /// Creates the console over the given files. The functions file and the histories are
+    /// read by background jobs once the first frame runs.
+    pub fn with_files(state: State, files: Files) -> Self {
+        SurveyConsoleApp {
+            state,
+            session: Session::new(files),
+            jobs: Jobs::default(),
+            panels: Panels::default(),
+            started: false,
+        }
+    }
+
+    /// What the console holds while it runs (read-only: commands change it).
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// The running background jobs.
+    pub fn jobs(&self) -> &Jobs<Command> {
+        &self.jobs
+    }
+
+    /// True while any background job runs.
+    pub fn is_busy(&self) -> bool {
+        !self.jobs.is_empty()
+    }
+
+    /// Starts the background reads of the functions file and the histories (once).
+    fn start(&mut self, ctx: &egui::Context) {
+        if std::mem::replace(&mut self.started, true) {
+            return;
+        }
+        let path = self.session.files.functions.clone();
+        self.open_functions(ctx, path);
+        self.read_history(ctx);
+        self.read_livechat_history(ctx);
+    }
+
+    /// Applies the commands in order, then asks for a frame that shows what they changed.
+    fn apply_all(&mut self, ctx: &egui::Context, commands: Vec<Command>) {
+        if commands.is_empty() {
+            return;
+        }
+        for command in commands {
+            self.run_cmd(ctx, command);
+        }
+        ctx.request_repaint();
+    }
+}
+
+impl eframe::App for SurveyConsoleApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.start(ctx);
+        let finished = self.jobs.finished();
+        self.apply_all(ctx, finished);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let commands = self.draw(ui);
+        self.apply_all(ui.ctx(), commands);
+        if self.is_busy() {
+            // Keep the spinners turning; finished jobs also request a repaint.
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(100));
+        }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.state);
+    }
+}

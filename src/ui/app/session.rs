@@ -1,0 +1,316 @@
+//! What the console knows while it runs and several tabs share: the loaded payload, the
+//! functions file and the unsaved edit of each function, the payload each event's invocation
+//! sends, invocations and their history, batches, Livechat results. Panels read it through the
+//! view context; only the app's command handling changes it. Nothing here is persisted.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use super::batch_state::BatchSession;
+use super::commands::{FunctionVersion, FunctionsMessage, InvokePayload, InvokeSource, RowsView};
+use crate::catalog::EventId;
+use crate::catalog::samples::samples_for;
+use crate::functions::{FunctionConfig, FunctionStore, validate};
+use crate::invoke::{History, Invocation, SessionSecrets, Target};
+use crate::livechat::{Conversation, ConversationFailure, HistoryEntry, SurveyOutcome};
+use crate::payload::{Inspection, Payload, RowFilter};
+
+/// What the console says when an event has no function to invoke.
+pub fn no_function(event: EventId) -> String {
+    format!(
+        "{} has no function: create one in the Function tab, or give a URL.",
+        event.name()
+    )
+}
+
+/// The files the console reads and writes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Files {
+    /// The functions file.
+    pub functions: PathBuf,
+    /// The invocation history.
+    pub history: PathBuf,
+    /// The Livechat submission history.
+    pub livechat_history: PathBuf,
+}
+
+impl Files {
+    /// The default files: the functions file of `state` (or the config dir's), the histories in
+    /// the data dir.
+    pub fn default_for(functions: Option<PathBuf>) -> Files {
+        Files {
+            functions: functions.unwrap_or_else(crate::functions::default_path),
+            history: crate::invoke::default_history_path(),
+            livechat_history: crate::livechat::History::default_path(),
+        }
+    }
+
+    /// Every file in one folder (tests use a temporary one).
+    pub fn in_dir(dir: &Path) -> Files {
+        Files {
+            functions: dir.join("functions.json"),
+            history: dir.join("history.jsonl"),
+            livechat_history: dir.join("livechat-history.jsonl"),
+        }
+    }
+}
+
+/// A payload that was loaded and checked.
+pub struct Loaded {
+    /// The parsed document.
+    pub payload: Arc<Payload>,
+    /// Its rows and findings against `inspection.event()` (shared with filter workers).
+    pub inspection: Arc<Inspection>,
+    /// Bumped whenever `inspection` changes, so panels can refresh their caches.
+    pub generation: u64,
+}
+
+/// The functions file as the console holds it.
+pub enum StoreState {
+    /// Being read on a worker.
+    Reading(PathBuf),
+    /// Read: its functions.
+    Ready(FunctionStore),
+    /// It could not be read; the console never writes to it.
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: String,
+    },
+}
+
+/// What the console shows about the latest invocation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InvokeStatus {
+    /// Nothing runs; the latest record (if any) is shown.
+    Idle,
+    /// An invocation of `event` runs.
+    Running {
+        /// The event invoked.
+        event: EventId,
+        /// When it started.
+        started: Instant,
+    },
+    /// The operator cancelled the invocation of `event`: no result is shown for it.
+    Cancelled {
+        /// The event invoked.
+        event: EventId,
+    },
+}
+
+/// How an event's function is used by invocations and batches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EditUse {
+    /// There is no unsaved edit: the saved function is used.
+    NoEdit,
+    /// The unsaved edit is used.
+    Edited,
+    /// There is an unsaved edit, but the saved version is used, as chosen.
+    SavedChosen,
+    /// The unsaved edit has fields to fix, so the saved version is used.
+    EditInvalid {
+        /// How many fields to fix.
+        errors: usize,
+    },
+}
+
+/// The version of an event's function that invocations and batches use.
+#[derive(Clone, Copy, Debug)]
+pub struct FunctionInUse<'a> {
+    /// The function used.
+    pub config: &'a FunctionConfig,
+    /// Whether it is the unsaved edit.
+    pub edit: EditUse,
+}
+
+/// What the Livechat survey view shows after its calls.
+#[derive(Default)]
+pub struct LivechatSession {
+    /// The last submission's outcome, or why it was not sent.
+    pub outcome: Option<Result<SurveyOutcome, String>>,
+    /// The last test conversation.
+    pub conversation: Option<Result<Conversation, ConversationFailure>>,
+    /// Bumped when a test conversation succeeds, so the form takes its rid and token once.
+    pub conversation_generation: u64,
+    /// The submissions, oldest first.
+    pub history: Vec<HistoryEntry>,
+    /// Why the history could not be read or written.
+    pub history_error: Option<String>,
+}
+
+/// Everything the console holds while it runs, apart from panels' widget state.
+pub struct Session {
+    /// The files in use.
+    pub files: Files,
+    /// The loaded payload, if any.
+    pub loaded: Option<Loaded>,
+    /// The error of the last load, shown in the Payload tab.
+    pub load_error: Option<String>,
+    /// The last generation handed to a loaded payload.
+    pub generation: u64,
+    /// The loaded payload's rows that pass the Payload tab's filter.
+    pub rows: RowsView,
+    /// The filter last asked for (its rows may still be computed on a worker).
+    pub rows_requested: Option<(u64, RowFilter)>,
+    /// A passing message in the top bar (e.g. the file dialog returned nothing).
+    pub notice: Option<String>,
+    /// The functions file.
+    pub functions: StoreState,
+    /// Unsaved edits of the functions, per event (only where they differ from the saved one).
+    pub drafts: HashMap<EventId, FunctionConfig>,
+    /// The outcome of the last action on the functions file.
+    pub functions_message: Option<FunctionsMessage>,
+    /// Secrets typed in for this session.
+    pub secrets: SessionSecrets,
+    /// Which version of an edited function invocations and batches use.
+    pub version: FunctionVersion,
+    /// The payload each event's invocation sends, where the operator chose one.
+    pub invoke_payload: HashMap<EventId, InvokePayload>,
+    /// A URL invoked instead of the configured function (empty: the function).
+    pub invoke_url: String,
+    /// The running or cancelled invocation.
+    pub invocation: InvokeStatus,
+    /// The last invocation's result.
+    pub latest: Option<Invocation>,
+    /// A message about invoking (no function, …).
+    pub invoke_notice: Option<String>,
+    /// Past invocations, oldest first.
+    pub history: Vec<Invocation>,
+    /// The history file (appended to by invocation workers).
+    pub history_file: Arc<Mutex<History>>,
+    /// Batches.
+    pub batch: BatchSession,
+    /// The Livechat survey view's results.
+    pub livechat: LivechatSession,
+}
+
+impl Session {
+    /// A session over `files`; the functions file and histories are read by jobs.
+    pub fn new(files: Files) -> Session {
+        Session {
+            loaded: None,
+            load_error: None,
+            generation: 0,
+            rows: RowsView::default(),
+            rows_requested: None,
+            notice: None,
+            functions: StoreState::Reading(files.functions.clone()),
+            drafts: HashMap::new(),
+            functions_message: None,
+            secrets: SessionSecrets::default(),
+            version: FunctionVersion::default(),
+            invoke_payload: HashMap::new(),
+            invoke_url: String::new(),
+            invocation: InvokeStatus::Idle,
+            latest: None,
+            invoke_notice: None,
+            history: Vec::new(),
+            history_file: Arc::new(Mutex::new(History::open(&files.history))),
+            batch: BatchSession::default(),
+            livechat: LivechatSession::default(),
+            files,
+        }
+    }
+
+    /// The functions, once the file was read.
+    pub fn store(&self) -> Option<&FunctionStore> {
+        match &self.functions {
+            StoreState::Ready(store) => Some(store),
+            _ => None,
+        }
+    }
+
+    /// The functions file in use.
+    pub fn functions_path(&self) -> &Path {
+        match &self.functions {
+            StoreState::Reading(path) | StoreState::Unreadable { path, .. } => path,
+            StoreState::Ready(store) => &store.path,
+        }
+    }
+
+    /// The event's function as the Function tab shows it: the unsaved edit, else the saved one.
+    pub fn function_edit(&self, event: EventId) -> Option<&FunctionConfig> {
+        let stored = self.store()?.get(event)?;
+        Some(self.drafts.get(&event).unwrap_or(stored))
+    }
+
+    /// True when the event's function has an unsaved edit.
+    pub fn is_edited(&self, event: EventId) -> bool {
+        self.drafts.contains_key(&event) && self.store().is_some_and(|s| s.get(event).is_some())
+    }
+
+    /// The version of the event's function that invocations and batches use.
+    pub fn function_in_use(&self, event: EventId) -> Option<FunctionInUse<'_>> {
+        let stored = self.store()?.get(event)?;
+        let Some(draft) = self.drafts.get(&event) else {
+            return Some(FunctionInUse {
+                config: stored,
+                edit: EditUse::NoEdit,
+            });
+        };
+        let errors = validate(draft).len();
+        Some(if errors > 0 {
+            FunctionInUse {
+                config: stored,
+                edit: EditUse::EditInvalid { errors },
+            }
+        } else if self.version == FunctionVersion::Saved {
+            FunctionInUse {
+                config: stored,
+                edit: EditUse::SavedChosen,
+            }
+        } else {
+            FunctionInUse {
+                config: draft,
+                edit: EditUse::Edited,
+            }
+        })
+    }
+
+    /// Where the event's invocations and batches go: the function in use, named "(unsaved
+    /// edit)" in records when it is the edit.
+    pub fn function_target(&self, event: EventId) -> Option<Target> {
+        let function = self.function_in_use(event)?;
+        let mut target = Target::from_config(event, function.config);
+        if function.edit == EditUse::Edited {
+            target.function = Some(format!("{} (unsaved edit)", function.config.name));
+        }
+        Some(target)
+    }
+
+    /// The payload the event's next invocation sends: the one chosen for it, else the loaded
+    /// payload, else the event's first bundled sample.
+    pub fn invoke_choice(&self, event: EventId) -> Option<InvokePayload> {
+        match self.invoke_payload.get(&event) {
+            Some(InvokePayload::Sample(sample)) => Some(InvokePayload::Sample(sample)),
+            _ if self.loaded.is_some() => Some(InvokePayload::Loaded),
+            _ => samples_for(event).next().map(InvokePayload::Sample),
+        }
+    }
+
+    /// What the event's next invocation sends.
+    pub fn invoke_source(&self, event: EventId) -> Option<InvokeSource> {
+        self.invoke_choice(event).map(InvokeSource::from)
+    }
+
+    /// A short name of the payload the event's next invocation sends.
+    pub fn invoke_payload_name(&self, event: EventId) -> String {
+        match self.invoke_choice(event) {
+            Some(InvokePayload::Sample(sample)) => sample.file_name.to_owned(),
+            Some(InvokePayload::Loaded) => self
+                .loaded
+                .as_ref()
+                .map_or_else(String::new, |l| l.payload.file_name().to_owned()),
+            None => "(none)".to_owned(),
+        }
+    }
+
+    /// The ad-hoc URL to invoke, when one is given.
+    pub fn invoke_url(&self) -> Option<String> {
+        let url = self.invoke_url.trim();
+        (!url.is_empty()).then(|| url.to_owned())
+    }
+}
