@@ -11,7 +11,8 @@ use super::output::print_json;
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::catalog::EventId;
 use crate::invoke::{
-    History, SessionSecrets, Target, default_history_path, envelope, invoke, now_ms,
+    History, SessionSecrets, Target, default_history_path, envelope, envelope_text, invoke,
+    invoke_text, now_ms,
 };
 use crate::payload::{DEFAULT_SIZE_LIMIT, inspect, load_file};
 
@@ -78,10 +79,16 @@ fn execute(args: &InvokeArgs, target: &Target) -> u8 {
         }
     };
     let findings = inspect(&payload, Some(args.event));
-    let body = envelope(&payload, now_ms());
     let cancel = Arc::new(AtomicBool::new(false));
     RunFlags::prepare_modules(target, &cancel);
-    let mut record = invoke(target, &body, &SessionSecrets::default(), &cancel);
+    let mut record = if matches!(target.endpoint, crate::functions::Endpoint::Local(_)) {
+        // In-process runs take the envelope as text: no document of the payload is built.
+        let text = envelope_text(&payload, now_ms());
+        invoke_text(target, &text, &SessionSecrets::default(), &cancel)
+    } else {
+        let body = envelope(&payload, now_ms());
+        invoke(target, &body, &SessionSecrets::default(), &cancel)
+    };
     if !findings.findings.is_empty() {
         record.payload_findings = Some(findings.summary());
     }

@@ -38,7 +38,10 @@ pub fn options_for(target: &Target, secrets: &SessionSecrets) -> Result<LocalOpt
     Ok(LocalOptions {
         engine,
         runtime: settings.runtime,
-        limits: local::LocalLimits::with_timeout(target.timeout),
+        // The platform stops a function at 30 s, whatever the invocation's own timeout.
+        limits: local::LocalLimits::with_timeout(
+            target.timeout.min(local::LocalLimits::DEFAULT_TIMEOUT),
+        ),
         environment: settings.environment.clone(),
         allowlist: settings.allowlist.clone(),
         secrets: resolved,
@@ -128,8 +131,58 @@ pub fn run_local(
         );
         return;
     }
-    let run = local::run_function(&target.code, envelope, &options, Arc::clone(cancel));
+    let mut run = local::run_function(&target.code, envelope, &options, Arc::clone(cancel));
+    let secrets: Vec<&str> = options.secrets.values().map(String::as_str).collect();
+    mask_secrets(&mut run, &secrets);
     record_run(record, run);
+}
+
+/// What stands for a secret the function logged or returned.
+const MASK: &str = "••••••";
+
+/// Replaces every secret value the run was given wherever the run shows it (logs, notes,
+/// result, error), so that a function that logs or returns its secret does not leak it into
+/// the history, `--json` or the console.
+pub fn mask_secrets(run: &mut local::LocalRun, secrets: &[&str]) {
+    let secrets: Vec<&str> = secrets.iter().copied().filter(|s| s.len() >= 3).collect();
+    if secrets.is_empty() {
+        return;
+    }
+    let text = |s: &mut String| {
+        for secret in &secrets {
+            if s.contains(secret) {
+                *s = s.replace(secret, MASK);
+            }
+        }
+    };
+    fn value(v: &mut Value, text: &dyn Fn(&mut String)) {
+        match v {
+            Value::String(s) => text(s),
+            Value::Array(items) => items.iter_mut().for_each(|i| value(i, text)),
+            Value::Object(map) => map.values_mut().for_each(|i| value(i, text)),
+            _ => {}
+        }
+    }
+    for line in &mut run.logs {
+        text(&mut line.message);
+        if let Some(v) = &mut line.value {
+            value(v, &text);
+        }
+        line.extras.iter_mut().for_each(|v| value(v, &text));
+    }
+    run.notes.iter_mut().for_each(&text);
+    match &mut run.result {
+        Ok(v) => value(v, &text),
+        Err(e) => {
+            text(&mut e.message);
+            if let Some(stack) = &mut e.stack {
+                text(stack);
+            }
+            if let Some(v) = &mut e.value {
+                value(v, &text);
+            }
+        }
+    }
 }
 
 /// Records a finished local run: result or error, logs, notes.
@@ -189,4 +242,106 @@ pub fn record_run(record: &mut Invocation, run: local::LocalRun) {
     record.notes.extend(notes);
     record.notes.extend(logs_note);
     record.local = Some(summary);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+
+    use super::*;
+    use crate::catalog::EventId;
+    use crate::functions::SecretRef;
+
+    #[test]
+    fn a_large_envelope_is_run_from_its_text_and_not_kept_in_the_record() {
+        let target = Target::local(
+            EventId::MessagingSurveyEnded,
+            "size",
+            "function lambda(i, cb) { cb(null, i.payload.items.length); }".to_owned(),
+        );
+        let items = vec!["x".repeat(100); 20_000];
+        let text = serde_json::to_vec(
+            &serde_json::json!({"timestamp": 1, "headers": [], "payload": {"items": items}}),
+        )
+        .unwrap();
+        assert!(text.len() > crate::invoke::KEEP_ENVELOPE_MAX);
+        let record = crate::invoke::invoke_text(
+            &target,
+            &text,
+            &SessionSecrets::default(),
+            &Arc::new(AtomicBool::new(false)),
+        );
+        assert_eq!(record.local_result, Some(serde_json::json!(20_000)));
+        assert_eq!(record.request.body, Value::Null);
+        assert!(
+            record
+                .notes
+                .iter()
+                .any(|n| n.contains("is not kept in this record"))
+        );
+        // A small one is kept as it was sent.
+        let small = br#"{"timestamp":1,"headers":[],"payload":{"items":[1]}}"#;
+        let record = crate::invoke::invoke_text(
+            &target,
+            small,
+            &SessionSecrets::default(),
+            &Arc::new(AtomicBool::new(false)),
+        );
+        assert_eq!(
+            record.request.body["payload"]["items"],
+            serde_json::json!([1])
+        );
+    }
+
+    #[test]
+    fn a_secret_the_function_logs_or_returns_is_masked_in_the_record() {
+        // No test sets this variable.
+        let name = "SC_TEST_LOCAL_RUN_SECRET";
+        let mut target = Target::local(
+            EventId::MessagingSurveyEnded,
+            "leaky",
+            "const { Toolbelt } = require('lp-faas-toolbelt');\nfunction lambda(i, cb) { Toolbelt.SecretClient().readSecret('token').then((s) => { console.info('token is', s.value); cb(null, {echo: s.value}); }); }".to_owned(),
+        );
+        target
+            .local
+            .secrets
+            .insert("token".into(), SecretRef::env(name));
+        let mut secrets = SessionSecrets::default();
+        secrets.set(
+            EventId::MessagingSurveyEnded,
+            "secrets.token",
+            "hunter2-value".into(),
+        );
+        // An env: reference without the variable is a configuration error, not a run.
+        let mut record = Invocation::default();
+        run_local(
+            &target,
+            b"{}",
+            &secrets,
+            &Arc::new(AtomicBool::new(false)),
+            &mut record,
+        );
+        assert_eq!(record.error.as_ref().unwrap().code, "missing-secret");
+        // A secret typed in for the session is read, and masked everywhere it shows.
+        target
+            .local
+            .secrets
+            .insert("token".into(), SecretRef(String::new()));
+        let mut record = Invocation::default();
+        run_local(
+            &target,
+            b"{}",
+            &secrets,
+            &Arc::new(AtomicBool::new(false)),
+            &mut record,
+        );
+        let json = serde_json::to_string(&record).unwrap();
+        assert!(!json.contains("hunter2-value"), "{json}");
+        assert_eq!(record.logs[0].message, "token is ••••••");
+        assert_eq!(
+            record.local_result,
+            Some(serde_json::json!({"echo": "••••••"}))
+        );
+    }
 }

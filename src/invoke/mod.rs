@@ -24,6 +24,7 @@ use serde_json::{Value, json};
 pub use contract::{ContractReport, check_result, describe_emails, explain_http_failure};
 pub use curl::curl_command;
 pub use history::{History, HistoryError, MAX_HISTORY, default_history_path};
+pub use local_run::{mask_secrets, options_for as local_options};
 pub use record::{
     Body, Check, Email, ErrorKind, FunctionLog, Invocation, InvokeError, LocalSummary, LogLevel,
     RecordedRequest, RecordedResponse, Timings, now_ms,
@@ -283,6 +284,67 @@ pub fn invoke_prepared(
         secrets,
         cancel,
     )
+}
+
+/// Largest envelope kept in the record of an invocation made from its text ([`invoke_text`]);
+/// a larger one is left out, as batches leave out large bodies.
+pub const KEEP_ENVELOPE_MAX: usize = 1024 * 1024;
+
+/// The envelope of a payload as JSON text, without building its document: the file's text for
+/// an envelope, the bare payload's text wrapped in `{timestamp, headers, payload}`.
+pub fn envelope_text(payload: &Payload, now_ms: u64) -> std::borrow::Cow<'_, [u8]> {
+    if payload.is_envelope {
+        std::borrow::Cow::Borrowed(payload.text().as_bytes())
+    } else {
+        let head = format!("{{\"timestamp\":{now_ms},\"headers\":[],\"payload\":");
+        let mut bytes = Vec::with_capacity(head.len() + payload.text().len() + 1);
+        bytes.extend_from_slice(head.as_bytes());
+        bytes.extend_from_slice(payload.text().as_bytes());
+        bytes.push(b'}');
+        std::borrow::Cow::Owned(bytes)
+    }
+}
+
+/// Invokes an in-process target with the envelope as JSON text: no document of the payload is
+/// built (a large payload's document takes several times its size). The record keeps the
+/// envelope when it is at most [`KEEP_ENVELOPE_MAX`] bytes. Other targets go through
+/// [`invoke`].
+pub fn invoke_text(
+    target: &Target,
+    envelope: &[u8],
+    secrets: &SessionSecrets,
+    cancel: &Arc<AtomicBool>,
+) -> Invocation {
+    if !matches!(target.endpoint, Endpoint::Local(_)) {
+        let value: Value = serde_json::from_slice(envelope).unwrap_or(Value::Null);
+        return invoke(target, &value, secrets, cancel);
+    }
+    let started = Instant::now();
+    let kept = (envelope.len() <= KEEP_ENVELOPE_MAX)
+        .then(|| serde_json::from_slice(envelope).ok())
+        .flatten();
+    let mut record = Invocation {
+        at_ms: now_ms(),
+        event: target.event,
+        function: target.function.clone(),
+        endpoint_kind: target.endpoint_kind(),
+        endpoint: target.endpoint.describe(),
+        request: RecordedRequest {
+            url: String::new(),
+            headers: Vec::new(),
+            body: kept.clone().unwrap_or(Value::Null),
+        },
+        ..Invocation::default()
+    };
+    local_run::run_local(target, envelope, secrets, cancel, &mut record);
+    if kept.is_none() {
+        record.notes.push(format!(
+            "The envelope ({} bytes) is not kept in this record.",
+            envelope.len()
+        ));
+    }
+    record.timings.total_ms = started.elapsed().as_secs_f64() * 1e3;
+    record
 }
 
 fn invoke_with(

@@ -504,3 +504,45 @@ fn a_lambda_that_is_not_a_function_says_so_in_v8_s_words() {
         assert_eq!(error.message, "lambda is not a function", "{engine:?}");
     }
 }
+
+#[test]
+fn the_function_cannot_reach_the_machine_through_the_host_s_objects() {
+    for engine in engines() {
+        for code in [
+            "function lambda(i, cb) { cb(null, Buffer.constructor('return process')().pid); }",
+            "function lambda(i, cb) { cb(null, setTimeout.constructor('return process')().pid); }",
+            "function lambda(i, cb) { cb(null, typeof require('child_process').exec); }",
+            "function lambda(i, cb) { cb(null, process.binding ? process.binding('fs') : 'none'); }",
+        ] {
+            let run = run_on(engine, code);
+            match &run.result {
+                Ok(value) => assert_eq!(value, &json!("none"), "{engine:?} {code}"),
+                Err(error) => assert!(
+                    error.code == CUSTOM_FAILURE || error.code == RUNTIME_EXCEPTION,
+                    "{engine:?} {code}: {error:?}"
+                ),
+            }
+        }
+        // Deep recursion is the function's error, not a crash of the engine.
+        let error = err_on(
+            engine,
+            "function f(n) { return f(n + 1) + 1; }\nfunction lambda(i, cb) { cb(null, f(0)); }",
+        );
+        assert!(error.message.contains("stack"), "{engine:?} {error:?}");
+    }
+}
+
+#[test]
+fn a_configured_timeout_above_the_platform_s_is_cut_to_30_s() {
+    let target = crate::invoke::Target::from_config(
+        crate::catalog::EventId::MessagingSurveyEnded,
+        &crate::functions::FunctionConfig {
+            timeout_ms: 600_000,
+            endpoint: crate::functions::Endpoint::Local(crate::functions::LocalEndpoint::default()),
+            ..crate::functions::FunctionConfig::default()
+        },
+    );
+    let options =
+        crate::invoke::local_options(&target, &crate::invoke::SessionSecrets::default()).unwrap();
+    assert_eq!(options.limits.timeout, LocalLimits::DEFAULT_TIMEOUT);
+}

@@ -104,11 +104,10 @@ pub(crate) fn run(
         "runtime": options.runtime.as_str(),
         "code": code,
         "suffix": suffix,
-        "input": input,
         "config": harness::config_json(options),
         "modulesRoot": modules.display().to_string(),
     });
-    let answer = pool::call(&node, options, &request, &cancel);
+    let answer = pool::call(&node, options, &request, input, &cancel);
     let mut run = match answer {
         Ok(answer) => read_answer(answer, options, started),
         Err(error) => failed(error),

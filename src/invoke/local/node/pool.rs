@@ -73,8 +73,11 @@ impl Worker {
         let mut command = Command::new(node);
         command
             .arg(format!("--max-old-space-size={heap_mb}"))
+            // No code from strings anywhere in the worker, so no host function's constructor
+            // can be used to leave the function's context.
             .args([
                 "--experimental-vm-modules",
+                "--disallow-code-generation-from-strings",
                 "--no-warnings",
                 "-e",
                 BOOTSTRAP,
@@ -236,6 +239,7 @@ pub(super) fn call(
     node: &Path,
     options: &LocalOptions,
     request: &Value,
+    input: &str,
     cancel: &Arc<AtomicBool>,
 ) -> Result<Value, LocalError> {
     let memory = options.limits.memory_bytes;
@@ -246,7 +250,7 @@ pub(super) fn call(
         None => Worker::spawn(node, memory)?,
     };
     let deadline = Instant::now() + options.limits.timeout;
-    match exchange(&mut worker, request, deadline, options, cancel) {
+    match exchange(&mut worker, request, input, deadline, options, cancel) {
         Ended::Answer(answer) => {
             let mut idle = pool.idle.lock().unwrap_or_else(|p| p.into_inner());
             if idle.len() < MAX_IDLE {
@@ -264,18 +268,26 @@ pub(super) fn call(
 fn exchange(
     worker: &mut Worker,
     request: &Value,
+    input: &str,
     deadline: Instant,
     options: &LocalOptions,
     cancel: &AtomicBool,
 ) -> Ended {
     let id = worker.next_id;
     worker.next_id += 1;
+    // The envelope goes into the message as it is written, never into a second copy of it.
     let mut message = request.clone();
     message["id"] = Value::from(id);
-    let written = serde_json::to_writer(&mut worker.stdin, &message)
-        .map_err(std::io::Error::other)
-        .and_then(|()| worker.stdin.write_all(b"\n"))
-        .and_then(|()| worker.stdin.flush());
+    let head = message.to_string();
+    let head = head.strip_suffix('}').unwrap_or(&head);
+    let written = (|| -> std::io::Result<()> {
+        let mut out = std::io::BufWriter::with_capacity(64 * 1024, &mut worker.stdin);
+        out.write_all(head.as_bytes())?;
+        out.write_all(b",\"input\":")?;
+        serde_json::to_writer(&mut out, input).map_err(std::io::Error::other)?;
+        out.write_all(b"}\n")?;
+        out.flush()
+    })();
     if written.is_err() {
         return Ended::Failed(LocalError::new(
             errors::ENGINE_ERROR,

@@ -253,17 +253,29 @@ impl LocalFunction {
             Err(e) => return Ended::error(LocalError::new(errors::ENGINE_ERROR, e.to_string())),
         };
         let started = (|| -> rquickjs::Result<()> {
-            let value = ctx.json_parse(input.to_vec())?;
+            // One copy with room for the NUL QuickJS needs, so none is made again.
+            let mut text = Vec::with_capacity(input.len() + 1);
+            text.extend_from_slice(input);
+            let value = ctx.json_parse(text)?;
             let invoke: Function = control.get("invoke")?;
             invoke.call::<_, rquickjs::Value>((value,))?;
             Ok(())
         })();
         if let Err(err) = started {
-            return Ended::stopped(
-                failure(ctx, &self.guard, err, memory),
-                &control,
-                &self.options,
-            );
+            let stop = match failure(ctx, &self.guard, err, memory) {
+                Stop::Error(error) if error.code == errors::MEMORY_EXCEEDED => {
+                    Stop::Error(LocalError::new(
+                        errors::MEMORY_EXCEEDED,
+                        format!(
+                            "the envelope ({} bytes) does not fit in the function's {} MiB memory limit once parsed",
+                            input.len(),
+                            memory / (1024 * 1024)
+                        ),
+                    ))
+                }
+                other => other,
+            };
+            return Ended::stopped(stop, &control, &self.options);
         }
         match drive(ctx, &control, &self.guard, &self.host, memory) {
             Ok(()) => Ended::outcome(&control),
@@ -308,7 +320,12 @@ impl Ended {
         };
         let error = match stop {
             Stop::Classified => return Self::outcome(control),
-            Stop::Error(error) => error,
+            Stop::Error(mut error) => {
+                if error.message == "out of memory" {
+                    memory_error(&mut error, options);
+                }
+                error
+            }
             Stop::Trip(trip) => trip_error(trip, options),
             Stop::Idle => idle_error(options),
         };
