@@ -273,6 +273,36 @@ pub fn install_with(
 ) -> Result<(), ModulesError> {
     static INSTALLING: Mutex<()> = Mutex::new(());
     let _one = INSTALLING.lock().unwrap_or_else(|p| p.into_inner());
+    // A failed install is not tried again for a minute: an offline machine answers at once.
+    static FAILED: Mutex<Vec<(PathBuf, Runtime, Instant, ModulesError)>> = Mutex::new(Vec::new());
+    let key = root.to_path_buf();
+    {
+        let mut failed = FAILED.lock().unwrap_or_else(|p| p.into_inner());
+        failed.retain(|(_, _, at, _)| at.elapsed() < Duration::from_secs(60));
+        if let Some((_, _, _, error)) = failed
+            .iter()
+            .find(|(r, rt, _, _)| *r == key && *rt == runtime)
+        {
+            return Err(error.clone());
+        }
+    }
+    let outcome = install_now(npm, root, runtime, progress, cancel);
+    if let Err(error) = &outcome
+        && !matches!(error, ModulesError::Cancelled { .. })
+    {
+        let mut failed = FAILED.lock().unwrap_or_else(|p| p.into_inner());
+        failed.push((key, runtime, Instant::now(), error.clone()));
+    }
+    outcome
+}
+
+fn install_now(
+    npm: &Path,
+    root: &Path,
+    runtime: Runtime,
+    progress: &mut dyn FnMut(&str),
+    cancel: &Arc<AtomicBool>,
+) -> Result<(), ModulesError> {
     let modules = platform_modules(runtime);
     let missing: Vec<_> = modules
         .iter()
@@ -418,11 +448,23 @@ pub fn ensure_for(
     progress: &mut dyn FnMut(&str),
     cancel: &Arc<AtomicBool>,
 ) -> Result<(), ModulesError> {
+    ensure_with(&npm_command(), code, runtime, root, progress, cancel)
+}
+
+/// [`ensure_for`] with a given npm.
+pub fn ensure_with(
+    npm: &Path,
+    code: &str,
+    runtime: Runtime,
+    root: &Path,
+    progress: &mut dyn FnMut(&str),
+    cancel: &Arc<AtomicBool>,
+) -> Result<(), ModulesError> {
     let missing = named_in(code, runtime)
         .into_iter()
         .any(|m| installed_version(root, runtime, m.name).as_deref() != Some(m.version));
     if missing {
-        install(root, runtime, progress, cancel)
+        install_with(npm, root, runtime, progress, cancel)
     } else {
         Ok(())
     }

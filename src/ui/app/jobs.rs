@@ -51,6 +51,10 @@ pub enum JobKind {
     LivechatConversation,
     /// Reading the Livechat submission history.
     LivechatHistory,
+    /// Checking a function's code as the platform's editor does.
+    CheckCode,
+    /// Installing the platform's modules with npm.
+    Modules,
 }
 
 impl JobKind {
@@ -69,6 +73,8 @@ impl JobKind {
             JobKind::LivechatSubmit => "sending the survey",
             JobKind::LivechatConversation => "the test conversation",
             JobKind::LivechatHistory => "reading the survey history",
+            JobKind::CheckCode => "checking the code",
+            JobKind::Modules => "installing the platform's modules",
         }
     }
 }

@@ -14,6 +14,7 @@ mod apply_batch;
 mod apply_functions;
 mod apply_invoke;
 mod apply_livechat;
+mod apply_local;
 mod apply_payload;
 pub(super) mod batch_state;
 mod command_handling;
@@ -82,6 +83,7 @@ impl SurveyConsoleApp {
                 functions,
                 history,
                 livechat_history,
+                ..Files::default_for(None)
             },
         )
     }
