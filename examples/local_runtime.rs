@@ -213,6 +213,7 @@ fn lpf_invocations(cli: &std::path::Path, template: &str, input: &[u8]) {
         let started = Instant::now();
         let out = std::process::Command::new("node")
             .args(["-e", &script])
+            .env("DEBUG_FUNCTION", "bench")
             .current_dir(&project)
             .output();
         times.push(started.elapsed());

@@ -113,7 +113,20 @@ function makeProcess(environment) {
     exitCode: undefined,
     nextTick: (fn, ...args) => {
       if (typeof fn !== "function") throw ERR_CALLBACK(fn);
-      microtask(fn, args);
+      // Node runs next-tick callbacks before promise jobs; an engine without Node queues them.
+      if (natives.nextTick) {
+        const run = current;
+        natives.nextTick(() => {
+          if (!run || run.done) return;
+          try {
+            fn.apply(undefined, args);
+          } catch (err) {
+            uncaught(run, err);
+          }
+        });
+      } else {
+        microtask(fn, args);
+      }
     },
     cwd: () => "/function",
     uptime: () => (host.now() - start) / 1000,

@@ -88,8 +88,16 @@ impl Worker {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0);
-        if let Some(path) = std::env::var_os("PATH") {
-            command.env("PATH", path);
+        // The machine's time zone and locale stay, as they do for Node anywhere; nothing else of
+        // the console's environment reaches the function.
+        for (name, value) in std::env::vars_os() {
+            let keep = name == "PATH"
+                || name == "TZ"
+                || name == "LANG"
+                || name.to_str().is_some_and(|n| n.starts_with("LC_"));
+            if keep {
+                command.env(name, value);
+            }
         }
         let mut child = command
             .spawn()

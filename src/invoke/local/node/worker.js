@@ -17,6 +17,7 @@ module.exports = function start(HARNESS, send) {
     fetch, Headers, Request, Response, FormData, AbortController, AbortSignal, DOMException,
     performance, setTimeout, clearTimeout, setInterval, clearInterval, setImmediate, clearImmediate,
     queueMicrotask,
+    nextTick: process.nextTick,
     process: { version: process.version, versions: process.versions, platform: process.platform, arch: process.arch },
   };
   const realms = [{ Error, TypeError, SyntaxError, ReferenceError }];

@@ -23,6 +23,9 @@ pub(crate) fn v8_message(
             ));
         }
     }
+    if message == "stack overflow" {
+        return Some("Maximum call stack size exceeded".to_owned());
+    }
     if let Some(name) = message.strip_suffix(" is not initialized") {
         return Some(format!("Cannot access '{name}' before initialization"));
     }

@@ -178,8 +178,13 @@ impl LocalFunction {
                 }
             },
         )));
-        if options.runtime == Platform::V2 {
-            runtime.set_loader(modules::Resolver, modules::Loader);
+        // The platform layer comes as bytecode (compiled once per process); V2's imports
+        // through the platform's modules.
+        match modules::harness_bundle() {
+            Some(bundle) => {
+                runtime.set_loader((bundle, modules::Resolver), (bundle, modules::Loader))
+            }
+            None => runtime.set_loader(modules::Resolver, modules::Loader),
         }
         let context = Context::full(&runtime)
             .map_err(|e| engine_failure("cannot create a JavaScript context", e))?;
@@ -438,6 +443,20 @@ pub(crate) fn idle_error(options: &LocalOptions) -> LocalError {
     )
 }
 
+/// The platform layer's factory: from its compiled bytecode when there is one (a cold run then
+/// skips parsing it), else from its source.
+fn harness_factory<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Function<'js>> {
+    if modules::harness_bundle().is_some() {
+        let promise = Module::import(ctx, modules::HARNESS_MODULE)?;
+        while ctx.execute_pending_job() {}
+        let namespace: Object = promise.finish()?;
+        return namespace.get("default");
+    }
+    let mut options = EvalOptions::default();
+    options.filename = Some(HARNESS_FILE.to_owned());
+    ctx.eval_with_options(harness::HARNESS, options)
+}
+
 /// Installs the platform layer, evaluates the code's top level and hands its entry over.
 fn load(
     ctx: &Ctx<'_>,
@@ -452,11 +471,7 @@ fn load(
             format!("cannot set up the platform layer: {e}"),
         ))
     };
-    let mut harness_options = EvalOptions::default();
-    harness_options.filename = Some(HARNESS_FILE.to_owned());
-    let factory: Function = ctx
-        .eval_with_options(harness::HARNESS, harness_options)
-        .map_err(|e| engine(read_exception(ctx, e)))?;
+    let factory = harness_factory(ctx).map_err(|e| engine(read_exception(ctx, e)))?;
     let host_object = host::install(ctx, host).map_err(engine)?;
     let control: Object = factory.call((host_object,)).map_err(engine)?;
     let setup: Function = control.get("setup").map_err(engine)?;

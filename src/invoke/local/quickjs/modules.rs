@@ -3,9 +3,38 @@
 //! generated one that re-exports what the platform layer's loader returns, `default` being the
 //! CommonJS `module.exports` (as Node's ESM does for CommonJS packages).
 
+use std::sync::OnceLock;
+
 use rquickjs::loader::ImportAttributes;
-use rquickjs::module::Declared;
-use rquickjs::{Ctx, Function, Module, Object};
+use rquickjs::loader::bundle::Bundle;
+use rquickjs::module::{Declared, WriteOptions};
+use rquickjs::{Context, Ctx, Function, Module, Object, Runtime};
+
+/// The name the platform layer's module is loaded under.
+pub(crate) const HARNESS_MODULE: &str = "platform.js";
+
+/// The compiled platform layer, in the loader's bundle form.
+pub(crate) type HarnessBundle = Bundle<&'static [(&'static str, &'static [u8])]>;
+
+/// The platform layer compiled to QuickJS bytecode, once per process (parsing its source takes
+/// most of a cold run); `None` if it could not be compiled, and the source is parsed instead.
+pub(crate) fn harness_bundle() -> Option<HarnessBundle> {
+    static BUNDLE: OnceLock<Option<&'static [(&'static str, &'static [u8])]>> = OnceLock::new();
+    let data = BUNDLE.get_or_init(|| {
+        let runtime = Runtime::new().ok()?;
+        let context = Context::full(&runtime).ok()?;
+        let bytes = context.with(|ctx| {
+            let source = format!("export default {};\n", super::super::harness::HARNESS);
+            let module = Module::declare(ctx.clone(), HARNESS_MODULE, source).ok()?;
+            module.write(WriteOptions::default()).ok()
+        })?;
+        let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+        let entries: &'static [(&'static str, &'static [u8])] =
+            Box::leak(vec![(HARNESS_MODULE, bytes)].into_boxed_slice());
+        Some(entries)
+    });
+    data.map(Bundle)
+}
 
 /// Bare names stay as they are; relative imports have no files to load.
 pub(crate) struct Resolver;
