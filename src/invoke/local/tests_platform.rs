@@ -331,3 +331,39 @@ fn every_template_gives_the_same_answer_on_both_engines() {
     }
     assert!(compared > 0 || !node::available());
 }
+
+#[test]
+fn sorting_names_and_error_classes_behave_as_on_node() {
+    let code = r#"class NotFound extends Error {
+      constructor(what) { super(what + " not found"); this.name = "NotFound"; Error.captureStackTrace(this, NotFound); }
+    }
+    function lambda(input, callback) {
+      const names = ["bob", "Alice", "alice", "Émile", "eve", "Bob"];
+      const sorted = names.slice().sort((a, b) => a.localeCompare(b));
+      callback(null, [sorted, typeof new NotFound("x").stack, new NotFound("agent").message]);
+    }"#;
+    for engine in engines() {
+        assert_eq!(
+            ok_on(engine, code),
+            json!([
+                ["alice", "Alice", "bob", "Bob", "Émile", "eve"],
+                "string",
+                "agent not found"
+            ]),
+            "{engine:?}"
+        );
+    }
+}
+
+#[test]
+fn next_tick_runs_before_promise_jobs_on_node_only() {
+    // A documented gap of the embedded engine: it queues process.nextTick with promise jobs.
+    let code = "function lambda(i, cb) { const order = []; Promise.resolve().then(() => order.push('promise')); process.nextTick(() => order.push('tick')); setTimeout(() => cb(null, order), 1); }";
+    assert_eq!(
+        ok_on(LocalEngine::QuickJs, code),
+        json!(["promise", "tick"])
+    );
+    if node::available() {
+        assert_eq!(ok_on(LocalEngine::Node, code), json!(["tick", "promise"]));
+    }
+}

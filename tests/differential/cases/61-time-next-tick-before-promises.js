@@ -1,4 +1,5 @@
-// needs: node (process.nextTick runs before promise jobs in Node; the embedded engine queues it)
+// needs: node
+// process.nextTick runs before promise jobs in Node; the embedded engine queues it after them.
 function lambda(input, callback) {
   const order = [];
   Promise.resolve().then(() => order.push("promise"));

@@ -431,6 +431,28 @@ function installLocaleDefaults() {
     writable: true,
     configurable: true,
   });
+  // String order as ICU's root collation orders Latin text: letters before their accents,
+  // lower case before upper case, and otherwise by the unaccented, lower-cased text.
+  const folded = (text) => text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+  Object.defineProperty(String.prototype, "localeCompare", {
+    value: function localeCompare(that, locales, options) {
+      if (!defaultLocale(locales, options)) {
+        throw new RangeError("localeCompare with a locale or options needs Intl, which " + INTL_HINT);
+      }
+      const a = String(this);
+      const b = String(that);
+      const primary = cmp(folded(a), folded(b));
+      if (primary !== 0) return primary;
+      const accents = cmp(a.normalize("NFD").toLowerCase(), b.normalize("NFD").toLowerCase());
+      if (accents !== 0) return accents;
+      // Lower case first: the swapped-case text orders as ICU does.
+      const swap = (t) => Array.from(t, (c) => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase())).join("");
+      return cmp(swap(a), swap(b));
+    },
+    writable: true,
+    configurable: true,
+  });
   for (const name of ["toLocaleString", "toLocaleDateString", "toLocaleTimeString"]) {
     const original = Date.prototype[name];
     Object.defineProperty(Date.prototype, name, {
@@ -459,6 +481,19 @@ function installGlobals(hide) {
   hide("AbortSignal", nativeOr("AbortSignal", () => PolyAbortSignal));
   for (const name of ["atob", "btoa", "performance", "queueMicrotask", "DOMException"]) {
     if (natives[name] !== undefined) hide(name, natives[name]);
+  }
+  // V8's way to name where an error was made, which error classes often call.
+  if (typeof Error.captureStackTrace !== "function") {
+    Object.defineProperty(Error, "captureStackTrace", {
+      value: function captureStackTrace(target) {
+        if (target !== null && typeof target === "object") {
+          const stack = new Error().stack;
+          Object.defineProperty(target, "stack", { value: stack, writable: true, configurable: true });
+        }
+      },
+      writable: true,
+      configurable: true,
+    });
   }
   if (natives.Intl === undefined && typeof Intl === "undefined") {
     Object.defineProperty(g, "Intl", {

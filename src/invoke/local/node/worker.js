@@ -127,7 +127,14 @@ module.exports = function start(HARNESS, send) {
       return { id: msg.id, type: "done", outcome: control.outcome(), stage: "load" };
     }
     const parse = vm.runInContext("JSON.parse", ctx);
-    control.invoke(parse(msg.input));
+    // Called from a macrotask, as LivePerson's emulator calls lambda from the module's top
+    // level: next-tick callbacks then run before promise jobs, as they do there.
+    await new Promise((started) =>
+      setImmediate(() => {
+        control.invoke(parse(msg.input));
+        started();
+      })
+    );
     // Wait for the answer, or for nothing being left to wait for.
     let quiet = 0;
     while (!control.done()) {
