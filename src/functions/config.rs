@@ -411,11 +411,7 @@ impl FunctionConfig {
 
     /// A name suggested for a new function of `event`.
     pub fn suggested_name(event: EventId) -> &'static str {
-        match event {
-            EventId::MessagingSurveyStarted => "pcs-started",
-            EventId::MessagingSurveyEnded => "pcs-ended",
-            EventId::ChatPostSurveyEmailTranscript => "chat-transcript-emails",
-        }
+        event.spec().suggested_function_name
     }
 }
 

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::record::{Body, Check, Email, ErrorKind, InvokeError};
-use crate::catalog::{EMAIL_ENTRY_FIELDS, EventId, ResultUse};
+use crate::catalog::{EMAIL_ENTRY_FIELDS, EventId, EventSpec, ResultUse};
 
 /// The outcome of the contract checks.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -35,6 +35,12 @@ fn check(rule: &str, ok: bool, message: impl Into<String>) -> Check {
 /// Checks a successful answer (`result` is the function's result: the HTTP body, or the value
 /// an in-process run called back with).
 pub fn check_result(event: EventId, status: Option<u16>, result: &Body) -> ContractReport {
+    check_result_for(event.spec(), status, result)
+}
+
+/// Checks a successful answer against any event's spec, the catalog's or another: what the
+/// spec's [`ResultUse`] says decides.
+pub fn check_result_for(spec: &EventSpec, status: Option<u16>, result: &Body) -> ContractReport {
     let mut report = ContractReport::default();
     if let Some(status) = status {
         let ok = (200..300).contains(&status);
@@ -42,7 +48,7 @@ pub fn check_result(event: EventId, status: Option<u16>, result: &Body) -> Contr
             .checks
             .push(check("HTTP status is 2xx", ok, format!("status {status}")));
     }
-    match event.spec().result_use {
+    match spec.result_use {
         ResultUse::Ignored => {
             report.notes.push(
                 "The Post Survey Bot ignores the callback payload: any successful answer is enough (the template calls back \"ok\")."
@@ -263,10 +269,8 @@ pub fn explain_http_failure(event: EventId, status: u16, body: &Body) -> InvokeE
             message.push_str(&format!(". The answer starts: {start}"));
         }
     }
-    if event.is_transcript() {
-        message.push_str(
-            ". On an invocation error the chat server sends no e-mail, and nothing is retried",
-        );
+    if let Some(consequence) = event.spec().failure_consequence {
+        message.push_str(&format!(". {consequence}"));
     }
     let (kind, code) = match error_code {
         Some(code) => (ErrorKind::Function, code),

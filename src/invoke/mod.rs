@@ -21,7 +21,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-pub use contract::{ContractReport, check_result, describe_emails, explain_http_failure};
+pub use contract::{
+    ContractReport, check_result, check_result_for, describe_emails, explain_http_failure,
+};
 pub use curl::curl_command;
 pub use history::{History, HistoryError, MAX_HISTORY, default_history_path};
 pub use local_run::{mask_secrets, options_for as local_options};
@@ -480,7 +482,7 @@ pub fn finish_response(record: &mut Invocation, response: RecordedResponse) {
 /// Marks a record failed, adding what the platform does on an invocation error.
 pub fn fail(record: &mut Invocation, error: InvokeError) {
     record.ok = false;
-    if record.event.is_transcript() {
+    if record.event.spec().failure_consequence.is_some() {
         let note = record.event.spec().on_error.to_owned();
         if !record.notes.contains(&note) {
             record.notes.push(note);

@@ -288,7 +288,7 @@ impl Default for Invocation {
     fn default() -> Self {
         Invocation {
             at_ms: 0,
-            event: EventId::MessagingSurveyStarted,
+            event: EventId::ALL[0],
             function: None,
             endpoint_kind: EndpointKind::Http,
             endpoint: String::new(),

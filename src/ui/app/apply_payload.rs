@@ -153,8 +153,9 @@ impl SurveyConsoleApp {
                     paths: dialog_paths(purpose),
                 }
             });
-        if let Err(busy) = spawned {
-            self.session.notice = Some(format!("{busy}: answer it first."));
+        if spawned.is_err() {
+            self.session.notice =
+                Some("A file dialog is open already: answer it first.".to_owned());
         }
     }
 

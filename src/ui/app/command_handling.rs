@@ -194,7 +194,8 @@ impl SurveyConsoleApp {
             | JobKind::FilterRows
             | JobKind::History
             | JobKind::Curl
-            | JobKind::LivechatConversation => session.notice = Some(message),
+            | JobKind::LivechatConversation
+            | JobKind::LivechatServer => session.notice = Some(message),
         }
     }
 }

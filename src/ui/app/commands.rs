@@ -17,8 +17,8 @@ use crate::functions::{FunctionConfig, FunctionStore, Runtime};
 use crate::invoke::Invocation;
 use crate::invoke::local::check::Finding;
 use crate::livechat::{
-    Conversation, ConversationFailure, ConversationRequest, HistoryEntry, Server, SurveyItem,
-    SurveyOutcome,
+    Conversation, ConversationFailure, ConversationRequest, HistoryEntry, Server, ServerInfo,
+    SurveyItem, SurveyOutcome, SurveyRules,
 };
 use crate::payload::{Inspection, Payload, RowFilter};
 
@@ -440,12 +440,17 @@ impl std::fmt::Debug for SecretText {
 
 /// Livechat calls (built on the UI thread from the form) and what they bring back.
 pub enum LivechatCommand {
-    /// Send a room survey.
+    /// Ask a server for its version and livechat settings (its survey rules).
+    CheckServer { server: Server },
+    /// A server answered (or not) about itself.
+    ServerChecked { url: String, info: Box<ServerInfo> },
+    /// Send a room survey, checked against `rules`.
     Submit {
         server: Server,
         rid: String,
         token: SecretText,
         items: Vec<SurveyItem>,
+        rules: SurveyRules,
     },
     /// Make a test conversation.
     StartConversation {
@@ -460,7 +465,7 @@ pub enum LivechatCommand {
         history_error: Option<String>,
     },
     /// A test conversation finished.
-    ConversationDone(Result<Conversation, ConversationFailure>),
+    ConversationDone(Box<Result<Conversation, ConversationFailure>>),
     /// The submission history was read.
     HistoryRead(Result<Vec<HistoryEntry>, String>),
 }

@@ -55,6 +55,8 @@ pub enum JobKind {
     CheckCode,
     /// Installing the platform's modules with npm.
     Modules,
+    /// Asking a Rocket.Chat server for its version and survey rules.
+    LivechatServer,
 }
 
 impl JobKind {
@@ -64,7 +66,7 @@ impl JobKind {
             JobKind::FileDialog => "the file dialog",
             JobKind::LoadPayload => "loading the payload",
             JobKind::FilterRows => "filtering the rows",
-            JobKind::FunctionsFile => "the functions file",
+            JobKind::FunctionsFile => "work on the functions file",
             JobKind::History => "reading the history",
             JobKind::Invoke => "the invocation",
             JobKind::Curl => "building the curl command",
@@ -75,6 +77,7 @@ impl JobKind {
             JobKind::LivechatHistory => "reading the survey history",
             JobKind::CheckCode => "checking the code",
             JobKind::Modules => "installing the platform's modules",
+            JobKind::LivechatServer => "checking the server",
         }
     }
 }

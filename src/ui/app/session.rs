@@ -14,7 +14,10 @@ use crate::catalog::EventId;
 use crate::catalog::samples::samples_for;
 use crate::functions::{FunctionConfig, FunctionStore, validate};
 use crate::invoke::{History, Invocation, SessionSecrets, Target};
-use crate::livechat::{Conversation, ConversationFailure, HistoryEntry, SurveyOutcome};
+use crate::livechat::{
+    Conversation, ConversationFailure, HistoryEntry, RateLimits, ServerInfo, SurveyOutcome,
+    SurveyRules,
+};
 use crate::payload::{Inspection, Payload, RowFilter};
 
 /// What the console says when an event has no function to invoke.
@@ -38,6 +41,8 @@ pub struct Files {
     pub modules: PathBuf,
     /// The npm that installs them.
     pub npm: PathBuf,
+    /// The Livechat rate-limit windows seen (shared with the CLI).
+    pub livechat_rate_limits: PathBuf,
 }
 
 impl Files {
@@ -50,6 +55,7 @@ impl Files {
             livechat_history: crate::livechat::History::default_path(),
             modules: crate::invoke::local::modules::default_modules_dir(),
             npm: crate::invoke::local::modules::npm_command(),
+            livechat_rate_limits: crate::livechat::RateLimits::default_path(),
         }
     }
 
@@ -61,6 +67,7 @@ impl Files {
             livechat_history: dir.join("livechat-history.jsonl"),
             modules: dir.join("modules"),
             npm: crate::invoke::local::modules::npm_command(),
+            livechat_rate_limits: dir.join("livechat-rate-limits.json"),
         }
     }
 }
@@ -134,9 +141,21 @@ pub struct FunctionInUse<'a> {
     pub edit: EditUse,
 }
 
+/// What a Rocket.Chat server said about itself (`Check server`).
+pub struct CheckedServer {
+    /// The server URL as it was checked.
+    pub url: String,
+    /// Its version and livechat settings.
+    pub info: ServerInfo,
+}
+
 /// What the Livechat survey view shows after its calls.
 #[derive(Default)]
 pub struct LivechatSession {
+    /// The last server checked.
+    pub server: Option<CheckedServer>,
+    /// The rate-limit windows of each server and route, shared with the workers.
+    pub limits: Arc<RateLimits>,
     /// The last submission's outcome, or why it was not sent.
     pub outcome: Option<Result<SurveyOutcome, String>>,
     /// The last test conversation.
@@ -226,6 +245,22 @@ pub fn code_key(code: &str, runtime: crate::functions::Runtime) -> u64 {
     hasher.finish()
 }
 
+impl LivechatSession {
+    /// The survey rules of `url`: the server's when that server was checked, else the built-in
+    /// ones.
+    pub fn rules(&self, url: &str) -> SurveyRules {
+        self.checked(url)
+            .map_or_else(SurveyRules::builtin, |c| c.info.rules())
+    }
+
+    /// The check of `url`, when that is the server last checked.
+    pub fn checked(&self, url: &str) -> Option<&CheckedServer> {
+        self.server
+            .as_ref()
+            .filter(|c| c.url.trim().trim_end_matches('/') == url.trim().trim_end_matches('/'))
+    }
+}
+
 impl Session {
     /// A session over `files`; the functions file and histories are read by jobs.
     pub fn new(files: Files) -> Session {
@@ -249,8 +284,11 @@ impl Session {
             history: Vec::new(),
             history_file: Arc::new(Mutex::new(History::open(&files.history))),
             batch: BatchSession::default(),
-            livechat: LivechatSession::default(),
             local: LocalSession::default(),
+            livechat: LivechatSession {
+                limits: Arc::new(RateLimits::at(files.livechat_rate_limits.clone())),
+                ..LivechatSession::default()
+            },
             files,
         }
     }
