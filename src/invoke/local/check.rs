@@ -355,5 +355,5 @@ fn module_rules(toks: &[Token], runtime: Runtime, findings: &mut Vec<Finding>) {
 }
 
 #[cfg(test)]
-#[path = "check_tests.rs"]
+#[path = "tests_check.rs"]
 mod tests;

@@ -13,13 +13,16 @@ use rquickjs::{Context, Ctx, Function, Module, Object, Runtime};
 /// The name the platform layer's module is loaded under.
 pub(crate) const HARNESS_MODULE: &str = "platform.js";
 
+/// Compiled modules by name, as the loader's bundles keep them.
+type BundleData = &'static [(&'static str, &'static [u8])];
+
 /// The compiled platform layer, in the loader's bundle form.
-pub(crate) type HarnessBundle = Bundle<&'static [(&'static str, &'static [u8])]>;
+pub(crate) type HarnessBundle = Bundle<BundleData>;
 
 /// The platform layer compiled to QuickJS bytecode, once per process (parsing its source takes
 /// most of a cold run); `None` if it could not be compiled, and the source is parsed instead.
 pub(crate) fn harness_bundle() -> Option<HarnessBundle> {
-    static BUNDLE: OnceLock<Option<&'static [(&'static str, &'static [u8])]>> = OnceLock::new();
+    static BUNDLE: OnceLock<Option<BundleData>> = OnceLock::new();
     let data = BUNDLE.get_or_init(|| {
         let runtime = Runtime::new().ok()?;
         let context = Context::full(&runtime).ok()?;
@@ -29,8 +32,7 @@ pub(crate) fn harness_bundle() -> Option<HarnessBundle> {
             module.write(WriteOptions::default()).ok()
         })?;
         let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
-        let entries: &'static [(&'static str, &'static [u8])] =
-            Box::leak(vec![(HARNESS_MODULE, bytes)].into_boxed_slice());
+        let entries: BundleData = Box::leak(vec![(HARNESS_MODULE, bytes)].into_boxed_slice());
         Some(entries)
     });
     data.map(Bundle)
