@@ -502,7 +502,7 @@ fn set_function(args: SetArgs) -> Outcome {
         None => {}
     }
     args.platform
-        .apply(&mut config)
+        .apply(event, &mut config)
         .map_err(|e| (EXIT_USAGE, e))?;
     if args.code_file.is_some() || args.platform.runtime.is_some() {
         let findings = super::local_flags::findings_of(&config);

@@ -163,9 +163,19 @@ pub struct SetPlatformFlags {
 }
 
 impl SetPlatformFlags {
-    /// Applies the flags to a function; the error is a message for stderr (exit 2).
-    pub fn apply(&self, config: &mut FunctionConfig) -> Result<(), String> {
+    /// Applies the flags to the function of `event`; the error is a message for stderr (exit 2).
+    pub fn apply(
+        &self,
+        event: crate::catalog::EventId,
+        config: &mut FunctionConfig,
+    ) -> Result<(), String> {
         if let Some(runtime) = self.runtime {
+            // The other version's untouched template becomes this version's.
+            if runtime != config.runtime
+                && config.code == FunctionConfig::template(event, config.runtime)
+            {
+                config.code = FunctionConfig::template(event, runtime).to_owned();
+            }
             config.runtime = runtime;
         }
         for pair in &self.env {
