@@ -172,6 +172,18 @@ pub struct RecordedResponse {
     pub truncated: bool,
 }
 
+/// One HTTP attempt of an invocation: why it was made and what came of it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Attempt {
+    /// Why: "first attempt", "retry 1 of 3 after reset, 350 ms later", "a new token after
+    /// HTTP 401".
+    pub reason: String,
+    /// What came of it: "HTTP 200", "reset (…)".
+    pub outcome: String,
+    /// How long it took, in milliseconds.
+    pub time_ms: f64,
+}
+
 /// How long things took, in milliseconds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Timings {
@@ -280,6 +292,10 @@ pub struct Invocation {
     pub local: Option<LocalSummary>,
     /// Summary of the payload's findings when it was sent ("1 error, 2 warnings").
     pub payload_findings: Option<String>,
+    /// The `X-Request-ID` sent (the same on every attempt): quote it to LivePerson support.
+    pub request_id: Option<String>,
+    /// Every HTTP attempt (more than one when retried).
+    pub attempts: Vec<Attempt>,
     /// True when the call succeeded and the response keeps the event's contract.
     pub ok: bool,
 }
@@ -307,6 +323,8 @@ impl Default for Invocation {
             local_result: None,
             local: None,
             payload_findings: None,
+            request_id: None,
+            attempts: Vec::new(),
             ok: false,
         }
     }
@@ -318,7 +336,8 @@ impl Invocation {
         self.response.as_ref().map(|r| r.status)
     }
 
-    /// The `--json` form: `{"event","endpoint","status","ok","time_ms","response","checks","emails","error","logs","notes","local"}`.
+    /// The `--json` form: `{"event","endpoint","status","ok","time_ms","request_id","attempts",
+    /// "response","checks","emails","error","logs","notes","local"}`.
     pub fn to_cli_json(&self) -> Value {
         serde_json::json!({
             "event": self.event.id(),
@@ -326,6 +345,8 @@ impl Invocation {
             "status": self.status(),
             "ok": self.ok,
             "time_ms": self.timings.total_ms,
+            "request_id": self.request_id,
+            "attempts": self.attempts,
             "response": match (&self.response, &self.local_result) {
                 (Some(r), _) => r.body.to_json(),
                 (None, Some(v)) => v.clone(),

@@ -1,11 +1,11 @@
 //! The calls to a Rocket.Chat server: one blocking exchange helper that every route goes
-//! through (see [`super::routes::send`]).
+//! through (see [`super::routes::send`]), on the console's one HTTP engine ([`crate::net`]).
 
 use serde_json::Value;
 
 use super::errors::{ApiError, RateHeaders, now_ms, read_answer};
 use super::{Server, mask_token, redact};
-use crate::net::{NetError, NetErrorKind, check_url, client, read_capped};
+use crate::net::{self, NetError, check_url, query_encoded};
 
 /// Largest answer kept from the server.
 const ANSWER_CAP: usize = 1024 * 1024;
@@ -78,53 +78,44 @@ pub fn call(
             }));
         shown_url = shown.to_string();
     }
-    let http = match client(server.timeout) {
-        Ok(c) => c,
-        Err(err) => return failed(&shown_url, err),
+    let method = match method {
+        Method::Get => http::Method::GET,
+        Method::Post => http::Method::POST,
     };
-    let mut request = match method {
-        Method::Get => http.get(url),
-        Method::Post => http.post(url),
-    };
+    let mut request = net::Request::new(method, url);
     for header in &server.headers {
-        let name = reqwest::header::HeaderName::from_bytes(header.name.trim().as_bytes());
-        let value = reqwest::header::HeaderValue::from_str(header.value.trim());
-        let (Ok(name), Ok(value)) = (name, value) else {
-            let err = NetError {
-                kind: NetErrorKind::Other,
-                message: format!("header '{}' is not valid; nothing was sent", header.name),
-                url: shown_url.clone(),
-            };
-            return failed(&shown_url, err);
-        };
-        request = request.header(name, value);
+        if let Err(err) = request.header(&header.name, &header.value) {
+            return failed(
+                &shown_url,
+                NetError {
+                    url: shown_url.clone(),
+                    ..err
+                },
+            );
+        }
     }
     if let Some(body) = body {
-        request = request.json(body);
+        request.body = serde_json::to_vec(body).unwrap_or_default().into();
+        let _ = request.header("Content-Type", "application/json");
     }
-    let response = match request.send() {
+    let _ = request.header("Accept", "application/json");
+    let _ = request.header("User-Agent", net::USER_AGENT);
+    let mut options = net::Options::new(server.timeout);
+    options.body_cap = ANSWER_CAP;
+    options.credentials = !server.headers.is_empty();
+    let response = match net::fetch(&request, &options, None) {
         Ok(r) => r,
-        Err(e) => return failed(&shown_url, NetError::from_reqwest(&e, &shown_url)),
+        Err(err) => return failed(&shown_url, err),
     };
-    let status = response.status().as_u16();
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
+    let status = response.status;
+    let header = |name: &str| response.header(name).map(str::to_owned);
     let rate = RateHeaders {
         limit: header("x-ratelimit-limit"),
         remaining: header("x-ratelimit-remaining"),
         reset: header("x-ratelimit-reset"),
         retry_after: header("retry-after"),
     };
-    let body = match read_capped(response, ANSWER_CAP, &shown_url) {
-        Ok(b) => b,
-        Err(err) => return failed(&shown_url, err),
-    };
-    let text = redact(&String::from_utf8_lossy(&body.bytes), secret);
+    let text = redact(&String::from_utf8_lossy(&response.body), secret);
     let result = read_answer(status, &rate, &text, &shown_url, now_ms());
     let answer = match serde_json::from_str::<Value>(&text) {
         Ok(v) => serde_json::to_string_pretty(&v).unwrap_or(text),
@@ -141,14 +132,7 @@ pub fn call(
 
 /// `text` as it appears in a URL's query.
 fn form_encoded(text: &str) -> String {
-    let Ok(mut url) = reqwest::Url::parse("http://localhost/") else {
-        return text.to_owned();
-    };
-    url.query_pairs_mut().append_pair("t", text);
-    url.query()
-        .and_then(|q| q.strip_prefix("t="))
-        .unwrap_or(text)
-        .to_owned()
+    query_encoded(text)
 }
 
 #[cfg(test)]

@@ -68,10 +68,10 @@ impl Header {
         if name.is_empty() {
             return Err("the header has no name".to_owned());
         }
-        reqwest::header::HeaderName::from_bytes(name.as_bytes())
+        http::header::HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| format!("'{name}' is not a valid header name"))?;
         let value = value.trim();
-        reqwest::header::HeaderValue::from_str(value).map_err(|_| {
+        http::header::HeaderValue::from_str(value).map_err(|_| {
             format!("the value of header '{name}' has characters a header cannot carry")
         })?;
         Ok(Header {

@@ -1,5 +1,5 @@
 //! The embedded engine's HTTP requests (the toolbelt's HTTPClient and fetch), through the
-//! console's shared HTTP client. The allowlist is decided in the platform layer before a request
+//! console's one HTTP engine. The allowlist is decided in the platform layer before a request
 //! gets here; this only sends it and reads the answer, within the run's time and a body cap.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -39,44 +39,31 @@ fn send(
     timeout: Duration,
     cancel: &AtomicBool,
 ) -> Result<serde_json::Value, String> {
-    // Whole seconds, so the shared client pool keeps one client per second of limit.
-    let timeout = Duration::from_secs(timeout.as_secs().clamp(1, 60) + 1);
-    let client = crate::net::client(timeout).map_err(|e| e.to_string())?;
-    let method = reqwest::Method::from_bytes(request.method.as_bytes())
+    let url = crate::net::check_url(&request.url).map_err(|e| e.to_string())?;
+    let method = http::Method::from_bytes(request.method.as_bytes())
         .map_err(|_| format!("not an HTTP method: {}", request.method))?;
-    let mut builder = client.request(method, &request.url);
+    let mut outgoing = crate::net::Request::new(method, url);
     for (name, value) in &request.headers {
-        builder = builder.header(name, value);
+        outgoing.header(name, value).map_err(|e| e.to_string())?;
     }
     if let Some(body) = &request.body {
         let bytes = BASE64
             .decode(body)
             .map_err(|_| "the request body is not valid base64".to_owned())?;
-        builder = builder.body(bytes);
+        outgoing.body = bytes.into();
     }
     if cancel.load(Ordering::Relaxed) {
         return Err("cancelled".to_owned());
     }
-    let response = builder
-        .send()
-        .map_err(|e| crate::net::NetError::from_reqwest(&e, &request.url).to_string())?;
-    let status = response.status();
-    let headers: Vec<(String, String)> = response
-        .headers()
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_owned(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
-    let body =
-        crate::net::read_capped(response, MAX_BODY, &request.url).map_err(|e| e.to_string())?;
+    let mut options = crate::net::Options::new(timeout);
+    options.body_cap = MAX_BODY;
+    let response =
+        crate::net::fetch(&outgoing, &options, Some(cancel)).map_err(|e| e.to_string())?;
+    let status = http::StatusCode::from_u16(response.status).ok();
     Ok(json!({
-        "status": status.as_u16(),
-        "statusText": status.canonical_reason().unwrap_or(""),
-        "headers": headers,
-        "body": BASE64.encode(&body.bytes),
+        "status": response.status,
+        "statusText": status.and_then(|s| s.canonical_reason()).unwrap_or(""),
+        "headers": response.header_pairs(),
+        "body": BASE64.encode(&response.body),
     }))
 }

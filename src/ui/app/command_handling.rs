@@ -81,6 +81,10 @@ impl SurveyConsoleApp {
                     Some("Copied the request to the clipboard as a curl command.".to_owned());
             }
             Command::HistoryRead(entries) => self.history_read(entries),
+            Command::AskDeployed(event) => self.ask_deployed(ctx, event),
+            Command::DeployedAnswered { event, answer } => {
+                self.session.deployed.insert(event, answer);
+            }
 
             Command::CheckCode {
                 event,
@@ -194,6 +198,7 @@ impl SurveyConsoleApp {
             | JobKind::FilterRows
             | JobKind::History
             | JobKind::Curl
+            | JobKind::Deployed
             | JobKind::LivechatConversation
             | JobKind::LivechatServer => session.notice = Some(message),
         }

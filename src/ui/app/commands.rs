@@ -137,6 +137,14 @@ pub enum Command {
     CurlCopied,
     /// The invocation history was read.
     HistoryRead(Vec<Invocation>),
+    /// Ask LivePerson whether a function is deployed for the event (its LivePerson function's
+    /// account and credentials).
+    AskDeployed(EventId),
+    /// LivePerson's answer: deployed or not, or why there is none.
+    DeployedAnswered {
+        event: EventId,
+        answer: Result<bool, String>,
+    },
 
     // Local runs.
     /// Check the code of an event's function as the platform's editor does (on a worker); `key`

@@ -57,6 +57,8 @@ pub enum JobKind {
     Modules,
     /// Asking a Rocket.Chat server for its version and survey rules.
     LivechatServer,
+    /// Asking LivePerson whether a function is deployed for an event (`isImplemented`).
+    Deployed,
 }
 
 impl JobKind {
@@ -78,6 +80,7 @@ impl JobKind {
             JobKind::CheckCode => "checking the code",
             JobKind::Modules => "installing the platform's modules",
             JobKind::LivechatServer => "checking the server",
+            JobKind::Deployed => "asking LivePerson what is deployed",
         }
     }
 }

@@ -208,6 +208,8 @@ pub struct Session {
     pub history: Vec<Invocation>,
     /// The history file (appended to by invocation workers).
     pub history_file: Arc<Mutex<History>>,
+    /// What LivePerson said per event: a function deployed for it or not (`isImplemented`).
+    pub deployed: HashMap<EventId, Result<bool, String>>,
     /// Batches.
     pub batch: BatchSession,
     /// The Livechat survey view's results.
@@ -277,6 +279,7 @@ impl Session {
             secrets: SessionSecrets::default(),
             version: FunctionVersion::default(),
             invoke_payload: HashMap::new(),
+            deployed: HashMap::new(),
             invoke_url: String::new(),
             invocation: InvokeStatus::Idle,
             latest: None,

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::theme;
-use crate::invoke::{Body, Invocation, LogLevel};
+use crate::invoke::{Body, ErrorKind, Invocation, LogLevel};
 
 /// Children shown per JSON level before "… N more".
 const TREE_CHILDREN_MAX: usize = 200;
@@ -54,6 +54,24 @@ pub fn invocation_ui(ui: &mut egui::Ui, record: &Invocation) {
             ui,
             &format!("{} ({}): {}", error.kind, error.code, error.message),
         );
+        ui.weak(whose_fault(error.kind));
+    }
+    if let Some(id) = &record.request_id {
+        request_id_ui(ui, id);
+    }
+    if record.attempts.len() > 1 {
+        egui::CollapsingHeader::new(format!("Attempts ({})", record.attempts.len()))
+            .id_salt("invocation-attempts")
+            .default_open(true)
+            .show(ui, |ui| {
+                for (i, attempt) in record.attempts.iter().enumerate() {
+                    ui.horizontal_wrapped(|ui| {
+                        ui.label(format!("{}.", i + 1));
+                        ui.label(&attempt.reason);
+                        ui.weak(format!("{} · {:.0} ms", attempt.outcome, attempt.time_ms));
+                    });
+                }
+            });
     }
     if let Some(error) = record.local.as_ref().and_then(|l| l.error.as_ref()) {
         // What the platform would answer, as it answers it.
@@ -213,5 +231,36 @@ fn entry_ui(ui: &mut egui::Ui, id: &str, label: &str, value: &Value, depth: usiz
                 ui.monospace(shown);
             });
         }
+    }
+}
+
+/// The invocation's `X-Request-ID`, with a button that copies it (it is no secret).
+fn request_id_ui(ui: &mut egui::Ui, id: &str) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Request id");
+        ui.monospace(id);
+        if ui
+            .small_button("Copy")
+            .on_hover_text("quote this to LivePerson support")
+            .clicked()
+        {
+            ui.ctx().copy_text(id.to_owned());
+        }
+        ui.weak("quote this to LivePerson support");
+    });
+}
+
+/// Whose fault a failure of this kind is, in a sentence.
+pub fn whose_fault(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Function => "The function's own code failed.",
+        ErrorKind::Platform => "LivePerson's platform refused or could not run the call.",
+        ErrorKind::Auth => "The credentials were refused.",
+        ErrorKind::Network => "The network failed on the way: nothing answered completely.",
+        ErrorKind::Config => "The configuration cannot be used as it is.",
+        ErrorKind::Http => "The URL answered with an error status.",
+        ErrorKind::Payload => "The payload cannot be sent.",
+        ErrorKind::Cancelled => "The call was cancelled.",
+        ErrorKind::Engine => "The local engine could not run the code (not the function's fault).",
     }
 }

@@ -15,7 +15,9 @@ use std::collections::HashMap;
 use self::form::{code_editor_ui, form_ui};
 use self::platform::platform_ui;
 use crate::catalog::EventId;
-use crate::functions::{EndpointKind, FunctionConfig, FunctionState, FunctionStore, validate};
+use crate::functions::{
+    Endpoint, EndpointKind, FunctionConfig, FunctionState, FunctionStore, validate,
+};
 use crate::invoke::local::check::{Finding, Severity, has_errors};
 use crate::ui::app::commands::{Command, FilePurpose, FunctionsMessage, UiAction};
 use crate::ui::app::context::ViewContext;
@@ -116,6 +118,9 @@ impl FunctionPanel {
                     &errors,
                     commands,
                 );
+                if let Endpoint::Liveperson(_) = &draft.endpoint {
+                    deployed_ui(ui, ctx, event, commands);
+                }
                 ui.add_space(6.0);
                 platform_ui(
                     ui,
@@ -441,4 +446,52 @@ fn local_result_ui(ui: &mut egui::Ui, ctx: &ViewContext<'_>, event: EventId) {
         ui.separator();
         invocation_ui(ui, record);
     }
+}
+
+/// Whether the platform has a function deployed for the event: LivePerson's `isImplemented`,
+/// asked on a worker.
+fn deployed_ui(
+    ui: &mut egui::Ui,
+    ctx: &ViewContext<'_>,
+    event: EventId,
+    commands: &mut Vec<Command>,
+) {
+    ui.add_space(4.0);
+    ui.horizontal_wrapped(|ui| {
+        let asking = ctx.is_running(JobKind::Deployed);
+        let button = ui
+            .add_enabled(
+                !asking,
+                egui::Button::new("Ask LivePerson what is deployed"),
+            )
+            .on_hover_text(format!(
+                "…/events/{}/isImplemented, with this function's account and credentials",
+                event.spec().platform_id
+            ));
+        if button.clicked() {
+            commands.push(Command::AskDeployed(event));
+        }
+        if asking {
+            ui.spinner();
+        }
+        match ctx.session.deployed.get(&event) {
+            Some(Ok(true)) => {
+                ui.label(format!(
+                    "Deployed: the platform has a function for {}.",
+                    event.spec().platform_id
+                ));
+            }
+            Some(Ok(false)) => {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    format!(
+                        "Not deployed: the platform has no function for {}.",
+                        event.spec().platform_id
+                    ),
+                );
+            }
+            Some(Err(error)) => theme::error_label(ui, error),
+            None => {}
+        }
+    });
 }
