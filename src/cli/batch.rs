@@ -33,6 +33,9 @@ pub struct BatchArgs {
     /// Send the event's bundled samples (with their bundled expectations).
     #[arg(long, conflicts_with = "payloads")]
     pub samples: bool,
+    /// How code runs in-process (`--code`, `--engine`, `--runtime`, `--env`, …).
+    #[command(flatten)]
+    pub local: super::local_flags::RunFlags,
     /// How many times each payload is sent.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub iterations: u32,
@@ -69,6 +72,7 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<ExitCode> {
     let batch = prepare(args)?;
     let json = args.target.json;
     let cancel = Arc::new(AtomicBool::new(false));
+    super::local_flags::RunFlags::prepare_modules(&batch.target, &cancel);
     let progress = Arc::new(Progress::default());
     let show_bar = std::io::stderr().is_terminal();
     // Results are written as they arrive: a batch of any length holds only their latencies.
@@ -115,7 +119,10 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn prepare(args: &BatchArgs) -> anyhow::Result<Batch> {
-    let target = super::target::resolve(args.event, &args.target, None)?;
+    let mut target = super::target::resolve(args.event, &args.target, args.local.code.as_deref())?;
+    args.local
+        .apply(&mut target, args.target.config.as_deref())
+        .map_err(super::usage)?;
     let source = if args.samples {
         PayloadSource::Samples
     } else {

@@ -68,6 +68,14 @@ pub enum FunctionsAction {
     },
     /// Change an event's function (creating it from the template when it has none).
     Set(Box<SetArgs>),
+    /// Check an event's function as the platform's editor does on save (syntax, lambda, eval,
+    /// length, callback, modules); exit 1 when there are errors.
+    Check {
+        /// The event id.
+        event: EventId,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Remove an event's function.
     Remove {
         /// The event id.
@@ -192,6 +200,8 @@ pub struct SetArgs {
     /// LivePerson client secret reference (env:NAME).
     #[arg(long, value_name = "env:NAME")]
     pub client_secret: Option<String>,
+    #[command(flatten)]
+    pub local: super::local_flags::SetPlatformFlags,
 }
 
 pub fn run(args: FunctionsArgs) -> anyhow::Result<ExitCode> {
@@ -231,6 +241,19 @@ pub fn run(args: FunctionsArgs) -> anyhow::Result<ExitCode> {
         FunctionsAction::Set(set) => set_function(&mut out, *set)?,
         FunctionsAction::Deployed(opts) => {
             let passed = super::functions_deployed::deployed(&mut out, &opts)?;
+            out.finish()?;
+            return Ok(super::verdict(passed));
+        }
+        FunctionsAction::Check { event, store: opts } => {
+            let store = open(&opts)?;
+            let Some(config) = store.get(event) else {
+                anyhow::bail!(
+                    "{} has no function in {}",
+                    event.name(),
+                    store.path.display()
+                );
+            };
+            let passed = super::local_flags::check(&mut out, event, config, opts.json)?;
             out.finish()?;
             return Ok(super::verdict(passed));
         }
@@ -357,6 +380,16 @@ fn show(
     for (k, v) in &config.headers {
         say!(out, "header: {k}: {v}")?;
     }
+    say!(out, "runtime: {}", config.runtime.as_str())?;
+    for (k, v) in &config.environment {
+        say!(out, "env: {k}={v}")?;
+    }
+    for domain in &config.allowlist {
+        say!(out, "allow: {domain}")?;
+    }
+    for (name, secret) in &config.secrets {
+        say!(out, "secret: {name}: {}", secret.describe())?;
+    }
     if !config.description.is_empty() {
         say!(out, "description: {}", config.description)?;
     }
@@ -380,6 +413,7 @@ fn set_function(out: &mut impl Write, args: SetArgs) -> anyhow::Result<()> {
     };
     // Read, change and write under the file's lock, so that a concurrent change is kept.
     let mut refused = None;
+    let mut findings = None;
     let result = FunctionStore::update(&args.store.path(), |store| {
         let config = match super::functions_set::apply(&args, code.as_deref(), store.get(event)) {
             Ok(config) => config,
@@ -388,8 +422,26 @@ fn set_function(out: &mut impl Write, args: SetArgs) -> anyhow::Result<()> {
                 return Ok(false);
             }
         };
+        // New code (or a new platform version) is checked as the platform's editor checks it.
+        if args.code_file.is_some() || args.local.runtime.is_some() {
+            let found = super::local_flags::findings_of(&config);
+            let errors = crate::invoke::local::check::has_errors(&found);
+            findings = Some((config.name.clone(), found));
+            if errors && !args.local.force {
+                refused = Some(anyhow::anyhow!(
+                    "not saved: the code has errors the platform would refuse (fix them, or pass --force to save anyway)"
+                ));
+                return Ok(false);
+            }
+        }
         store.put(event, config).map(|()| true)
     });
+    if let Some((name, found)) = &findings {
+        super::local_flags::print_findings(
+            &format!("the code of {name} as the platform's editor sees it"),
+            found,
+        );
+    }
     if let Some(e) = refused {
         return Err(e);
     }

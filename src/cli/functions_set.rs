@@ -144,6 +144,7 @@ pub(super) fn apply(
         Some(EndpointKind::Local | EndpointKind::Url) => {}
         None => {}
     }
+    args.local.apply(event, &mut config)?;
     Ok(config)
 }
 

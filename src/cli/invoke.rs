@@ -10,9 +10,13 @@ use clap::Args;
 
 use super::OrUsage as _;
 use super::args::TargetArgs;
+use super::local_flags::RunFlags;
 use super::output::{Out, print_json, say, warn};
 use crate::catalog::EventId;
-use crate::invoke::{History, SessionSecrets, default_history_path, invoke_bytes, now_ms};
+use crate::functions::Endpoint;
+use crate::invoke::{
+    History, SessionSecrets, default_history_path, envelope_text, invoke_bytes, invoke_text, now_ms,
+};
 use crate::payload::{DEFAULT_SIZE_LIMIT, inspect, load_file};
 
 /// Arguments of `invoke`.
@@ -24,10 +28,9 @@ pub struct InvokeArgs {
     /// The payload file (an envelope, or a bare payload that is wrapped in one).
     #[arg(long, value_name = "FILE")]
     pub payload: PathBuf,
-    /// Run this JavaScript file in-process (with the platform's limits) instead of the
-    /// configured function.
-    #[arg(long, value_name = "FILE.js", conflicts_with = "url")]
-    pub code: Option<PathBuf>,
+    /// How code runs in-process (`--code`, `--engine`, `--runtime`, `--env`, …).
+    #[command(flatten)]
+    pub local: RunFlags,
     /// Where to send, and how to print.
     #[command(flatten)]
     pub target: TargetArgs,
@@ -37,16 +40,26 @@ pub struct InvokeArgs {
 }
 
 pub fn run(args: &InvokeArgs) -> anyhow::Result<ExitCode> {
-    let target = super::target::resolve(args.event, &args.target, args.code.as_deref())?;
+    let mut target = super::target::resolve(args.event, &args.target, args.local.code.as_deref())?;
+    args.local
+        .apply(&mut target, args.target.config.as_deref())
+        .map_err(super::usage)?;
     let payload = load_file(&args.payload, DEFAULT_SIZE_LIMIT).or_usage()?;
     let inspection = inspect(&payload, Some(args.event));
     let findings = (!inspection.findings.is_empty()).then(|| inspection.summary());
-    let body = payload.envelope_bytes(now_ms());
-    // Only the bytes are needed from here on: the rows go before the call.
+    // Only the envelope's bytes are needed from here on: the rows go before the call.
     drop(inspection);
-    drop(payload);
     let cancel = Arc::new(AtomicBool::new(false));
-    let mut record = invoke_bytes(&target, body, &SessionSecrets::default(), &cancel);
+    RunFlags::prepare_modules(&target, &cancel);
+    let mut record = if matches!(target.endpoint, Endpoint::Local(_)) {
+        // In-process runs take the envelope as text: no document of the payload is built.
+        let text = envelope_text(&payload, now_ms());
+        invoke_text(&target, &text, &SessionSecrets::default(), &cancel)
+    } else {
+        let body = payload.envelope_bytes(now_ms());
+        drop(payload);
+        invoke_bytes(&target, body, &SessionSecrets::default(), &cancel)
+    };
     record.payload_findings = findings;
     if !args.no_history {
         let mut history = History::open(&default_history_path());
@@ -84,17 +97,18 @@ fn print_human(out: &mut impl Write, record: &crate::invoke::Invocation) -> anyh
         None => say!(out, "no answer after {:.0} ms", record.timings.total_ms)?,
     }
     if let Some(id) = &record.request_id {
-        println!("request id {id} (quote it to LivePerson support)");
+        say!(out, "request id {id} (quote it to LivePerson support)")?;
     }
     if record.attempts.len() > 1 {
         for (i, a) in record.attempts.iter().enumerate() {
-            println!(
+            say!(
+                out,
                 "  attempt {}: {} -> {} ({:.0} ms)",
                 i + 1,
                 a.reason,
                 a.outcome,
                 a.time_ms
-            );
+            )?;
         }
     }
     if let Some(summary) = &record.payload_findings {
@@ -118,6 +132,24 @@ fn print_human(out: &mut impl Write, record: &crate::invoke::Invocation) -> anyh
             e.sender_email,
             e.subject
         )?;
+    }
+    if let Some(local) = &record.local {
+        say!(
+            out,
+            "ran locally on {} as {}",
+            local.engine.name(),
+            local.runtime.as_str().to_uppercase()
+        )?;
+        if let Some(value) = &local.result {
+            say!(
+                out,
+                "result: {}",
+                serde_json::to_string(value).unwrap_or_default()
+            )?;
+        }
+        for line in &local.logs {
+            say!(out, "  log {}: {}", line.level.as_str(), line.message)?;
+        }
     }
     if let Some(error) = &record.error {
         say!(

@@ -16,6 +16,8 @@ mod functions_set;
 mod history;
 mod inspect;
 mod invoke;
+mod local_flags;
+mod modules;
 mod output;
 mod survey;
 mod target;
@@ -61,6 +63,8 @@ pub enum Command {
     Batch(Box<batch::BatchArgs>),
     /// Show the last invocations (or livechat surveys) the console kept.
     History(history::HistoryArgs),
+    /// Install or list the platform's modules that local runs load (npm, into the data dir).
+    Modules(modules::ModulesArgs),
 }
 
 impl Command {
@@ -75,6 +79,7 @@ impl Command {
             Command::Survey(_) => "survey",
             Command::Batch(_) => "batch",
             Command::History(_) => "history",
+            Command::Modules(_) => "modules",
         }
     }
 }
@@ -113,6 +118,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Survey(args) => survey::run(&args),
         Command::Batch(args) => batch::run(&args),
         Command::History(args) => history::run(&args),
+        Command::Modules(args) => modules::run(&args),
     }
 }
 

@@ -12,4 +12,6 @@ pub use config::{
     MAX_RETRIES, Platform, Region, Runtime, SecretRef,
 };
 pub use store::{FILE_VERSION, FunctionStore, FunctionsFile, StoreError, default_path, parse};
-pub use validate::{FieldError, MAX_TIMEOUT_MS, is_secret_header, validate};
+pub use validate::{
+    FieldError, MAX_TIMEOUT_MS, check_domain, environment_limits, is_secret_header, validate,
+};

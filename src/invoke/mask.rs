@@ -169,6 +169,27 @@ impl Invocation {
         if let Some(result) = &mut self.local_result {
             secrets.mask_value(result);
         }
+        if let Some(local) = &mut self.local {
+            if let Some(result) = &mut local.result {
+                secrets.mask_value(result);
+            }
+            if let Some(error) = &mut local.error {
+                text(&mut error.message);
+                if let Some(stack) = &mut error.stack {
+                    text(stack);
+                }
+                if let Some(value) = &mut error.value {
+                    secrets.mask_value(value);
+                }
+            }
+            for line in &mut local.logs {
+                text(&mut line.message);
+                if let Some(value) = &mut line.value {
+                    secrets.mask_value(value);
+                }
+                line.extras.iter_mut().for_each(|v| secrets.mask_value(v));
+            }
+        }
         for check in &mut self.checks {
             text(&mut check.message);
         }

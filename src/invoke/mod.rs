@@ -5,31 +5,42 @@
 mod codes;
 pub mod contract;
 mod curl;
+mod envelope;
 mod history;
 pub mod liveperson;
+// A local run's error carries the platform's whole report (code, message, name, value, stack,
+// position); it is returned once per run, so its size does not matter.
+#[allow(clippy::result_large_err)]
 pub mod local;
+mod local_run;
 mod mask;
 mod record;
 mod send;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 pub use contract::{
     ContractReport, check_result, check_result_for, describe_emails, explain_http_failure,
 };
 pub use curl::curl_command;
+use envelope::recorded_body;
+pub use envelope::{
+    KEEP_ENVELOPE_MAX, PreparedEnvelope, RECORDED_BODY_MAX, envelope, envelope_text,
+};
 pub use history::{History, HistoryError, MAX_HISTORY, default_history_path};
 pub use liveperson::token_url;
+pub use local_run::{mask_secrets, options_for as local_options};
 pub use mask::{header_value, known_secrets, resolved_headers};
 pub use record::{
-    Attempt, Body, Check, Email, ErrorKind, FunctionLog, Invocation, InvokeError, LogLevel,
-    RecordedRequest, RecordedResponse, Timings, now_ms,
+    Attempt, Body, Check, Email, ErrorKind, FunctionLog, Invocation, InvokeError, LocalSummary,
+    LogLevel, RecordedRequest, RecordedResponse, Timings, now_ms,
 };
 pub use send::{
     Credentials, Destination, HttpOutcome, HttpRequest, Purpose, REDACTED, RETRY_STATUSES,
@@ -38,9 +49,10 @@ pub use send::{
 };
 
 use crate::catalog::EventId;
-use crate::functions::{Auth, Endpoint, EndpointKind, FunctionConfig, LocalEndpoint, SecretRef};
+use crate::functions::{
+    Auth, Endpoint, EndpointKind, FunctionConfig, LocalEndpoint, Runtime, SecretRef,
+};
 use crate::net;
-use crate::payload::Payload;
 
 /// Where an invocation goes and how: a configured function, or an ad-hoc URL.
 #[derive(Clone, Debug)]
@@ -57,6 +69,8 @@ pub struct Target {
     pub timeout: Duration,
     /// The function's code (for in-process runs).
     pub code: String,
+    /// How an in-process run runs: platform version, environment, allowlist, secrets, fixtures.
+    pub local: LocalSettings,
     /// True when the target is an ad-hoc URL rather than a configured function.
     pub ad_hoc: bool,
 }
@@ -75,6 +89,7 @@ impl Target {
                 .collect(),
             timeout: Duration::from_millis(config.timeout_ms.max(1)),
             code: config.code.clone(),
+            local: LocalSettings::from_config(config),
             ad_hoc: false,
         }
     }
@@ -88,6 +103,7 @@ impl Target {
             headers: Vec::new(),
             timeout: Duration::from_millis(crate::functions::DEFAULT_TIMEOUT_MS),
             code,
+            local: LocalSettings::default(),
             ad_hoc: false,
         }
     }
@@ -113,7 +129,39 @@ impl Target {
             headers: Vec::new(),
             timeout,
             code: String::new(),
+            local: LocalSettings::default(),
             ad_hoc: true,
+        }
+    }
+}
+
+/// How a target's code runs in-process: the function's platform settings.
+#[derive(Clone, Debug, Default)]
+pub struct LocalSettings {
+    /// The platform version the code is written for.
+    pub runtime: Runtime,
+    /// `process.env` of the function.
+    pub environment: BTreeMap<String, String>,
+    /// Domains HTTPClient and fetch may call.
+    pub allowlist: Vec<String>,
+    /// The function's secrets, by name (`env:NAME` or typed in for the session).
+    pub secrets: BTreeMap<String, SecretRef>,
+    /// The toolbelt's fixtures file (answers of the clients that need LivePerson's services).
+    pub fixtures_file: Option<PathBuf>,
+    /// Where the platform's modules are installed (default: the data dir's).
+    pub modules_dir: Option<PathBuf>,
+}
+
+impl LocalSettings {
+    /// The settings of a configured function.
+    pub fn from_config(config: &FunctionConfig) -> LocalSettings {
+        LocalSettings {
+            runtime: config.runtime,
+            environment: config.environment.clone(),
+            allowlist: config.allowlist.clone(),
+            secrets: config.secrets.clone(),
+            fixtures_file: None,
+            modules_dir: None,
         }
     }
 }
@@ -178,65 +226,10 @@ impl SessionSecrets {
     }
 }
 
-/// The envelope to send for a payload: an envelope as it is, a bare payload wrapped with
-/// `timestamp` = `now_ms` and empty `headers`.
-pub fn envelope(payload: &Payload, now_ms: u64) -> Value {
-    if payload.is_envelope {
-        payload.document().clone()
-    } else {
-        json!({"timestamp": now_ms, "headers": [], "payload": payload.document()})
-    }
-}
-
 /// How much longer than the function's own limit an HTTP attempt to LivePerson may take, so
 /// that the platform's own `executiontime-exceeded` answer arrives (the official client allows
 /// 35 s for the 30 s limit).
 pub const LIVEPERSON_GRACE: Duration = Duration::from_secs(5);
-
-/// An envelope ready to be sent many times (batches): its bytes, serialized once and shared by
-/// every request, and its value, read from them only when something needs one (an in-process
-/// run, a record shown in full).
-#[derive(Clone, Debug)]
-pub struct PreparedEnvelope {
-    /// The envelope as JSON bytes, the request body (shared, never copied).
-    pub bytes: Bytes,
-    value: Arc<std::sync::OnceLock<Value>>,
-}
-
-impl PreparedEnvelope {
-    /// Serializes the envelope once.
-    pub fn new(value: Value) -> PreparedEnvelope {
-        let bytes = serde_json::to_vec(&value).unwrap_or_default();
-        PreparedEnvelope {
-            bytes: Bytes::from(bytes),
-            value: Arc::new(std::sync::OnceLock::from(value)),
-        }
-    }
-
-    /// An envelope already written as JSON ([`Payload::envelope_bytes`]): no value is built
-    /// until one is needed.
-    pub fn from_bytes(bytes: Vec<u8>) -> PreparedEnvelope {
-        PreparedEnvelope {
-            bytes: Bytes::from(bytes),
-            value: Arc::new(std::sync::OnceLock::new()),
-        }
-    }
-
-    /// The envelope as a value, read from the bytes on first use.
-    pub fn value(&self) -> &Value {
-        self.value
-            .get_or_init(|| serde_json::from_slice(&self.bytes).unwrap_or(Value::Null))
-    }
-
-    /// The envelope as a record keeps it: the value when it is small, a note of its size else.
-    pub fn recorded(&self) -> Value {
-        recorded_body(self.value.get(), &self.bytes)
-    }
-}
-
-/// The largest envelope a record keeps (larger ones are noted by their size): a record is
-/// shown, kept in the history and printed, and must not hold a copy of a large payload.
-pub const RECORDED_BODY_MAX: usize = 256 * 1024;
 
 /// Invokes the target with `envelope` and checks the answer. Never panics; every failure is in
 /// the returned record's `error`. Setting `cancel` stops an in-process run at once and an HTTP
@@ -251,9 +244,9 @@ pub fn invoke(
     invoke_with(target, Some(envelope), &bytes, true, secrets, cancel)
 }
 
-/// Invokes the target with an envelope given as JSON bytes ([`Payload::envelope_bytes`]): no
-/// value of the document is built to send it (only an in-process run, which hands the function
-/// a value, reads one from the bytes).
+/// Invokes the target with an envelope given as JSON bytes
+/// ([`crate::payload::Payload::envelope_bytes`]): no value of the document is built to send it
+/// or to run it in-process (the engines read the bytes); the record keeps it when small.
 pub fn invoke_bytes(
     target: &Target,
     envelope: Vec<u8>,
@@ -261,20 +254,6 @@ pub fn invoke_bytes(
     cancel: &Arc<AtomicBool>,
 ) -> Invocation {
     invoke_with(target, None, &Bytes::from(envelope), true, secrets, cancel)
-}
-
-/// The envelope as a record keeps it: the value when it is small, else a note of its size.
-fn recorded_body(value: Option<&Value>, bytes: &[u8]) -> Value {
-    if bytes.len() > RECORDED_BODY_MAX {
-        return Value::String(format!(
-            "(a payload of {} bytes is not kept in the record)",
-            bytes.len()
-        ));
-    }
-    match value {
-        Some(value) => value.clone(),
-        None => serde_json::from_slice(bytes).unwrap_or(Value::Null),
-    }
 }
 
 /// Invokes the target with an envelope prepared once, as batches do: no serialization and no
@@ -288,17 +267,51 @@ pub fn invoke_prepared(
 ) -> Invocation {
     invoke_with(
         target,
-        // Only an in-process run needs the value (read once, kept for the next runs).
-        if matches!(target.endpoint, Endpoint::Local(_)) {
-            Some(envelope.value())
-        } else {
-            envelope.value.get()
-        },
+        // An in-process run reads the bytes too: no value is built to send them.
+        envelope.value.get(),
         &envelope.bytes,
         false,
         secrets,
         cancel,
     )
+}
+
+/// Invokes an in-process target with the envelope as JSON text: no document of the payload is
+/// built (a large payload's document takes several times its size). The record keeps the
+/// envelope when it is at most [`KEEP_ENVELOPE_MAX`] bytes. Other targets go through
+/// [`invoke`].
+pub fn invoke_text(
+    target: &Target,
+    envelope: &[u8],
+    secrets: &SessionSecrets,
+    cancel: &Arc<AtomicBool>,
+) -> Invocation {
+    if !matches!(target.endpoint, Endpoint::Local(_)) {
+        return invoke_with(
+            target,
+            None,
+            &Bytes::copy_from_slice(envelope),
+            true,
+            secrets,
+            cancel,
+        );
+    }
+    let started = Instant::now();
+    let kept = (envelope.len() <= KEEP_ENVELOPE_MAX)
+        .then(|| serde_json::from_slice(envelope).ok())
+        .flatten();
+    let mut record = new_record(target);
+    record.request.body = kept.clone().unwrap_or(Value::Null);
+    local_run::run_local(target, envelope, secrets, cancel, &mut record);
+    if kept.is_none() {
+        record.notes.push(format!(
+            "The envelope ({} bytes) is not kept in this record.",
+            envelope.len()
+        ));
+    }
+    record.timings.total_ms = started.elapsed().as_secs_f64() * 1e3;
+    record.mask_secrets(&known_secrets(target, secrets));
+    record
 }
 
 fn invoke_with(
@@ -319,18 +332,7 @@ fn invoke_with(
             let outcome = send(&request, cancel);
             apply_outcome(&mut record, outcome);
         }
-        Ok(None) => {
-            // The function is handed a value: read it from the bytes when there is none.
-            let parsed;
-            let value = match envelope {
-                Some(value) => value,
-                None => {
-                    parsed = serde_json::from_slice(bytes).unwrap_or(Value::Null);
-                    &parsed
-                }
-            };
-            run_local(target, value, cancel, &mut record);
-        }
+        Ok(None) => local_run::run_local(target, bytes, secrets, cancel, &mut record),
         Err(error) => fail(&mut record, error),
     }
     record.timings.total_ms = started.elapsed().as_secs_f64() * 1e3;
@@ -477,50 +479,6 @@ fn build_request(
         timeout,
         body_cap: net::DEFAULT_BODY_CAP,
     }))
-}
-
-/// Runs the function's code in-process and records the result like an HTTP answer.
-fn run_local(target: &Target, envelope: &Value, cancel: &Arc<AtomicBool>, record: &mut Invocation) {
-    let limits = local::LocalLimits::with_timeout(target.timeout);
-    let run = local::run_function(&target.code, envelope, &limits, Arc::clone(cancel));
-    let logs_note = run.logs_note();
-    record.logs = run
-        .logs
-        .iter()
-        .map(|l| FunctionLog {
-            level: l.level.as_str().to_owned(),
-            message: l.message.clone(),
-        })
-        .collect();
-    match run.result {
-        Ok(value) => {
-            let report = check_result(record.event, None, &Body::Json(value.clone()));
-            record.ok = report.ok();
-            record.checks = report.checks;
-            record.emails = report.emails;
-            record.notes = report.notes;
-            record.local_result = Some(value);
-        }
-        Err(e) => {
-            let mut message = e.message.clone();
-            if let (Some(line), Some(column)) = (e.line, e.column) {
-                message.push_str(&format!(" (line {line}, column {column})"));
-            }
-            if let Some(stack) = e.stack.as_deref().filter(|s| !s.trim().is_empty()) {
-                message.push_str(&format!("\n{}", stack.trim_end()));
-            }
-            if let Some(meaning) = contract::explain_error_code(&e.code) {
-                message = format!("{meaning}: {message}");
-            }
-            let kind = match e.code.as_str() {
-                local::errors::CANCELLED => ErrorKind::Cancelled,
-                local::errors::ENGINE_ERROR => ErrorKind::Engine,
-                _ => ErrorKind::Function,
-            };
-            fail(record, InvokeError::new(kind, &e.code, message));
-        }
-    }
-    record.notes.extend(logs_note);
 }
 
 /// Records a response: the contract checks, the e-mails, and the error of a non-2xx answer.

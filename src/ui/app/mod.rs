@@ -14,6 +14,7 @@ mod apply_batch;
 mod apply_functions;
 mod apply_invoke;
 mod apply_livechat;
+mod apply_local;
 mod apply_payload;
 pub(super) mod batch_state;
 mod command_handling;
@@ -84,6 +85,7 @@ impl SurveyConsoleApp {
                 history,
                 livechat_history,
                 livechat_rate_limits,
+                ..Files::default_for(None)
             },
         )
     }

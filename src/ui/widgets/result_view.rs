@@ -40,6 +40,14 @@ pub fn invocation_ui(ui: &mut egui::Ui, record: &Invocation) {
             .map(|f| format!(" · payload: {f}"))
             .unwrap_or_default()
     ));
+    if let Some(local) = &record.local {
+        ui.weak(format!(
+            "Ran locally on {} as {} in {:.1} ms",
+            local.engine.name(),
+            local.runtime.as_str().to_uppercase(),
+            local.duration_ms
+        ));
+    }
     if let Some(error) = &record.error {
         ui.add_space(4.0);
         theme::error_label(
@@ -64,6 +72,15 @@ pub fn invocation_ui(ui: &mut egui::Ui, record: &Invocation) {
                     });
                 }
             });
+    }
+    if let Some(error) = record.local.as_ref().and_then(|l| l.error.as_ref()) {
+        // What the platform would answer, as it answers it.
+        ui.horizontal_wrapped(|ui| {
+            ui.weak("errorCode");
+            ui.monospace(&error.code);
+            ui.weak("errorMsg");
+            ui.monospace(&error.message);
+        });
     }
     if !record.checks.is_empty() {
         ui.add_space(4.0);
@@ -118,7 +135,11 @@ pub fn invocation_ui(ui: &mut egui::Ui, record: &Invocation) {
             });
     }
     if let Some(value) = &record.local_result {
-        egui::CollapsingHeader::new("Result (called back)")
+        let how = match record.local.as_ref().map(|l| l.runtime) {
+            Some(crate::functions::Runtime::V2) => "Result (returned)",
+            _ => "Result (called back)",
+        };
+        egui::CollapsingHeader::new(how)
             .id_salt("local-result")
             .default_open(true)
             .show(ui, |ui| json_tree_ui(ui, "result", value, 0));

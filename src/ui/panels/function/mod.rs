@@ -1,23 +1,28 @@
 //! The Function tab: create the event's one function from its template, edit it (name,
-//! description, state, timeout, headers, endpoint, code), save, revert, remove, run it locally.
+//! description, state, timeout, headers, endpoint and its engine, platform version, environment,
+//! allowlist, secrets, code), see what the platform's editor would say of the code, save,
+//! revert, remove, run it locally (installing the platform's modules on first use).
 //!
 //! The unsaved edit lives in the session, where the Invocations and Batch tabs see it too. The
 //! tab edits a copy of it each frame and pushes the changed copy back as `EditDraft`.
 
 mod endpoint;
 mod form;
+mod platform;
 
 use std::collections::HashMap;
 
 use self::form::{code_editor_ui, form_ui};
+use self::platform::platform_ui;
 use crate::catalog::EventId;
 use crate::functions::{
     Endpoint, EndpointKind, FunctionConfig, FunctionState, FunctionStore, validate,
 };
+use crate::invoke::local::check::{Finding, Severity, has_errors};
 use crate::ui::app::commands::{Command, FilePurpose, FunctionsMessage, UiAction};
 use crate::ui::app::context::ViewContext;
 use crate::ui::app::jobs::JobKind;
-use crate::ui::app::session::{InvokeStatus, StoreState};
+use crate::ui::app::session::{InvokeStatus, StoreState, code_key};
 use crate::ui::widgets::result_view::invocation_ui;
 use crate::ui::widgets::theme;
 
@@ -58,11 +63,19 @@ impl FunctionPanel {
         let mut draft = before.clone();
         let errors = validate(&draft);
         let dirty = draft != *stored;
+        let findings = findings_of(ctx, event, &draft, commands);
         let writing = ctx.is_running(JobKind::FunctionsFile);
         ui.horizontal(|ui| {
             let can_save = dirty && errors.is_empty() && !writing;
+            // The platform's editor would refuse such code; a draft may still be kept.
+            let code_errors = findings.is_some_and(has_errors);
+            let save_label = if code_errors {
+                "Save with code errors"
+            } else {
+                "Save"
+            };
             let save = ui
-                .add_enabled(can_save, egui::Button::new("Save"))
+                .add_enabled(can_save, egui::Button::new(save_label))
                 .on_hover_text(UiAction::SaveFunction.tooltip(ui.ctx()));
             if save.clicked() {
                 commands.push(Command::SaveFunction {
@@ -109,6 +122,15 @@ impl FunctionPanel {
                     deployed_ui(ui, ctx, event, commands);
                 }
                 ui.add_space(6.0);
+                platform_ui(
+                    ui,
+                    event,
+                    &mut draft,
+                    &ctx.session.secrets,
+                    &errors,
+                    commands,
+                );
+                ui.add_space(6.0);
                 let label = ui
                     .horizontal(|ui| {
                         let label = ui.strong("Code");
@@ -116,7 +138,9 @@ impl FunctionPanel {
                         label
                     })
                     .inner;
+                findings_ui(ui, ctx, findings);
                 code_editor_ui(ui, &mut draft.code, label.id);
+                modules_ui(ui, ctx, draft.runtime, commands);
                 local_result_ui(ui, ctx, event);
             });
         if draft != *before {
@@ -309,6 +333,97 @@ fn local_run_ui(
             commands.push(Command::CancelInvoke);
         }
     }
+}
+
+/// The save-time findings of the draft's code, checked on a worker once per edit; `None` until
+/// the check of this version of the code is back.
+fn findings_of<'a>(
+    ctx: &ViewContext<'a>,
+    event: EventId,
+    draft: &FunctionConfig,
+    commands: &mut Vec<Command>,
+) -> Option<&'a [Finding]> {
+    let key = code_key(&draft.code, draft.runtime);
+    match ctx.session.local.findings.get(&event) {
+        Some(checked) if checked.key == key => Some(&checked.findings),
+        _ => {
+            if !ctx.is_running(JobKind::CheckCode) {
+                commands.push(Command::CheckCode {
+                    event,
+                    code: draft.code.clone(),
+                    runtime: draft.runtime,
+                    key,
+                });
+            }
+            None
+        }
+    }
+}
+
+/// What the platform's editor would say of the code on save, beside the code.
+fn findings_ui(ui: &mut egui::Ui, ctx: &ViewContext<'_>, findings: Option<&[Finding]>) {
+    match findings {
+        None => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.weak("Checking the code as the platform's editor does…");
+            });
+        }
+        Some([]) if !ctx.is_running(JobKind::CheckCode) => {
+            ui.weak("The platform's editor would take this code: no findings.");
+        }
+        Some(findings) => {
+            for finding in findings {
+                let text = finding.display();
+                match finding.severity {
+                    Severity::Error => theme::error_label(ui, &text),
+                    Severity::Warning => {
+                        ui.colored_label(ui.visuals().warn_fg_color, text);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// npm's progress while the platform's modules install, how the last install ended, and the
+/// button that installs them ahead of the first run.
+fn modules_ui(
+    ui: &mut egui::Ui,
+    ctx: &ViewContext<'_>,
+    runtime: crate::functions::Runtime,
+    commands: &mut Vec<Command>,
+) {
+    let local = &ctx.session.local;
+    let installing = ctx.is_running(JobKind::Modules) || local.modules_progress.is_some();
+    ui.horizontal_wrapped(|ui| {
+        if installing {
+            ui.spinner();
+            ui.label(format!(
+                "Installing the platform's modules with npm: {}",
+                local.modules_progress.as_deref().unwrap_or("starting…")
+            ));
+        } else {
+            let button = ui
+                .add_enabled(
+                    !ctx.is_running(JobKind::Modules),
+                    egui::Button::new("Install the platform's modules").small(),
+                )
+                .on_hover_text(
+                    "Installs the modules this platform version offers (lodash, luxon, jsonwebtoken, …) with npm into the console's data dir; a run that needs them installs them on first use",
+                );
+            if button.clicked() {
+                commands.push(Command::InstallModules(runtime));
+            }
+            match &local.modules_message {
+                Some(Ok(text)) => {
+                    ui.weak(text);
+                }
+                Some(Err(text)) => theme::error_label(ui, text),
+                None => {}
+            }
+        }
+    });
 }
 
 /// The last local run of this event; nothing while a run is waiting or after a cancel.
