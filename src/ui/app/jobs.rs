@@ -51,6 +51,14 @@ pub enum JobKind {
     LivechatConversation,
     /// Reading the Livechat submission history.
     LivechatHistory,
+    /// Checking a typed path (a stat can hang on a network mount).
+    PathCheck,
+    /// Checking a large edited request against its event.
+    CheckRequest,
+    /// Writing a file the operator asked for (an edited payload).
+    WriteFile,
+    /// Checking the payloads of a batch against its event, for the results table.
+    BatchFindings,
 }
 
 impl JobKind {
@@ -69,6 +77,10 @@ impl JobKind {
             JobKind::LivechatSubmit => "sending the survey",
             JobKind::LivechatConversation => "the test conversation",
             JobKind::LivechatHistory => "reading the survey history",
+            JobKind::PathCheck => "checking the path",
+            JobKind::CheckRequest => "checking the request",
+            JobKind::WriteFile => "writing the file",
+            JobKind::BatchFindings => "checking the batch's payloads",
         }
     }
 }

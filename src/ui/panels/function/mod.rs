@@ -9,14 +9,17 @@ mod form;
 
 use std::collections::HashMap;
 
-use self::form::{code_editor_ui, form_ui};
+use self::form::form_ui;
 use crate::catalog::EventId;
 use crate::functions::{EndpointKind, FunctionConfig, FunctionState, FunctionStore, validate};
 use crate::ui::app::commands::{Command, FilePurpose, FunctionsMessage, UiAction};
 use crate::ui::app::context::ViewContext;
 use crate::ui::app::jobs::JobKind;
 use crate::ui::app::session::{InvokeStatus, StoreState};
-use crate::ui::widgets::result_view::invocation_ui;
+use crate::ui::widgets::busy;
+use crate::ui::widgets::code_editor::{Marker, code_editor_ui};
+use crate::ui::widgets::elide::start_elided_label;
+use crate::ui::widgets::result_view::{ResultAction, ResultOptions, invocation_ui};
 use crate::ui::widgets::theme;
 
 /// Widget state of the Function tab.
@@ -25,6 +28,8 @@ pub struct FunctionPanel {
     new_names: HashMap<EventId, String>,
     confirm_remove: Option<EventId>,
     import_replaces: bool,
+    /// The error position last scrolled to, so the editor scrolls to a new one once.
+    marked: Option<(EventId, u32, u32)>,
 }
 
 impl FunctionPanel {
@@ -35,7 +40,7 @@ impl FunctionPanel {
             StoreState::Ready(store) => store,
             StoreState::Reading(path) => {
                 ui.horizontal(|ui| {
-                    ui.spinner();
+                    busy::spinner(ui);
                     ui.label(format!("Reading {}…", path.display()));
                 });
                 return;
@@ -46,9 +51,9 @@ impl FunctionPanel {
             }
         };
         self.file_bar_ui(ui, ctx, store, commands);
-        message_ui(ui, ctx, event, commands);
-        self.create_ui(ui, event, store, commands);
         let Some(stored) = store.get(event) else {
+            message_ui(ui, ctx, event, commands);
+            self.create_ui(ui, event, store, commands);
             return;
         };
         ui.separator();
@@ -61,7 +66,7 @@ impl FunctionPanel {
             let can_save = dirty && errors.is_empty() && !writing;
             let save = ui
                 .add_enabled(can_save, egui::Button::new("Save"))
-                .on_hover_text(UiAction::SaveFunction.tooltip(ui.ctx()));
+                .on_hover_text(UiAction::SaveFunction.hover_text(ui.ctx()));
             if save.clicked() {
                 commands.push(Command::SaveFunction {
                     event,
@@ -88,32 +93,71 @@ impl FunctionPanel {
                 );
             }
             if let Some(job) = ctx.job(JobKind::FunctionsFile) {
-                ui.spinner();
+                busy::spinner(ui);
                 ui.label(&job.label);
+            } else {
+                // Right of the buttons, so they never move when it appears.
+                message_line_ui(ui, ctx);
             }
         });
-        egui::ScrollArea::vertical()
-            .id_salt("function-form")
-            .show(ui, |ui| {
-                form_ui(
-                    ui,
-                    event,
-                    &mut draft,
-                    &ctx.session.secrets,
-                    &errors,
-                    commands,
-                );
-                ui.add_space(6.0);
-                let label = ui
-                    .horizontal(|ui| {
-                        let label = ui.strong("Code");
-                        local_run_ui(ui, ctx, event, commands);
-                        label
-                    })
-                    .inner;
-                code_editor_ui(ui, &mut draft.code, label.id);
-                local_result_ui(ui, ctx, event);
-            });
+        conflict_ui(ui, ctx, event, commands);
+        let shows_run = local_run_shown(ctx, event);
+        if shows_run {
+            // The run's result beside the code, where it is seen without scrolling.
+            egui::Panel::right("local-run")
+                .resizable(true)
+                .default_size(420.0)
+                .min_size(260.0)
+                .show(ui, |ui| {
+                    egui::ScrollArea::vertical()
+                        .id_salt("local-run-scroll")
+                        .auto_shrink([false, false])
+                        .show(ui, |ui| local_result_ui(ui, ctx, event, commands));
+                });
+        }
+        egui::CentralPanel::no_frame().show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .id_salt(("function-form", event))
+                .show(ui, |ui| {
+                    form_ui(
+                        ui,
+                        event,
+                        &mut draft,
+                        &ctx.session.secrets,
+                        &errors,
+                        commands,
+                    );
+                    ui.add_space(6.0);
+                    let label = ui
+                        .horizontal(|ui| {
+                            let label = ui.strong("Code");
+                            local_run_ui(ui, ctx, event, commands);
+                            label
+                        })
+                        .inner;
+                    let marker = code_marker(ctx, event, &draft.code);
+                    let new_mark = marker.as_ref().map(|m| (event, m.line, m.column));
+                    let scroll = new_mark.is_some() && self.marked != new_mark;
+                    self.marked = new_mark;
+                    let _ = code_editor_ui(
+                        ui,
+                        egui::Id::unique(("code-editor", event)),
+                        &mut draft.code,
+                        "js",
+                        18,
+                        460.0,
+                        marker.as_ref(),
+                        scroll,
+                        Some(label.id),
+                    );
+                    if let Some(m) = &marker {
+                        ui.colored_label(
+                            ui.visuals().error_fg_color,
+                            format!("Line {}, column {}: {}", m.line, m.column, m.message),
+                        );
+                    }
+                });
+        });
         if draft != *before {
             commands.push(Command::EditDraft {
                 event,
@@ -132,9 +176,10 @@ impl FunctionPanel {
         commands: &mut Vec<Command>,
     ) {
         let event = ctx.event();
-        let dialog = !ctx.is_running(JobKind::FileDialog);
-        ui.horizontal_wrapped(|ui| {
-            ui.weak(format!("Functions file: {}", store.path.display()));
+        let dialog = ctx.session.prompt.is_none();
+        // One row that never wraps: the buttons first, then the file's path, cut at its start
+        // so the file name stays.
+        ui.horizontal(|ui| {
             let mut choose = |ui: &mut egui::Ui, label: &str, purpose: FilePurpose| {
                 let button = ui.add_enabled(dialog, egui::Button::new(label).small());
                 if button.clicked() {
@@ -163,6 +208,8 @@ impl FunctionPanel {
             if ui.small_button("Reload").clicked() {
                 commands.push(Command::ReloadFunctions);
             }
+            let path = format!("Functions file: {}", store.path.display());
+            start_elided_label(ui, &path, egui::TextStyle::Body, true, None);
         });
     }
 
@@ -177,12 +224,14 @@ impl FunctionPanel {
             .new_names
             .entry(event)
             .or_insert_with(|| FunctionConfig::suggested_name(event).to_owned());
-        if store.get(event).is_none() {
-            ui.label(format!(
-                "{} has no function yet. An event has exactly one function; its code starts from the event's template.",
-                event.name()
-            ));
+        if store.get(event).is_some() {
+            return;
         }
+        ui.label(format!(
+            "{} has no function yet. An event has exactly one function; its code starts from \
+             the event's template and runs in-process until you give it an endpoint.",
+            event.name()
+        ));
         ui.horizontal(|ui| {
             let label = ui.label("New function's name:");
             ui.add(egui::TextEdit::singleline(name).desired_width(200.0))
@@ -242,42 +291,67 @@ fn unreadable_ui(ui: &mut egui::Ui, error: &str, commands: &mut Vec<Command>) {
     });
 }
 
-/// The outcome of the last action on the functions file.
+/// The outcome of the last action on the functions file, on its own lines (no function yet).
 fn message_ui(
     ui: &mut egui::Ui,
     ctx: &ViewContext<'_>,
     event: EventId,
     commands: &mut Vec<Command>,
 ) {
-    let Some(message) = &ctx.session.functions_message else {
-        return;
-    };
-    match message {
-        FunctionsMessage::Done(text) => {
+    match &ctx.session.functions_message {
+        Some(FunctionsMessage::Done(text)) => {
             ui.label(text);
         }
-        FunctionsMessage::Failed(text) => theme::error_label(ui, text),
-        FunctionsMessage::Conflict(text) => {
+        Some(FunctionsMessage::Failed(text) | FunctionsMessage::Conflict(text)) => {
             theme::error_label(ui, text);
-            ui.horizontal(|ui| {
-                if ui
-                    .button("Reload the file (keep my edit to redo)")
-                    .clicked()
-                {
-                    commands.push(Command::ReloadFunctions);
-                }
-                if let Some(draft) = ctx.session.drafts.get(&event)
-                    && ui.button("Overwrite the file with my edit").clicked()
-                {
-                    commands.push(Command::SaveFunction {
-                        event,
-                        config: Box::new(draft.clone()),
-                        overwrite: true,
-                    });
-                }
+        }
+        None => {}
+    }
+    conflict_ui(ui, ctx, event, commands);
+}
+
+/// The outcome of the last action on the functions file, in one line (the whole on hover).
+fn message_line_ui(ui: &mut egui::Ui, ctx: &ViewContext<'_>) {
+    let (text, color) = match &ctx.session.functions_message {
+        Some(FunctionsMessage::Done(text)) => (text, ui.visuals().text_color()),
+        Some(FunctionsMessage::Failed(text) | FunctionsMessage::Conflict(text)) => {
+            (text, ui.visuals().error_fg_color)
+        }
+        None => return,
+    };
+    ui.add(egui::Label::new(egui::RichText::new(text).color(color)).truncate());
+}
+
+/// The file changed on disk: reload it, or overwrite it with this event's edit.
+fn conflict_ui(
+    ui: &mut egui::Ui,
+    ctx: &ViewContext<'_>,
+    event: EventId,
+    commands: &mut Vec<Command>,
+) {
+    if !matches!(
+        ctx.session.functions_message,
+        Some(FunctionsMessage::Conflict(_))
+    ) {
+        return;
+    }
+    ui.horizontal(|ui| {
+        if ui
+            .button("Reload the file (keep my edit to redo)")
+            .clicked()
+        {
+            commands.push(Command::ReloadFunctions);
+        }
+        if let Some(draft) = ctx.session.drafts.get(&event)
+            && ui.button("Overwrite the file with my edit").clicked()
+        {
+            commands.push(Command::SaveFunction {
+                event,
+                config: Box::new(draft.clone()),
+                overwrite: true,
             });
         }
-    }
+    });
 }
 
 /// Run locally, with the payload chosen in the Invocations tab.
@@ -290,40 +364,117 @@ fn local_run_ui(
     let running = ctx.is_running(JobKind::Invoke);
     let button = ui
         .add_enabled(!running, egui::Button::new("Run locally"))
-        .on_hover_text(
-            "Run this code in-process, as edited, with the platform's limits (payload: chosen in the Invocations tab)",
-        );
+        .on_hover_text(format!(
+            "{} (payload: chosen in the Invocations tab)",
+            UiAction::RunLocally.hover_text(ui.ctx())
+        ));
     if button.clicked() {
         commands.push(Command::RunLocally(event));
     }
     ui.weak(format!("with {}", ctx.session.invoke_payload_name(event)));
     if let InvokeStatus::Running { started, .. } = ctx.session.invocation {
-        ui.spinner();
-        ui.label(format!("Running… {:.1} s", started.elapsed().as_secs_f32()));
         if ui.button("Cancel").clicked() {
             commands.push(Command::CancelInvoke);
         }
+        busy::spinner(ui);
+        ui.label(format!("Running… {:.1} s", started.elapsed().as_secs_f32()));
     }
 }
 
-/// The last local run of this event; nothing while a run is waiting or after a cancel.
-fn local_result_ui(ui: &mut egui::Ui, ctx: &ViewContext<'_>, event: EventId) {
+/// True when the Function tab shows a local run of this event: one runs, was cancelled, or
+/// finished.
+fn local_run_shown(ctx: &ViewContext<'_>, event: EventId) -> bool {
     match ctx.session.invocation {
-        InvokeStatus::Running { event: e, .. } if e == event => return,
+        InvokeStatus::Running { event: e, .. } | InvokeStatus::Cancelled { event: e }
+            if e == event =>
+        {
+            ctx.session
+                .latest
+                .as_ref()
+                .is_some_and(|r| r.endpoint_kind == EndpointKind::Local)
+                || ctx.is_running(JobKind::Invoke)
+        }
+        _ => latest_local(ctx, event).is_some(),
+    }
+}
+
+/// The latest in-process run of `event`.
+fn latest_local<'a>(
+    ctx: &ViewContext<'a>,
+    event: EventId,
+) -> Option<&'a crate::invoke::Invocation> {
+    ctx.session
+        .latest
+        .as_ref()
+        .filter(|r| r.event == event && r.endpoint_kind == EndpointKind::Local)
+}
+
+/// Where the code's error is, from the latest local run (when the code is still the code
+/// that ran into it).
+fn code_marker(ctx: &ViewContext<'_>, event: EventId, code: &str) -> Option<Marker> {
+    let record = latest_local(ctx, event)?;
+    let error = record.error.as_ref()?;
+    let (line, column) = error_location(&error.message)?;
+    // An error from other code would point at the wrong place.
+    (code.lines().count() >= line as usize).then(|| Marker {
+        line,
+        column,
+        message: error.message.lines().next().unwrap_or_default().to_owned(),
+    })
+}
+
+/// "(line 4, column 9)" in a local run's error message.
+pub fn error_location(message: &str) -> Option<(u32, u32)> {
+    let at = message.find("(line ")?;
+    let rest = &message[at + 6..];
+    let (line, rest) = rest.split_once(", column ")?;
+    let column: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    Some((line.trim().parse().ok()?, column.parse().ok()?))
+}
+
+/// The last local run of this event; nothing while a run is waiting or after a cancel.
+fn local_result_ui(
+    ui: &mut egui::Ui,
+    ctx: &ViewContext<'_>,
+    event: EventId,
+    commands: &mut Vec<Command>,
+) {
+    ui.strong("Local run");
+    match ctx.session.invocation {
+        InvokeStatus::Running { event: e, .. } if e == event => {
+            ui.horizontal(|ui| {
+                busy::spinner(ui);
+                ui.weak("Running…");
+            });
+            return;
+        }
         InvokeStatus::Cancelled { event: e } if e == event => {
-            ui.separator();
             ui.weak("The last run was cancelled: no result.");
             return;
         }
         _ => {}
     }
-    if let Some(record) = ctx
-        .session
-        .latest
-        .as_ref()
-        .filter(|r| r.event == event && r.endpoint_kind == EndpointKind::Local)
-    {
-        ui.separator();
-        invocation_ui(ui, record);
+    if let Some(record) = latest_local(ctx, event) {
+        let options = ResultOptions {
+            verdict: None,
+            copied: None,
+        };
+        if let Some(ResultAction::Copy(what, text)) = invocation_ui(ui, record, &options) {
+            commands.push(Command::CopyText { what, text });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_location;
+
+    #[test]
+    fn the_error_position_is_read_from_the_message() {
+        assert_eq!(
+            error_location("SyntaxError: unexpected token (line 4, column 9)\nat function.js"),
+            Some((4, 9))
+        );
+        assert_eq!(error_location("no position here"), None);
     }
 }

@@ -18,6 +18,7 @@ use crate::livechat::{
 use crate::ui::app::commands::{Command, LivechatCommand, SecretText};
 use crate::ui::app::context::ViewContext;
 use crate::ui::app::jobs::JobKind;
+use crate::ui::widgets::busy;
 use crate::ui::widgets::theme;
 
 /// The survey form as typed.
@@ -178,7 +179,7 @@ impl LivechatPanel {
                 }));
             }
             if running {
-                ui.spinner();
+                busy::spinner(ui);
                 ui.label("Starting the conversation…");
             }
         });
@@ -294,7 +295,7 @@ impl LivechatPanel {
                 }));
             }
             if running {
-                ui.spinner();
+                busy::spinner(ui);
                 ui.label("Sending the survey…");
             }
         });
