@@ -1,16 +1,16 @@
-//! Measures the batch engine's requests per second against a fast loopback endpoint, beside a
-//! dedicated load generator (wrk) at the same concurrency.
+//! Measures the batch engine beside the load generators a user would pick instead: oha (built
+//! on hyper, `cargo install --locked oha`) and wrk (`apt-get install wrk`), against the same
+//! fast loopback endpoint, and a million-request `batch --json` for its peak memory.
 //!
-//!     cargo run --release --example batch_throughput [SECONDS]
+//!     cargo run --release --example batch_throughput              # the side-by-side table
+//!     cargo run --release --example batch_throughput -- --million # + 1,000,000 requests, peak RSS
 //!     cargo run --release --example batch_throughput -- --serve   # only serve, print the URL
 //!
 //! The server is a minimal keep-alive HTTP/1.1 server on 127.0.0.1 (a thread per connection)
 //! that reads each request and answers `[]` as JSON: the transcript function sending no e-mail.
-//! The payload is a transcript envelope of about 4 KB. The batch runs sequentially and at
-//! concurrency 16, each run sized to last about SECONDS (default 2); when `wrk` is on the PATH
-//! it runs against the same server with the same body for as long (`-c1 -t1`, then `-c16 -t2`).
-//! The two engines alternate, 5 rounds each, and the best run of each counts: other work on
-//! the machine slows both alike, and the best run is the least disturbed.
+//! The payload is a transcript envelope of about 4 KB. Each run sends 20,000 POSTs, at
+//! concurrency 1 and 16; the batch, oha and wrk take turns, 3 runs each, and the median of each
+//! counts (wrk runs for a fixed time instead of a count: as long as the batch's run took).
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
@@ -24,8 +24,11 @@ use survey_console::batch::{self, Batch, BatchItem, BatchSettings, Progress};
 use survey_console::catalog::EventId;
 use survey_console::invoke::{PreparedEnvelope, SessionSecrets, Target};
 
-/// Runs of each engine per concurrency; the best counts.
-const ROUNDS: usize = 5;
+/// Runs of each engine per concurrency; the median counts.
+const ROUNDS: usize = 3;
+
+/// Requests per run.
+const REQUESTS: usize = 20_000;
 
 const RESPONSE: &[u8] =
     b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n[]";
@@ -131,31 +134,117 @@ fn batch_rate(url: &str, body: &Value, requests: usize, concurrency: usize) -> f
     requests as f64 / end.elapsed.as_secs_f64()
 }
 
-fn wrk_rate(
-    url: &str,
-    body: &[u8],
-    connections: usize,
-    threads: usize,
-    seconds: u64,
-) -> Option<f64> {
-    let script = std::env::temp_dir().join(format!("batch-throughput-{}.lua", std::process::id()));
+fn wrk_rate(url: &str, body: &[u8], connections: usize, seconds: f64) -> Option<f64> {
+    let dir = tempdir();
+    let script = dir.join("post.lua");
     let lua = format!(
         "wrk.method = \"POST\"\nwrk.body = {}\nwrk.headers[\"Content-Type\"] = \"application/json\"\n",
         serde_json::to_string(&String::from_utf8_lossy(body)).ok()?
     );
     std::fs::write(&script, lua).ok()?;
+    let threads = connections.min(2);
     let output = Command::new("wrk")
         .args(["-t", &threads.to_string(), "-c", &connections.to_string()])
-        .args(["-d", &format!("{seconds}s"), "-s"])
+        .args(["-d", &format!("{}s", seconds.ceil().max(1.0) as u64), "-s"])
         .arg(&script)
         .arg(url)
         .output()
         .ok()?;
-    let _ = std::fs::remove_file(&script);
     let text = String::from_utf8_lossy(&output.stdout);
     text.lines()
         .find_map(|l| l.strip_prefix("Requests/sec:"))
         .and_then(|v| v.trim().parse().ok())
+}
+
+fn oha_rate(url: &str, body: &[u8], connections: usize) -> Option<f64> {
+    let dir = tempdir();
+    let file = dir.join("body.json");
+    std::fs::write(&file, body).ok()?;
+    let output = Command::new("oha")
+        .args(["-n", &REQUESTS.to_string(), "-c", &connections.to_string()])
+        .args(["-m", "POST", "-H", "Content-Type: application/json", "-D"])
+        .arg(&file)
+        .args(["--no-tui", "--output-format", "json"])
+        .arg(url)
+        .output()
+        .ok()?;
+    let json: Value = serde_json::from_slice(&output.stdout).ok()?;
+    json["summary"]["requestsPerSec"].as_f64()
+}
+
+fn tempdir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("batch-throughput-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied()
+}
+
+/// Runs the release binary's `batch --json` for a million requests and reports its peak
+/// resident memory (VmHWM) and time.
+fn million(url: &str) {
+    let dir = tempdir();
+    let payload = dir.join("4k.json");
+    let _ = std::fs::write(
+        &payload,
+        serde_json::to_vec(&envelope_4k()).unwrap_or_default(),
+    );
+    let exe = std::env::current_exe().ok().and_then(|p| {
+        let release = p.parent()?.parent()?;
+        Some(release.join("survey-console"))
+    });
+    let Some(exe) = exe.filter(|e| e.exists()) else {
+        println!("million: build the binary first (cargo build --release)");
+        return;
+    };
+    let started = std::time::Instant::now();
+    let child = Command::new(&exe)
+        .args([
+            "batch",
+            "--event",
+            "chat-post-survey-email-transcript",
+            "--url",
+            url,
+        ])
+        .args([
+            "--iterations",
+            "1000000",
+            "--concurrency",
+            "16",
+            "--json",
+            "--payloads",
+        ])
+        .arg(&payload)
+        .stdout(std::process::Stdio::null())
+        .spawn();
+    let Ok(mut child) = child else {
+        println!("million: cannot start {}", exe.display());
+        return;
+    };
+    let status = format!("/proc/{}/status", child.id());
+    let mut peak_kb = 0u64;
+    loop {
+        if let Ok(text) = std::fs::read_to_string(&status)
+            && let Some(kb) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        {
+            peak_kb = peak_kb.max(kb);
+        }
+        if let Ok(Some(_)) = child.try_wait() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    println!(
+        "million: 1,000,000 requests with --json in {:.1} s, peak memory {:.1} MB",
+        started.elapsed().as_secs_f64(),
+        peak_kb as f64 / 1024.0
+    );
 }
 
 fn main() {
@@ -172,32 +261,43 @@ fn main() {
             std::thread::park();
         }
     }
-    let seconds: u64 = args.iter().find_map(|a| a.parse().ok()).unwrap_or(2).max(1);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
-        "payload: {} bytes; runs of about {seconds} s; {url}",
+        "payload: {} bytes; {REQUESTS} requests per run, median of {ROUNDS}; {cores} cores; {url}",
         bytes.len()
     );
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    println!("machine: {cores} cores");
-    for (concurrency, wrk_threads) in [(1usize, 1usize), (16, 2)] {
-        // Warm up, then alternate the two engines, best of ROUNDS each: other work on the
-        // machine slows both alike.
-        let warm = batch_rate(&url, &body, 20_000, concurrency);
-        let requests = ((warm * seconds as f64) as usize).clamp(20_000, 4_000_000);
-        let (mut batch_best, mut wrk_best) = (0.0_f64, None::<f64>);
+    println!("| concurrency | batch | oha | wrk | batch / oha | batch / wrk |");
+    println!("| --- | --- | --- | --- | --- | --- |");
+    for concurrency in [1usize, 16] {
+        // Warm up the server's threads and the engine.
+        let _ = batch_rate(&url, &body, 2_000, concurrency);
+        let (mut ours, mut oha, mut wrk) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..ROUNDS {
-            batch_best = batch_best.max(batch_rate(&url, &body, requests, concurrency));
-            if let Some(rate) = wrk_rate(&url, &bytes, concurrency, wrk_threads, seconds) {
-                wrk_best = Some(wrk_best.map_or(rate, |b: f64| b.max(rate)));
+            let rate = batch_rate(&url, &body, REQUESTS, concurrency);
+            ours.push(rate);
+            if let Some(rate) = oha_rate(&url, &bytes, concurrency) {
+                oha.push(rate);
+            }
+            if let Some(rate) = wrk_rate(&url, &bytes, concurrency, REQUESTS as f64 / rate) {
+                wrk.push(rate);
             }
         }
-        print!("concurrency {concurrency:>2}: batch {batch_best:>9.0} req/s");
-        match wrk_best {
-            Some(wrk) => println!(
-                " · wrk -c{concurrency} -t{wrk_threads} {wrk:>9.0} req/s · batch/wrk {:.0} %",
-                batch_best / wrk * 100.0
-            ),
-            None => println!(" · wrk not found on the PATH"),
-        }
+        let ours = median(ours).unwrap_or(0.0);
+        let cell =
+            |v: Option<f64>| v.map_or_else(|| "not found".to_owned(), |v| format!("{v:.0} req/s"));
+        let ratio =
+            |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{:.2}×", ours / v));
+        let (oha, wrk) = (median(oha), median(wrk));
+        println!(
+            "| {concurrency} | {ours:.0} req/s | {} | {} | {} | {} |",
+            cell(oha),
+            cell(wrk),
+            ratio(oha),
+            ratio(wrk)
+        );
     }
+    if args.iter().any(|a| a == "--million") {
+        million(&url);
+    }
+    let _ = std::fs::remove_dir_all(tempdir());
 }

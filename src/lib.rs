@@ -3,13 +3,15 @@
 //!
 //! # Layers
 //!
-//! - [`catalog`]: the events, their documented payload fields, contracts and templates (data).
+//! - [`catalog`]: the events as data, one entry each: documented payload fields and their rules,
+//!   contracts, templates, the platform's event ids; the only place an event is added.
 //! - [`payload`]: loading payload files, flattening them to rows, validating them.
 //! - [`functions`]: the one function of each event, kept in `functions.json`.
 //! - [`invoke`]: envelopes, HTTP and LivePerson invocations, the code run in-process
 //!   ([`invoke::local`], QuickJS), contract checks, history.
 //! - [`net`]: the shared HTTP client, network errors by kind, capped bodies.
-//! - [`livechat`]: Rocket.Chat livechat room surveys and test conversations.
+//! - [`livechat`]: Rocket.Chat livechat room surveys (checked against the server's own rules),
+//!   test conversations and transcripts, every server generation's errors, rate-limit forecasts.
 //! - [`batch`]: many payloads at once against a function, judged, timed and reported.
 //! - `ui`: the eframe/egui console; the only module that knows egui.
 //! - `cli`: the headless subcommands over the same core.

@@ -318,6 +318,38 @@ fn fail_fast_stops_at_the_first_failure() {
 }
 
 #[test]
+fn fail_fast_ends_the_requests_in_flight_at_once() {
+    // csat-1 fails at once; every other payload takes 5 s.
+    let server = TestServer::start(|req| {
+        if req.json()["payload"]["csatRank"] == 1 {
+            Resp::json(500, serde_json::json!({"error": "boom"}))
+        } else {
+            Resp::json(200, Value::Array(Vec::new())).delayed(Duration::from_secs(5))
+        }
+    });
+    let settings = BatchSettings {
+        concurrency: 4,
+        fail_fast: true,
+        ..BatchSettings::default()
+    };
+    let batch = batch_of(&PayloadSource::Samples, &server.url("/fn"), settings);
+    let started = Instant::now();
+    let (results, end) = run_all(&batch);
+    assert!(end.stopped_at_failure);
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        results.iter().filter(|r| !r.ok).count(),
+        1,
+        "{}",
+        results.len()
+    );
+}
+
+#[test]
 fn concurrency_bounds_the_requests_in_flight() {
     let (now, peak) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
     let (n, p) = (Arc::clone(&now), Arc::clone(&peak));

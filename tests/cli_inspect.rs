@@ -62,6 +62,23 @@ fn events_json_lists_the_catalog() {
     assert_eq!(csat["path"], "csatRank");
     assert_eq!(csat["type"], "NUMBER");
     assert_eq!(csat["example"], "3");
+    assert_eq!(
+        csat["rule"],
+        "1 (very dissatisfied) to 5 (very satisfied), or -1 when unanswered"
+    );
+    assert_eq!(events[0]["fields"][0]["rule"], serde_json::Value::Null);
+    let platform: Vec<_> = events
+        .iter()
+        .map(|e| e["platform_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        platform,
+        [
+            "surveybot_messaging_survey_started",
+            "surveybot_messaging_survey_ended",
+            "denver_post_survey_email_transcript"
+        ]
+    );
     let message = events[0]["fields"]
         .as_array()
         .unwrap()

@@ -84,8 +84,28 @@ fn cli_invoke_prints_the_documented_json_and_exit_codes() {
     assert_eq!(
         keys,
         [
-            "checks", "emails", "endpoint", "error", "event", "ok", "response", "status", "time_ms"
+            "attempts",
+            "checks",
+            "emails",
+            "endpoint",
+            "error",
+            "event",
+            "ok",
+            "request_id",
+            "response",
+            "status",
+            "time_ms"
         ]
+    );
+    // One X-Request-ID per invocation: sent, and in the JSON.
+    let request_id = json["request_id"].as_str().unwrap();
+    assert_eq!(request_id.len(), 36, "{request_id}");
+    assert_eq!(json["attempts"].as_array().unwrap().len(), 1);
+    let sent = server.requests.lock().unwrap().last().unwrap().clone();
+    assert_eq!(sent.header("X-Request-ID"), Some(request_id));
+    assert_eq!(
+        sent.header("User-Agent"),
+        Some(concat!("survey-console/", env!("CARGO_PKG_VERSION")))
     );
     assert_eq!(json["status"], 200);
     assert_eq!(json["ok"], true);

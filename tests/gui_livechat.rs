@@ -106,7 +106,7 @@ fn a_filled_form_is_submitted_and_its_accepted_items_shown() {
 #[test]
 fn an_unknown_token_shows_its_message() {
     let rc = RocketChat::start(Config {
-        generation: Generation::New,
+        generation: Generation::V7,
         ..Config::default()
     });
     let rid = rc.seed_room(TOKEN);
@@ -135,8 +135,9 @@ fn a_test_conversation_fills_rid_and_token() {
     let rc = RocketChat::start(Config::default());
     let (mut harness, _dir) = harness();
     open_livechat(&mut harness, &rc.url);
-    // Without rid and token, Submit is refused before sending.
-    harness.get_by_label("The room id (rid) is empty.");
+    // Without a token Submit is refused before sending; an empty rid is only a note.
+    harness.get_by_label("The visitor token is empty.");
+    harness.get_by_label_contains("Note: The room id is empty: it is sent empty");
     harness.get_by_label("Start test conversation").click();
     wait_idle(&mut harness);
     let conv = conversation(&harness).expect("a conversation");
@@ -146,7 +147,7 @@ fn a_test_conversation_fills_rid_and_token() {
     harness.get_by_label_contains(&format!("Room {} is closed", conv.rid));
     assert!(
         harness
-            .query_by_label("The room id (rid) is empty.")
+            .query_by_label("The visitor token is empty.")
             .is_none()
     );
     assert!(harness.query_by_label_contains(&conv.token).is_none());

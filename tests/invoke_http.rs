@@ -93,9 +93,9 @@ fn liveperson_server(revoke_first: bool) -> (TestServer, Arc<AtomicUsize>) {
         {
             return Resp::json(401, json!({"errorCode": "401", "errorMsg": "Unauthorized"}));
         }
-        match rest {
-            r if r == format!("{LAMBDA}/invoke?v=1") => transcript_function(req),
-            "00000000-0000-0000-0000-000000000901/invoke?v=1" => Resp::json(
+        match rest.split('?').next().unwrap_or_default() {
+            r if r == format!("{LAMBDA}/invoke") => transcript_function(req),
+            "00000000-0000-0000-0000-000000000901/invoke" => Resp::json(
                 901,
                 json!({"errorCode": "com.liveperson.faas.handler.runtime-exception", "errorMsg": "TypeError: Cannot read properties of undefined (reading 'match')"}),
             ),
@@ -178,7 +178,7 @@ fn platform_errors_are_explained() {
     assert_eq!(missing.status(), Some(404));
     assert_eq!(error.code, "com.liveperson.faas.es.missinglambda");
     assert!(
-        error.message.contains("no function with that UUID exists"),
+        error.message.contains("no such function in this account"),
         "{}",
         error.message
     );

@@ -1,21 +1,21 @@
-//! Livechat surveys and test conversations against a loopback Rocket.Chat stand-in: the core
-//! client, then the built binary's `survey` and `conversation` subcommands.
+//! Livechat surveys and test conversations through the core, against the loopback Rocket.Chat
+//! stand-in of every server generation (the CLI is in `cli_livechat.rs`).
 
 mod support;
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
 use std::time::Duration;
 
-use serde_json::Value;
-use support::rocketchat::{Config, Generation, RocketChat};
+use serde_json::json;
+use support::rocketchat::{Config, Generation, Mail, RocketChat};
 use survey_console::livechat::{
-    ConversationRequest, DropReason, ErrorCode, History, Server, SurveyItem, start_conversation,
-    submit_survey,
+    ConversationRequest, DropReason, ErrorCode, RateLimits, Route, RulesSource, Server, SurveyItem,
+    SurveyOutcome, SurveyRequest, SurveyRules, close_room, request_transcript, routes::send,
+    server_info, start_conversation, submit_survey,
 };
 use survey_console::net::NetErrorKind;
 
 const TOKEN: &str = "d4a8338e5a7d98b6750b4f839431b34a";
+const GENERATIONS: [Generation; 3] = [Generation::Old, Generation::V7, Generation::Newest];
 
 fn item(name: &str, value: &str) -> SurveyItem {
     SurveyItem::new(name, value)
@@ -27,6 +27,23 @@ fn server(rc: &RocketChat) -> Server {
     server
 }
 
+fn survey(rc: &RocketChat, rid: &str, token: &str, items: &[SurveyItem]) -> SurveyOutcome {
+    let request = SurveyRequest {
+        rid: rid.into(),
+        token: token.into(),
+        items: items.to_vec(),
+        rules: SurveyRules::builtin(),
+    };
+    submit_survey(&server(rc), &RateLimits::in_memory(), &request).expect("a token")
+}
+
+fn closing() -> ConversationRequest {
+    ConversationRequest {
+        close: true,
+        ..ConversationRequest::default()
+    }
+}
+
 #[test]
 fn a_survey_is_stored_and_its_accepted_items_listed() {
     let rc = RocketChat::start(Config::default());
@@ -36,7 +53,7 @@ fn a_survey_is_stored_and_its_accepted_items_listed() {
         item("agentResposiveness", "4"),
         item("additionalFeedback", "Thanks"),
     ];
-    let out = submit_survey(&server(&rc), &rid, TOKEN, &items).unwrap();
+    let out = survey(&rc, &rid, TOKEN, &items);
     assert!(out.success(), "{:?}", out.error);
     assert_eq!(out.http_status, Some(200));
     assert_eq!(out.rid, rid);
@@ -58,7 +75,7 @@ fn dropped_items_are_reported_with_their_reason() {
         item("agentKnowledge", "7"),
         item("nps", "9"),
     ];
-    let out = submit_survey(&server(&rc), &rid, TOKEN, &items).unwrap();
+    let out = survey(&rc, &rid, TOKEN, &items);
     assert!(out.success());
     assert_eq!(out.accepted, [item("satisfaction", "2")]);
     let dropped: Vec<_> = out
@@ -76,25 +93,20 @@ fn dropped_items_are_reported_with_their_reason() {
 }
 
 #[test]
-fn unknown_tokens_and_foreign_rooms_in_both_generations() {
-    for generation in [Generation::Old, Generation::New] {
-        let rc = RocketChat::start(Config {
-            generation,
-            ..Config::default()
-        });
+fn unknown_tokens_and_foreign_rooms_in_every_generation() {
+    for generation in GENERATIONS {
+        let rc = RocketChat::start(Config::of(generation));
         let rid = rc.seed_room(TOKEN);
         let other_rid = rc.seed_room("another-visitor-token");
         let items = [item("satisfaction", "3")];
 
-        let out = submit_survey(&server(&rc), &rid, "unknown-token", &items).unwrap();
-        let err = out.error.unwrap();
+        let err = survey(&rc, &rid, "unknown-token", &items).error.unwrap();
         assert_eq!(err.code, ErrorCode::InvalidToken, "{generation:?}");
         assert_eq!(err.message, "This server does not know that visitor token");
         assert_eq!(err.http_status, Some(400));
         assert!(err.to_string().ends_with("/api/v1/livechat/room.survey"));
 
-        let out = submit_survey(&server(&rc), &other_rid, TOKEN, &items).unwrap();
-        let err = out.error.unwrap();
+        let err = survey(&rc, &other_rid, TOKEN, &items).error.unwrap();
         assert_eq!(err.code, ErrorCode::InvalidRoom, "{generation:?}");
         assert!(
             err.message
@@ -106,46 +118,234 @@ fn unknown_tokens_and_foreign_rooms_in_both_generations() {
 
 #[test]
 fn nothing_valid_is_invalid_data_and_no_items_invalid_params() {
-    for generation in [Generation::Old, Generation::New] {
-        let rc = RocketChat::start(Config {
-            generation,
-            ..Config::default()
-        });
+    for generation in GENERATIONS {
+        let rc = RocketChat::start(Config::of(generation));
         let rid = rc.seed_room(TOKEN);
-        let out = submit_survey(&server(&rc), &rid, TOKEN, &[item("nps", "10")]).unwrap();
+        let out = survey(&rc, &rid, TOKEN, &[item("nps", "10")]);
         let err = out.error.as_ref().unwrap();
         assert_eq!(err.code, ErrorCode::InvalidData, "{generation:?}");
         assert_eq!(out.dropped[0].reason, DropReason::UnknownName);
         assert_eq!(out.to_json()["error"]["code"], "invalid-data");
 
-        let out = submit_survey(&server(&rc), &rid, TOKEN, &[]).unwrap();
-        let err = out.error.unwrap();
-        assert_eq!(err.code, ErrorCode::InvalidParams, "{generation:?}");
-        assert!(
-            err.message
-                .ends_with(": /data must NOT have fewer than 1 items"),
-            "{err}"
-        );
+        // 6.x's check() lets an empty list through to the rules; newer servers validate it.
+        let err = survey(&rc, &rid, TOKEN, &[]).error.unwrap();
+        if generation == Generation::Old {
+            assert_eq!(err.code, ErrorCode::InvalidData);
+        } else {
+            assert_eq!(err.code, ErrorCode::InvalidParams, "{generation:?}");
+            assert_eq!(
+                err.message,
+                "The server refused the request's shape (invalid-params): must NOT have fewer \
+                 than 1 items"
+            );
+        }
     }
+}
+
+#[test]
+fn malformed_bodies_of_every_validator_are_invalid_params() {
+    let rc = RocketChat::start(Config::of(Generation::V7));
+    let (server, limits) = (server(&rc), RateLimits::in_memory());
+    let shape = |route, query: &[(&str, &str)], body: Option<serde_json::Value>| {
+        send(&server, &limits, route, query, body.as_ref(), "")
+            .result
+            .unwrap_err()
+    };
+    // Legacy validateParams: "must have required property 'token' [invalid-params]".
+    let err = shape(Route::RoomClose, &[], Some(json!({"rid": "r1"})));
+    assert_eq!(err.code, ErrorCode::InvalidParams);
+    assert!(
+        err.message
+            .ends_with("(invalid-params): must have required property 'token'"),
+        "{err}"
+    );
+    // Meteor's check: "Match error: Missing key 'token' in field visitor".
+    let err = shape(Route::Visitor, &[], Some(json!({"visitor": {"name": "x"}})));
+    assert_eq!(err.code, ErrorCode::InvalidParams);
+    assert!(
+        err.message
+            .ends_with(": Missing key 'token' in field visitor"),
+        "{err}"
+    );
+    // A typed route: errorType error-invalid-params with the bare ajv message.
+    let err = shape(Route::Config, &[("nosuch", "1")], None);
+    assert_eq!(err.code, ErrorCode::InvalidParams);
+    assert!(
+        err.message
+            .ends_with(": must NOT have additional properties"),
+        "{err}"
+    );
+    // An empty token for a new visitor: error-invalid-token with its reason.
+    let err = shape(
+        Route::Visitor,
+        &[],
+        Some(json!({"visitor": {"token": " "}})),
+    );
+    assert_eq!(err.code, ErrorCode::InvalidToken);
+    assert_eq!(
+        err.message,
+        "This server does not know that visitor token: Token cannot be empty"
+    );
+}
+
+#[test]
+fn the_servers_own_survey_rules_are_read_from_its_config() {
+    let rc = RocketChat::start(Config {
+        survey: Some((
+            vec!["satisfaction".into(), "nps".into()],
+            (1..=10).map(|v| v.to_string()).collect(),
+        )),
+        ..Config::of(Generation::Newest)
+    });
+    let rid = rc.seed_room(TOKEN);
+    let limits = RateLimits::in_memory();
+    let info = server_info(&server(&rc), &limits);
+    assert_eq!(info.version.as_deref(), Ok("7.10"));
+    let rules = info.rules();
+    assert_eq!(rules.source, RulesSource::Server);
+    assert_eq!(rules.items, ["satisfaction", "nps"]);
+    let items = vec![
+        item("nps", "9"),
+        item("satisfaction", "7"),
+        item("agentKnowledge", "3"),
+    ];
+    let request = SurveyRequest {
+        rid: rid.clone(),
+        token: TOKEN.into(),
+        items,
+        rules,
+    };
+    let out = submit_survey(&server(&rc), &limits, &request).unwrap();
+    assert!(out.success(), "{:?}", out.error);
+    assert_eq!(out.accepted, [item("nps", "9"), item("satisfaction", "7")]);
+    assert_eq!(out.dropped.len(), 1);
+    assert_eq!(out.dropped[0].reason, DropReason::UnknownName);
+    assert_eq!(out.to_json()["rules"], "server");
+    assert_eq!(
+        rc.log(),
+        [
+            "GET /api/info",
+            "GET /api/v1/livechat/config",
+            "POST /api/v1/livechat/room.survey"
+        ]
+    );
+}
+
+#[test]
+fn a_server_without_published_rules_falls_back_and_refuses_with_livechat_disabled() {
+    let rc = RocketChat::start(Config {
+        survey: None,
+        ..Config::of(Generation::V7)
+    });
+    let rid = rc.seed_room(TOKEN);
+    let info = server_info(&server(&rc), &RateLimits::in_memory());
+    assert_eq!(info.version.as_deref(), Ok("7.4"));
+    assert_eq!(info.rules(), SurveyRules::builtin());
+    assert!(
+        info.rules_note().contains("built-in list"),
+        "{}",
+        info.rules_note()
+    );
+    let err = survey(&rc, &rid, TOKEN, &[item("satisfaction", "4")])
+        .error
+        .unwrap();
+    assert_eq!(err.code, ErrorCode::LivechatDisabled);
+
+    let old = RocketChat::start(Config::of(Generation::Old));
+    let info = server_info(&server(&old), &RateLimits::in_memory());
+    assert_eq!(info.version.as_deref(), Ok("6.13.1"));
+    assert_eq!(info.version_text(), "Rocket.Chat 6.13.1");
+}
+
+#[test]
+fn an_empty_rid_is_sent_and_the_server_uses_the_visitors_room() {
+    let rc = RocketChat::start(Config::of(Generation::Newest));
+    let rid = rc.seed_room(TOKEN);
+    let out = survey(&rc, "", TOKEN, &[item("satisfaction", "4")]);
+    assert!(out.success(), "{:?}", out.error);
+    assert_eq!(rc.room(&rid).unwrap().survey.unwrap()["satisfaction"], "4");
+    assert_eq!(out.rid, "");
+}
+
+#[test]
+fn rate_limits_are_forecast_per_route_before_sending() {
+    let rc = RocketChat::start(Config::of(Generation::Newest));
+    let (server, limits) = (server(&rc), RateLimits::in_memory());
+    // Five conversations: five visitors, five rooms.
+    for _ in 0..5 {
+        start_conversation(&server, &limits, &ConversationRequest::default()).unwrap();
+    }
+    let refused = limits.refusals(
+        &server.url,
+        &[Route::Visitor, Route::Room, Route::RoomSurvey],
+    );
+    let routes: Vec<_> = refused.iter().map(|r| r.route).collect();
+    assert_eq!(routes, [Route::Visitor, Route::Room]);
+    assert_eq!(refused[0].limit, Some(5));
+    assert!(
+        (55..=60).contains(&refused[0].wait_s),
+        "{}",
+        refused[0].wait_s
+    );
+    assert!(
+        refused[0].to_string().starts_with(
+            "the server will refuse the next call to POST livechat/visitor for another"
+        ),
+        "{}",
+        refused[0]
+    );
+    // And it does: the sixth visitor is refused with how long to wait.
+    let failure =
+        start_conversation(&server, &limits, &ConversationRequest::default()).unwrap_err();
+    assert_eq!(failure.error.code, ErrorCode::RateLimited);
+    assert!((55..=60).contains(&failure.error.retry_after_s.unwrap()));
+    assert_eq!(failure.steps.len(), 1);
+    // room.survey has its own window of 10.
+    let window = {
+        let rid = rc.seed_room(TOKEN);
+        let request = SurveyRequest {
+            rid,
+            token: TOKEN.into(),
+            items: vec![item("satisfaction", "5")],
+            rules: SurveyRules::builtin(),
+        };
+        submit_survey(&server, &limits, &request).unwrap();
+        limits
+            .window(
+                &server.url,
+                Route::RoomSurvey,
+                survey_console::livechat::errors::now_ms(),
+            )
+            .unwrap()
+    };
+    assert_eq!((window.limit, window.remaining), (Some(10), 9));
+}
+
+#[test]
+fn a_server_with_its_limiter_off_is_never_forecast() {
+    let rc = RocketChat::start(Config {
+        rate_limiter: false,
+        ..Config::of(Generation::Newest)
+    });
+    let limits = RateLimits::in_memory();
+    for _ in 0..6 {
+        start_conversation(&server(&rc), &limits, &ConversationRequest::default()).unwrap();
+    }
+    assert!(limits.refusals(&rc.url, &Route::ALL).is_empty());
 }
 
 #[test]
 fn the_rate_limit_says_how_long_to_wait() {
     let rc = RocketChat::start(Config {
-        rate_limit: 2,
-        window: Duration::from_secs(60),
+        rate_limit: Some(2),
         ..Config::default()
     });
     let rid = rc.seed_room(TOKEN);
     let items = [item("satisfaction", "4")];
     for _ in 0..2 {
-        assert!(
-            submit_survey(&server(&rc), &rid, TOKEN, &items)
-                .unwrap()
-                .success()
-        );
+        assert!(survey(&rc, &rid, TOKEN, &items).success());
     }
-    let out = submit_survey(&server(&rc), &rid, TOKEN, &items).unwrap();
+    let out = survey(&rc, &rid, TOKEN, &items);
     assert_eq!(out.http_status, Some(429));
     let err = out.error.unwrap();
     assert_eq!(err.code, ErrorCode::RateLimited);
@@ -160,8 +360,9 @@ fn a_proxys_html_page_is_named_as_such() {
         html_errors: true,
         ..Config::default()
     });
-    let out = submit_survey(&server(&rc), "r", TOKEN, &[item("satisfaction", "4")]).unwrap();
-    let err = out.error.unwrap();
+    let err = survey(&rc, "r", TOKEN, &[item("satisfaction", "4")])
+        .error
+        .unwrap();
     assert_eq!(err.code, ErrorCode::NotJson);
     assert_eq!(err.http_status, Some(502));
     assert!(err.message.contains("HTTP 502 with an HTML page"), "{err}");
@@ -176,7 +377,13 @@ fn a_refused_connection_is_a_network_error() {
         .unwrap()
         .port();
     let server = Server::new(format!("http://127.0.0.1:{port}"));
-    let out = submit_survey(&server, "r", TOKEN, &[item("satisfaction", "4")]).unwrap();
+    let request = SurveyRequest {
+        rid: "r".into(),
+        token: TOKEN.into(),
+        items: vec![item("satisfaction", "4")],
+        rules: SurveyRules::builtin(),
+    };
+    let out = submit_survey(&server, &RateLimits::in_memory(), &request).unwrap();
     let err = out.error.unwrap();
     assert_eq!(err.code, ErrorCode::Network);
     assert_eq!(err.net_kind, Some(NetErrorKind::Refused));
@@ -186,7 +393,8 @@ fn a_refused_connection_is_a_network_error() {
 #[test]
 fn a_test_conversation_opens_and_closes_a_room() {
     let rc = RocketChat::start(Config::default());
-    let open = start_conversation(&server(&rc), &ConversationRequest::default()).unwrap();
+    let limits = RateLimits::in_memory();
+    let open = start_conversation(&server(&rc), &limits, &ConversationRequest::default()).unwrap();
     assert_eq!(open.token.len(), 32);
     assert!(!open.closed);
     assert_eq!(open.steps.len(), 2);
@@ -195,34 +403,114 @@ fn a_test_conversation_opens_and_closes_a_room() {
     assert!(open.steps.iter().all(|s| !s.url.contains(&open.token)));
     assert!(rc.room(&open.rid).unwrap().open);
 
-    let request = ConversationRequest {
-        close: true,
-        ..ConversationRequest::default()
-    };
-    let closed = start_conversation(&server(&rc), &request).unwrap();
+    let closed = start_conversation(&server(&rc), &limits, &closing()).unwrap();
     assert!(closed.closed);
     assert_eq!(closed.steps.len(), 3);
     assert_eq!(closed.steps[2].call, "POST livechat/room.close");
     assert!(!rc.room(&closed.rid).unwrap().open);
     assert_ne!(closed.token, open.token);
-    // A closed room still takes its survey.
-    let out = submit_survey(
-        &server(&rc),
+    // A closed room still takes its survey, and cannot be closed twice.
+    let out = survey(
+        &rc,
         &closed.rid,
         &closed.token,
         &[item("agentFriendliness", "5")],
-    )
-    .unwrap();
+    );
     assert!(out.success(), "{:?}", out.error);
+    for generation in GENERATIONS {
+        let rc = RocketChat::start(Config::of(generation));
+        let rid = rc.seed_room(TOKEN);
+        close_room(&server(&rc), &limits, &rid, TOKEN).unwrap();
+        let err = close_room(&server(&rc), &limits, &rid, TOKEN).unwrap_err();
+        assert_eq!(err.code, ErrorCode::RoomClosed, "{generation:?}");
+        assert_eq!(err.message, "The room is already closed");
+    }
 }
 
 #[test]
-fn no_agent_online_is_explained() {
+fn a_server_that_keeps_visitors_from_closing_says_which_setting() {
+    let rc = RocketChat::start(Config {
+        visitors_may_close: false,
+        ..Config::of(Generation::V7)
+    });
+    let request = ConversationRequest {
+        close: true,
+        transcript: Some("ops@example.com".into()),
+        ..ConversationRequest::default()
+    };
+    let failure = start_conversation(&server(&rc), &RateLimits::in_memory(), &request).unwrap_err();
+    assert_eq!(failure.error.code, ErrorCode::CloseNotAllowed);
+    assert!(
+        failure
+            .error
+            .message
+            .contains("Omnichannel_allow_visitors_to_close_conversation"),
+        "{}",
+        failure.error
+    );
+    // The room was made and stays open: it still takes a survey; no transcript was asked.
+    let rid = failure.rid.clone().unwrap();
+    assert!(rc.room(&rid).unwrap().open);
+    assert!(survey(&rc, &rid, &failure.token, &[item("satisfaction", "3")]).success());
+    assert!(rc.mails().is_empty());
+}
+
+#[test]
+fn a_closed_conversations_transcript_is_mailed_and_refusals_explained() {
+    let rc = RocketChat::start(Config::of(Generation::Newest));
+    let limits = RateLimits::in_memory();
+    let request = ConversationRequest {
+        close: true,
+        transcript: Some(" ops@example.com ".into()),
+        ..ConversationRequest::default()
+    };
+    let conv = start_conversation(&server(&rc), &limits, &request).unwrap();
+    let transcript = conv.transcript.clone().unwrap();
+    assert!(transcript.sent(), "{:?}", transcript.error);
+    assert_eq!(
+        transcript.message.as_deref(),
+        Some("Livechat transcript sent")
+    );
+    assert_eq!(conv.steps.len(), 4);
+    assert_eq!(conv.steps[3].call, "POST livechat/transcript");
+    assert!(!conv.steps[3].answer.contains(&conv.token));
+    assert_eq!(
+        rc.mails(),
+        [Mail {
+            rid: conv.rid.clone(),
+            email: "ops@example.com".into()
+        }]
+    );
+    // Another visitor's room: error-invalid-visitor (newest), error-invalid-token (6.x).
+    let err = request_transcript(&server(&rc), &limits, &conv.rid, "someone-else", "a@b.cd")
+        .error
+        .unwrap();
+    assert_eq!(err.code, ErrorCode::InvalidRoom);
+    let old = RocketChat::start(Config::of(Generation::Old));
+    let err = request_transcript(&server(&old), &limits, "r", "someone-else", "a@b.cd")
+        .error
+        .unwrap();
+    assert_eq!(err.code, ErrorCode::InvalidToken);
+    // A mail the server could not send.
+    rc.configure(|c| c.mail_fails = true);
+    let out = request_transcript(&server(&rc), &limits, &conv.rid, &conv.token, "a@b.cd");
+    let err = out.error.unwrap();
+    assert_eq!(err.code, ErrorCode::HttpError);
+    assert_eq!(
+        err.message,
+        "The server answered HTTP 400: Error sending livechat transcript"
+    );
+}
+
+#[test]
+fn no_agent_online_and_a_disabled_livechat_are_explained() {
     let rc = RocketChat::start(Config {
         agents_online: false,
         ..Config::default()
     });
-    let failure = start_conversation(&server(&rc), &ConversationRequest::default()).unwrap_err();
+    let limits = RateLimits::in_memory();
+    let failure =
+        start_conversation(&server(&rc), &limits, &ConversationRequest::default()).unwrap_err();
     assert_eq!(failure.error.code, ErrorCode::NoAgentOnline);
     assert!(
         failure
@@ -235,242 +523,17 @@ fn no_agent_online_is_explained() {
     assert!(failure.visitor_id.is_some());
     assert_eq!(failure.steps.len(), 2);
     assert!(failure.steps[0].ok && !failure.steps[1].ok);
-}
+    let notes = server_info(&server(&rc), &limits).livechat_notes();
+    assert!(notes[0].contains("No agent is online"), "{notes:?}");
 
-// The built binary.
-
-fn history_file(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sc-livechat-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a temp dir");
-    let path = dir.join(format!("{name}.jsonl"));
-    let _ = std::fs::remove_file(&path);
-    path
-}
-
-fn run(args: &[&str], history: &PathBuf) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_survey-console"))
-        .args(args)
-        .env("SURVEY_CONSOLE_LIVECHAT_HISTORY", history)
-        .output()
-        .expect("run survey-console")
-}
-
-fn json_of(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    })
-}
-
-fn keys(value: &Value) -> Vec<&str> {
-    value
-        .as_object()
-        .expect("an object")
-        .keys()
-        .map(String::as_str)
-        .collect()
-}
-
-#[test]
-fn cli_survey_json_and_exit_codes() {
-    let rc = RocketChat::start(Config::default());
-    let rid = rc.seed_room(TOKEN);
-    let history = history_file("survey");
-    let base = ["survey", "--server", &rc.url, "--rid", &rid];
-
-    let ok = run(
-        &[
-            &base[..],
-            &[
-                "--token",
-                TOKEN,
-                "--rating",
-                "satisfaction=5",
-                "--rating",
-                "agentResponsiveness=3",
-                "--feedback",
-                "Quick and kind",
-                "--field",
-                "nps=9",
-                "--header",
-                "X-Proxy-Key: abc",
-                "--json",
-            ],
-        ]
-        .concat(),
-        &history,
-    );
-    assert_eq!(ok.status.code(), Some(0), "{ok:?}");
-    let json = json_of(&ok);
-    assert_eq!(
-        keys(&json),
-        [
-            "success",
-            "http_status",
-            "rid",
-            "accepted",
-            "dropped",
-            "error"
-        ]
-    );
-    assert_eq!(json["success"], true);
-    assert_eq!(json["http_status"], 200);
-    assert_eq!(json["rid"], rid.as_str());
-    assert_eq!(
-        json["accepted"],
-        serde_json::json!({"satisfaction": "5", "agentResposiveness": "3", "additionalFeedback": "Quick and kind"})
-    );
-    assert_eq!(
-        json["dropped"],
-        serde_json::json!([{"name": "nps", "value": "9", "reason": "unknown-name"}])
-    );
-    assert_eq!(json["error"], Value::Null);
-
-    let refused = run(
-        &[
-            &base[..],
-            &["--token", "nobody", "--rating", "satisfaction=5", "--json"],
-        ]
-        .concat(),
-        &history,
-    );
-    assert_eq!(refused.status.code(), Some(1));
-    let json = json_of(&refused);
-    assert_eq!(json["success"], false);
-    assert_eq!(json["http_status"], 400);
-    assert_eq!(keys(&json["error"]), ["code", "message", "retry_after_s"]);
-    assert_eq!(json["error"]["code"], "invalid-token");
-    assert_eq!(json["error"]["retry_after_s"], Value::Null);
-
-    // Bad arguments: nothing is sent.
-    let sent_before = rc.log().len();
-    for bad in [
-        &["--token", TOKEN, "--rating", "satisfaction=9"][..],
-        &["--token", TOKEN, "--rating", "x=3"],
-        &["--token", TOKEN, "--header", "no colon here"],
-        &["--token", "", "--rating", "satisfaction=3"],
-    ] {
-        let out = run(&[&base[..], bad, &["--json"]].concat(), &history);
-        assert_eq!(out.status.code(), Some(2), "{bad:?}: {out:?}");
-    }
-    let empty_rid = run(
-        &[
-            "survey", "--server", &rc.url, "--rid", "", "--token", TOKEN, "--json",
-        ],
-        &history,
-    );
-    assert_eq!(empty_rid.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&empty_rid.stderr).contains("rid"));
-    assert_eq!(rc.log().len(), sent_before);
-
-    // The history has both submissions, the tokens masked.
-    let text = std::fs::read_to_string(&history).unwrap();
-    assert!(!text.contains(TOKEN), "{text}");
-    let entries = History::at(&history).load().unwrap();
-    assert_eq!(entries.len(), 2);
-    assert_eq!(entries[0].token, "d4a8…");
-    assert!(entries[0].success);
-    assert_eq!(entries[1].error_code, Some(ErrorCode::InvalidToken));
-}
-
-#[test]
-fn cli_survey_unreachable_server_exits_1() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let url = format!("http://127.0.0.1:{port}");
-    let history = history_file("unreachable");
-    let out = run(
-        &[
-            "survey",
-            "--server",
-            &url,
-            "--rid",
-            "r1",
-            "--token",
-            TOKEN,
-            "--rating",
-            "satisfaction=4",
-            "--json",
-        ],
-        &history,
-    );
-    assert_eq!(out.status.code(), Some(1));
-    let json = json_of(&out);
-    assert_eq!(json["error"]["code"], "network");
-    assert_eq!(json["http_status"], Value::Null);
-    // Human output names the code on stderr.
-    let out = run(
-        &[
-            "survey",
-            "--server",
-            &url,
-            "--rid",
-            "r1",
-            "--token",
-            TOKEN,
-            "--rating",
-            "satisfaction=4",
-        ],
-        &history,
-    );
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("network"));
-}
-
-#[test]
-fn cli_conversation_json() {
-    let rc = RocketChat::start(Config::default());
-    let history = history_file("conversation");
-    let out = run(
-        &["conversation", "--server", &rc.url, "--close", "--json"],
-        &history,
-    );
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
-    let json = json_of(&out);
-    assert_eq!(keys(&json), ["rid", "token", "visitor_id", "closed"]);
-    assert_eq!(json["closed"], true);
-    let rid = json["rid"].as_str().unwrap();
-    assert!(!rc.room(rid).unwrap().open);
-
-    // The made conversation takes a survey.
-    let token = json["token"].as_str().unwrap();
-    let survey = run(
-        &[
-            "survey",
-            "--server",
-            &rc.url,
-            "--rid",
-            rid,
-            "--token",
-            token,
-            "--rating",
-            "satisfaction=5",
-        ],
-        &history,
-    );
-    assert_eq!(survey.status.code(), Some(0), "{survey:?}");
-    let text = String::from_utf8_lossy(&survey.stdout);
-    assert!(text.contains("satisfaction"), "{text}");
-    assert!(!text.contains(token), "{text}");
-
-    let open = run(
-        &["conversation", "--server", &rc.url, "--name", "Ada"],
-        &history,
-    );
-    assert_eq!(open.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&open.stdout).contains("room:       open"));
-
-    let html = RocketChat::start(Config {
-        html_errors: true,
-        ..Config::default()
+    let off = RocketChat::start(Config {
+        livechat_enabled: false,
+        ..Config::of(Generation::Newest)
     });
-    let out = run(&["conversation", "--server", &html.url, "--json"], &history);
-    assert_eq!(out.status.code(), Some(1));
-    assert_eq!(json_of(&out)["error"]["code"], "not-json");
+    let failure =
+        start_conversation(&server(&off), &limits, &ConversationRequest::default()).unwrap_err();
+    assert_eq!(failure.error.code, ErrorCode::LivechatDisabled);
+    let info = server_info(&server(&off), &limits);
+    assert!(!info.livechat.as_ref().unwrap().enabled);
+    assert!(info.livechat_notes()[0].contains("Livechat_enabled"));
 }

@@ -4,15 +4,17 @@
 //! a worker thread while it polls [`Progress`].
 //!
 //! A batch is a list of [`BatchItem`]s (payload files, or the bundled samples of an event), each
-//! sent `iterations` times by up to 64 worker threads that pull from one shared queue. Every
-//! item's envelope is serialized once; every request goes through the one reused HTTP client of
-//! its timeout (see [`crate::net::client`]), so connections are kept alive.
+//! sent `iterations` times by up to 64 concurrent workers that pull from one shared queue.
+//! Every item's envelope is serialized once. HTTP targets run on the async engine of
+//! [`http`] (a current-thread runtime per core, a kept connection per concurrent request, as
+//! oha does); in-process targets on worker threads.
 
 mod expect;
-mod fast;
+mod http;
 mod report;
 mod run;
 mod stats;
+mod stream;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -27,6 +29,7 @@ pub use run::{
     ProgressSnapshot, RunEnd, run,
 };
 pub use stats::{Bucket, LatencyStats, histogram, percentile, requests_per_s};
+pub use stream::{KEEP_FOR_SUMMARY, StreamSummary, StreamingReport};
 
 use crate::catalog::EventId;
 use crate::catalog::samples::samples_for;

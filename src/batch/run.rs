@@ -1,5 +1,7 @@
-//! Running a batch: worker threads pull requests from one shared queue, judge each answer, and
-//! stream the results to the caller; progress is kept in atomics that a UI can poll.
+//! Running a batch: workers pull requests from one shared queue, judge each answer, and stream
+//! the results to the caller; progress is kept in atomics that a UI can poll. HTTP targets run
+//! on the async engine of [`super::http`] (a current-thread runtime per core); in-process
+//! targets on worker threads, one per concurrent run.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, TryRecvError};
@@ -7,9 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::expect::tally;
-use super::fast::{Connection, FastTarget};
 use super::stats::requests_per_s;
 use super::{Batch, BatchItem};
+use crate::functions::Endpoint;
 use crate::invoke::{
     Body, ErrorKind, Invocation, InvokeError, SessionSecrets, fail, invoke_prepared, now_ms,
 };
@@ -24,7 +26,8 @@ pub const KEEP_FAILED_RECORDS: usize = 2_000;
 /// Response bodies larger than this are not kept in a batch's records (a note stands in).
 pub const KEEP_BODY_MAX: usize = 1024 * 1024;
 
-/// How long a cancelled run waits for the requests in flight before it returns without them.
+/// How long a cancelled run waits for in-process runs in flight before it returns without
+/// them (HTTP requests in flight end at once).
 const CANCEL_GRACE: Duration = Duration::from_millis(700);
 
 /// How often waiting threads look at the cancel flag.
@@ -150,9 +153,9 @@ impl Progress {
 }
 
 /// Runs a batch, calling `on_result` for each finished request in the order they finish.
-/// Returns when every request is done, after the first failure with fail-fast (once the
-/// requests in flight are in), or within about a second of `cancel` being set: requests still
-/// in flight then are left behind and their results dropped.
+/// Returns when every request is done, at the first failure with fail-fast, or when `cancel`
+/// is set: HTTP requests still in flight then end at once (in-process runs within about a
+/// second) and their results are dropped.
 pub fn run(
     batch: &Batch,
     secrets: &SessionSecrets,
@@ -164,7 +167,6 @@ pub fn run(
     let started = Instant::now();
     progress.start(planned);
     let shared = Arc::new(Shared {
-        fast: FastTarget::new(&batch.target, secrets),
         batch: batch.clone(),
         secrets: secrets.clone(),
         cancel: Arc::clone(cancel),
@@ -178,17 +180,22 @@ pub fn run(
     });
     let (tx, rx) = mpsc::channel::<BatchResult>();
     let workers = batch.settings.concurrency.clamp(1, super::MAX_CONCURRENCY);
-    let mut spawned = 0;
-    for i in 0..workers.min(planned.max(1)) {
-        let (shared, tx) = (Arc::clone(&shared), tx.clone());
-        let thread = std::thread::Builder::new()
-            .name(format!("batch-worker-{i}"))
-            .spawn(move || worker(&shared, &tx));
-        spawned += usize::from(thread.is_ok());
-    }
-    if spawned == 0 {
-        // Not even one thread: run on this one.
-        worker(&shared, &tx);
+    let workers = workers.min(planned.max(1));
+    if matches!(batch.target.endpoint, Endpoint::Local(_)) {
+        let mut spawned = 0;
+        for i in 0..workers {
+            let (shared, tx) = (Arc::clone(&shared), tx.clone());
+            let thread = std::thread::Builder::new()
+                .name(format!("batch-worker-{i}"))
+                .spawn(move || worker(&shared, &tx));
+            spawned += usize::from(thread.is_ok());
+        }
+        if spawned == 0 {
+            // Not even one thread: run on this one.
+            worker(&shared, &tx);
+        }
+    } else {
+        super::http::start(&shared, workers, &tx);
     }
     drop(tx);
     let mut cancelled_at = None::<Instant>;
@@ -230,27 +237,97 @@ pub fn run(
 }
 
 /// What the workers share.
-struct Shared {
-    batch: Batch,
-    /// The fast path, when the target allows it.
-    fast: Option<FastTarget>,
-    secrets: SessionSecrets,
-    cancel: Arc<AtomicBool>,
-    progress: Arc<Progress>,
+pub(super) struct Shared {
+    pub(super) batch: Batch,
+    pub(super) secrets: SessionSecrets,
+    pub(super) cancel: Arc<AtomicBool>,
+    pub(super) progress: Arc<Progress>,
     /// The next request to take: request `j` is item `j % items`, iteration `j / items + 1`.
     next: AtomicUsize,
     /// Set at the first failure with fail-fast.
-    stop: AtomicBool,
+    pub(super) stop: AtomicBool,
     /// When the last worker returned, in microseconds since the start.
     last_exit_us: AtomicU64,
     /// Full records kept so far: of any result, of failures.
     kept: AtomicUsize,
     kept_failed: AtomicUsize,
-    started: Instant,
+    pub(super) started: Instant,
 }
 
 impl Shared {
-    fn halted(&self) -> bool {
+    /// The next request: its item index and iteration; `None` when all are taken.
+    pub(super) fn take(&self) -> Option<(usize, u32)> {
+        let items = self.batch.items.len();
+        let j = self.next.fetch_add(1, Ordering::Relaxed);
+        if j >= self.batch.planned() || items == 0 {
+            return None;
+        }
+        Some((j % items, (j / items) as u32 + 1))
+    }
+
+    /// Marks a worker finished (the run ended when its last worker did).
+    pub(super) fn exited(&self) {
+        let us = self.started.elapsed().as_micros() as u64;
+        self.last_exit_us.fetch_max(us, Ordering::Relaxed);
+    }
+
+    /// Counts a finished result, decides whether its full record is kept, and hands it on.
+    /// False when nobody listens any more.
+    pub(super) fn deliver(&self, mut result: BatchResult, tx: &mpsc::Sender<BatchResult>) -> bool {
+        // Decide here whether the full record is kept, so the ones not kept are freed by the
+        // thread that made them (cheaper for the allocator than freeing them elsewhere).
+        let keep = self.kept.fetch_add(1, Ordering::Relaxed) < KEEP_FIRST_RECORDS
+            || (!result.ok
+                && self.kept_failed.fetch_add(1, Ordering::Relaxed) < KEEP_FAILED_RECORDS);
+        if !keep {
+            result.record = None;
+        } else if let Some(record) = result.record.as_mut().and_then(Arc::get_mut)
+            && let Some(response) = record.response.as_mut()
+            && response.size > KEEP_BODY_MAX
+        {
+            response.body = Body::Text(format!(
+                "(a body of {} bytes is not kept in a batch: invoke this payload alone to see it)",
+                response.size
+            ));
+        }
+        if !result.ok {
+            self.progress.failed.fetch_add(1, Ordering::Relaxed);
+            if self.batch.settings.fail_fast {
+                self.stop.store(true, Ordering::Relaxed);
+            }
+        }
+        self.progress.done.fetch_add(1, Ordering::Relaxed);
+        tx.send(result).is_ok()
+    }
+
+    /// The result of one request from its record.
+    pub(super) fn result(
+        &self,
+        item: &BatchItem,
+        index: usize,
+        iteration: u32,
+        record: Invocation,
+        sent: bool,
+    ) -> BatchResult {
+        let (ok, rules_held, rules_total, failures) = tally(&record, item.expectation.as_ref());
+        BatchResult {
+            item: index,
+            file: Arc::clone(&item.name),
+            origin: Arc::clone(&item.origin),
+            iteration,
+            ok,
+            sent,
+            status: record.status(),
+            time_ms: record.timings.total_ms,
+            at_s: self.started.elapsed().as_secs_f64(),
+            rules_held,
+            rules_total,
+            failures,
+            record: Some(Arc::new(record)),
+        }
+    }
+
+    pub(super) fn halted(&self) -> bool {
         self.cancel.load(Ordering::Relaxed) || self.stop.load(Ordering::Relaxed)
     }
 
@@ -272,16 +349,12 @@ impl Shared {
 
 fn worker(shared: &Shared, tx: &mpsc::Sender<BatchResult>) {
     work(shared, tx);
-    let us = shared.started.elapsed().as_micros() as u64;
-    shared.last_exit_us.fetch_max(us, Ordering::Relaxed);
+    shared.exited();
 }
 
 fn work(shared: &Shared, tx: &mpsc::Sender<BatchResult>) {
-    let items = &shared.batch.items;
-    let planned = shared.batch.planned();
     let delay = shared.batch.settings.delay;
     let mut first = true;
-    let (mut connection, mut buffer) = (None, Vec::new());
     loop {
         if shared.halted() {
             return;
@@ -290,70 +363,29 @@ fn work(shared: &Shared, tx: &mpsc::Sender<BatchResult>) {
             return;
         }
         first = false;
-        let j = shared.next.fetch_add(1, Ordering::Relaxed);
-        if j >= planned || items.is_empty() {
-            return;
-        }
-        let index = j % items.len();
-        let Some(item) = items.get(index) else {
+        let Some((index, iteration)) = shared.take() else {
             return;
         };
-        let iteration = (j / items.len()) as u32 + 1;
-        let Some(mut result) =
-            execute(shared, item, index, iteration, &mut connection, &mut buffer)
-        else {
+        let Some(item) = shared.batch.items.get(index) else {
+            return;
+        };
+        let Some(result) = execute(shared, item, index, iteration) else {
             // Cancelled in flight: dropped.
             return;
         };
-        // Decide here whether the full record is kept, so the ones not kept are freed by the
-        // thread that made them (cheaper for the allocator than freeing them elsewhere).
-        let keep = shared.kept.fetch_add(1, Ordering::Relaxed) < KEEP_FIRST_RECORDS
-            || (!result.ok
-                && shared.kept_failed.fetch_add(1, Ordering::Relaxed) < KEEP_FAILED_RECORDS);
-        if !keep {
-            result.record = None;
-        } else if let Some(record) = result.record.as_mut().and_then(Arc::get_mut)
-            && let Some(response) = record.response.as_mut()
-            && response.size > KEEP_BODY_MAX
-        {
-            response.body = Body::Text(format!(
-                "(a body of {} bytes is not kept in a batch: invoke this payload alone to see it)",
-                response.size
-            ));
-        }
-        if !result.ok {
-            shared.progress.failed.fetch_add(1, Ordering::Relaxed);
-            if shared.batch.settings.fail_fast {
-                shared.stop.store(true, Ordering::Relaxed);
-            }
-        }
-        shared.progress.done.fetch_add(1, Ordering::Relaxed);
-        if tx.send(result).is_err() {
+        if !shared.deliver(result, tx) {
             return;
         }
     }
 }
 
-/// Sends one request and judges it; `None` when it was cancelled in flight.
-fn execute(
-    shared: &Shared,
-    item: &BatchItem,
-    index: usize,
-    iteration: u32,
-    connection: &mut Option<Connection>,
-    buffer: &mut Vec<u8>,
-) -> Option<BatchResult> {
+/// Runs one payload in-process and judges it; `None` when it was cancelled in flight.
+fn execute(shared: &Shared, item: &BatchItem, index: usize, iteration: u32) -> Option<BatchResult> {
     let batch = &shared.batch;
     let (record, sent) = match &item.envelope {
         Ok(envelope) => {
-            let fast = shared.fast.as_ref().and_then(|fast| {
-                fast.invoke(batch.event, envelope, connection, buffer, &shared.cancel)
-            });
-            let mut record = match fast {
-                Some(record) => record,
-                // No fast path, or a redirect: reqwest follows it.
-                None => invoke_prepared(&batch.target, envelope, &shared.secrets, &shared.cancel),
-            };
+            let mut record =
+                invoke_prepared(&batch.target, envelope, &shared.secrets, &shared.cancel);
             if record
                 .error
                 .as_ref()
@@ -364,33 +396,21 @@ fn execute(
             record.payload_findings.clone_from(&item.findings);
             (record, true)
         }
-        Err(message) => {
-            let mut record = Invocation {
-                at_ms: now_ms(),
-                event: batch.event,
-                ..Invocation::default()
-            };
-            fail(
-                &mut record,
-                InvokeError::new(ErrorKind::Payload, "unreadable", message.clone()),
-            );
-            (record, false)
-        }
+        Err(message) => (unreadable(batch, message), false),
     };
-    let (ok, rules_held, rules_total, failures) = tally(&record, item.expectation.as_ref());
-    Some(BatchResult {
-        item: index,
-        file: Arc::clone(&item.name),
-        origin: Arc::clone(&item.origin),
-        iteration,
-        ok,
-        sent,
-        status: record.status(),
-        time_ms: record.timings.total_ms,
-        at_s: shared.started.elapsed().as_secs_f64(),
-        rules_held,
-        rules_total,
-        failures,
-        record: Some(Arc::new(record)),
-    })
+    Some(shared.result(item, index, iteration, record, sent))
+}
+
+/// The record of a payload that could not be read: failed without being sent.
+pub(super) fn unreadable(batch: &Batch, message: &str) -> Invocation {
+    let mut record = Invocation {
+        at_ms: now_ms(),
+        event: batch.event,
+        ..Invocation::default()
+    };
+    fail(
+        &mut record,
+        InvokeError::new(ErrorKind::Payload, "unreadable", message.to_owned()),
+    );
+    record
 }

@@ -3,7 +3,7 @@
 //! Paths are relative to the invocation's `payload` object, exactly as in the documents' tables;
 //! array items are written `[]` (`questionWithAnswers[].question`).
 
-use super::{FieldSpec, FieldType};
+use super::{FieldRule, FieldSpec, FieldType};
 
 const CLIENT_PROPERTIES_EXAMPLE: &str = r#"{"type":".ClientProperties","appId":"webAsync","ipAddress":"127.0.0.1","deviceFamily":"DESKTOP","os":"OSX","osVersion":"10.14.3","integration":"WEB_SDK","integrationVersion":"3.0.25","browser":"CHROME","browserVersion":"72.0.3626.119","features":["PHOTO_SHARING","CO_BROWSE","QUICK_REPLIES","AUTO_MESSAGES","MULTI_DIALOG","RICH_CONTENT"]}"#;
 
@@ -22,8 +22,17 @@ const fn field(
         ty,
         description,
         example,
+        rule: None,
     }
 }
+
+/// The documented CSAT range of the transcript event.
+const CSAT_RANGE: FieldRule = FieldRule::IntegerRange {
+    min: 1,
+    max: 5,
+    also: &[-1],
+    documented: "1 (very dissatisfied) to 5 (very satisfied), or -1 when unanswered",
+};
 
 use FieldType::{Boolean, Number, Object, ObjectArray, String};
 
@@ -174,7 +183,8 @@ pub const CHAT_TRANSCRIPT_FIELDS: &[FieldSpec] = &[
         Number,
         "CSAT rank: 1 (Very Dissatisfied) to 5 (Very Satisfied); -1 when the question was not answered",
         "3",
-    ),
+    )
+    .with_rule(CSAT_RANGE),
     field(
         "skillName",
         String,

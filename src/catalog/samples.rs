@@ -148,13 +148,15 @@ pub static SAMPLES: &[Sample] = &[
     ),
 ];
 
-/// The bundled samples of one event.
+/// The bundled samples of one event: its own, then those of events with the same payload
+/// fields (a Messaging Survey Ended payload is a Messaging Survey Started payload too).
 pub fn samples_for(event: EventId) -> impl Iterator<Item = &'static Sample> {
-    let messaging = !event.is_transcript();
-    SAMPLES.iter().filter(move |s| match s.event {
-        Some(e) => e == event || (messaging && !e.is_transcript()),
-        None => false,
-    })
+    let own = SAMPLES.iter().filter(move |s| s.event == Some(event));
+    let shared = SAMPLES.iter().filter(move |s| {
+        s.event
+            .is_some_and(|e| e != event && e.spec().same_payload(event.spec()))
+    });
+    own.chain(shared)
 }
 
 /// The bundled sample with this file name.
@@ -188,6 +190,14 @@ mod tests {
         assert!(ended.contains(&"messaging-survey-ended.envelope.json"));
         assert!(ended.contains(&"messaging-survey.bare.json"));
         assert!(!ended.iter().any(|f| f.starts_with("transcript")));
+        // The event's own samples come first.
+        assert_eq!(ended[0], "messaging-survey-ended.envelope.json");
+        let transcript: Vec<_> = samples_for(EventId::ChatPostSurveyEmailTranscript).collect();
+        assert!(
+            transcript
+                .iter()
+                .all(|s| s.event == Some(EventId::ChatPostSurveyEmailTranscript))
+        );
         assert!(sample("transcript-csat-4.json").is_some());
     }
 }

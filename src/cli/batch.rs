@@ -9,17 +9,14 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 
-use super::output::{clip, print_json, print_table};
+use super::output::{clip, print_table};
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::batch::{
-    self, Batch, BatchReport, BatchSettings, MAX_CONCURRENCY, PayloadSource, Progress,
-    ProgressSnapshot,
+    self, Batch, BatchSettings, KEEP_FOR_SUMMARY, MAX_CONCURRENCY, PayloadSource, Progress,
+    ProgressSnapshot, RunEnd, StreamSummary, StreamingReport,
 };
 use crate::catalog::EventId;
 use crate::invoke::SessionSecrets;
-
-/// Results printed one per line up to this many; beyond it only the failures are listed.
-const LIST_ALL_MAX: usize = 200;
 
 /// Arguments of `batch`.
 #[derive(Debug, Args)]
@@ -75,7 +72,24 @@ pub fn run(args: &BatchArgs) -> u8 {
     let cancel = Arc::new(AtomicBool::new(false));
     let progress = Arc::new(Progress::default());
     let show_bar = std::io::stderr().is_terminal();
-    let mut results = Vec::with_capacity(batch.planned().min(1 << 20));
+    // Results are written as they arrive: a batch of any length holds only their latencies.
+    let stdout = args
+        .json
+        .then(|| std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock()));
+    let target = batch.target.endpoint.describe();
+    let mut report = match StreamingReport::start(
+        batch.event,
+        target.clone(),
+        batch.planned(),
+        stdout,
+        args.junit.as_deref(),
+    ) {
+        Ok(report) => report,
+        Err(err) => {
+            eprintln!("survey-console batch: {err}");
+            return EXIT_USAGE;
+        }
+    };
     let mut last_bar = Instant::now();
     let end = batch::run(
         &batch,
@@ -83,7 +97,7 @@ pub fn run(args: &BatchArgs) -> u8 {
         &cancel,
         &progress,
         |result| {
-            results.push(result);
+            report.add(result);
             if show_bar && last_bar.elapsed() >= Duration::from_millis(100) {
                 last_bar = Instant::now();
                 draw_bar(&progress.snapshot());
@@ -94,23 +108,21 @@ pub fn run(args: &BatchArgs) -> u8 {
         draw_bar(&progress.snapshot());
         eprintln!();
     }
-    let report = BatchReport::new(batch.event, batch.target.endpoint.describe(), results, end);
-    if let Some(path) = &args.junit
-        && let Err(err) = report.write_junit(path)
-    {
-        eprintln!("survey-console batch: {err}");
-        return EXIT_USAGE;
+    let summary = match report.finish(&end) {
+        Ok(summary) => summary,
+        Err(err) => {
+            eprintln!("survey-console batch: {err}");
+            return EXIT_USAGE;
+        }
+    };
+    if !args.json {
+        print_human(batch.event, &target, &summary, &end);
     }
-    if args.json {
-        print_json(&report.to_json());
-    } else {
-        print_human(&report);
-    }
-    if report.all_passed() {
-        EXIT_OK
-    } else {
-        EXIT_FAILED
-    }
+    let all_passed = summary.failed() == 0
+        && !end.cancelled
+        && summary.total > 0
+        && summary.total == end.planned;
+    if all_passed { EXIT_OK } else { EXIT_FAILED }
 }
 
 fn prepare(args: &BatchArgs) -> Result<Batch, String> {
@@ -173,10 +185,10 @@ fn draw_bar(p: &ProgressSnapshot) {
     let _ = err.flush();
 }
 
-fn print_human(report: &BatchReport) {
-    let list_all = report.results.len() <= LIST_ALL_MAX;
-    let rows: Vec<Vec<String>> = report
-        .results
+fn print_human(event: EventId, target: &str, summary: &StreamSummary, end: &RunEnd) {
+    let list_all = summary.total <= KEEP_FOR_SUMMARY;
+    let rows: Vec<Vec<String>> = summary
+        .shown
         .iter()
         .filter(|r| list_all || !r.ok)
         .map(|r| {
@@ -195,20 +207,26 @@ fn print_human(report: &BatchReport) {
             &["file", "iter", "result", "status", "ms", "what differs"],
             &rows,
         );
+        if summary.failures_not_shown > 0 {
+            println!(
+                "… and {} more failures (see --json or --junit)",
+                summary.failures_not_shown
+            );
+        }
         println!();
     }
-    let l = &report.latency;
+    let l = &summary.latency;
     println!(
         "{} to {}: {} passed, {} failed of {} ({} planned){}",
-        report.event.name(),
-        report.target,
-        report.passed,
-        report.failed,
-        report.results.len(),
-        report.end.planned,
-        if report.end.cancelled {
+        event.name(),
+        target,
+        summary.passed,
+        summary.failed(),
+        summary.total,
+        end.planned,
+        if end.cancelled {
             " · cancelled"
-        } else if report.end.stopped_at_failure {
+        } else if end.stopped_at_failure {
             " · stopped at the first failure"
         } else {
             ""
@@ -216,8 +234,8 @@ fn print_human(report: &BatchReport) {
     );
     println!(
         "{:.1} s · {:.0} req/s · latency ms p50 {:.1} · p95 {:.1} · p99 {:.1} · max {:.1}",
-        report.end.elapsed.as_secs_f64(),
-        report.requests_per_s,
+        end.elapsed.as_secs_f64(),
+        summary.requests_per_s,
         l.p50,
         l.p95,
         l.p99,

@@ -1,29 +1,46 @@
 //! `survey-console conversation`: makes a test conversation (visitor and room) on a
 //! Rocket.Chat server, so that a survey can be sent to it.
 
-use std::time::Duration;
-
 use clap::Args;
 use serde_json::json;
 
 use super::output::{clip, print_json};
 use crate::livechat::{
-    ConversationRequest, ConversationStep, Header, Server, mask_token, start_conversation,
+    ConversationRequest, ConversationStep, Header, RateLimits, Server, TranscriptOutcome,
+    check_email, codes_help, mask_token, server_info, start_conversation,
 };
 
-const AFTER_HELP: &str = "\
-Calls POST livechat/visitor with a new random token, GET livechat/room?token=… and, with \
---close, POST livechat/room.close. Opening a room needs an online livechat agent, or the server \
-set to accept chats with no online agents (error code no-agent-online).
+/// The help after the options: the calls made, the output, the error codes, exit codes.
+fn after_help() -> String {
+    format!(
+        "\
+Asks the server for its version (GET /api/info) and livechat settings (GET livechat/config), \
+then calls POST livechat/visitor with a new random token, GET livechat/room?token=… and, with \
+--close, POST livechat/room.close; with --transcript EMAIL it then asks the server to e-mail the \
+closed room's transcript (POST livechat/transcript). Opening a room needs an online livechat \
+agent, or the server set to accept chats with no online agents (no-agent-online); closing it \
+needs the server to let visitors close conversations (close-not-allowed).
 
---json prints {\"rid\", \"token\", \"visitor_id\", \"closed\"}; on failure the same keys (null \
-where unknown) and \"error\": {\"code\", \"message\", \"retry_after_s\"}.
-Exit status: 0 the conversation was made, 1 the server refused or could not be reached, 2 bad \
-arguments.";
+Rate limits: livechat/visitor and GET livechat/room allow 5 calls a minute on the newest \
+servers, the other routes 10. The server's X-RateLimit-* answers are kept per server and route \
+(livechat-rate-limits.json in the data dir, or the file named by \
+SURVEY_CONSOLE_LIVECHAT_RATE_LIMITS); a route with no call left is named before sending, with \
+how long it stays refused.
+
+--json prints {{\"rid\", \"token\", \"visitor_id\", \"closed\", \"transcript\": null | \
+{{\"email\", \"sent\", \"message\", \"error\"}}, \"server_version\"}}; on failure the same keys \
+(null where unknown) and \"error\": {{\"code\", \"message\", \"retry_after_s\"}}.
+Error codes:
+{}
+Exit status: 0 the conversation was made (and its transcript sent, when asked), 1 the server \
+refused or could not be reached, 2 bad arguments.",
+        codes_help()
+    )
+}
 
 /// Arguments of `conversation`.
 #[derive(Debug, Args)]
-#[command(after_help = AFTER_HELP)]
+#[command(after_help = after_help())]
 pub struct ConversationArgs {
     /// The Rocket.Chat server's base URL, e.g. https://chat.example.com
     #[arg(long, value_name = "URL")]
@@ -38,6 +55,9 @@ pub struct ConversationArgs {
     /// Close the room after opening it.
     #[arg(long)]
     pub close: bool,
+    /// After closing the room, ask the server to e-mail its transcript to EMAIL.
+    #[arg(long, value_name = "EMAIL", requires = "close", value_parser = parse_email)]
+    pub transcript: Option<String>,
     /// An extra request header, e.g. 'X-Proxy-Key: abc' (repeatable).
     #[arg(long = "header", value_name = "'K: V'", value_parser = Header::parse)]
     pub headers: Vec<Header>,
@@ -49,47 +69,87 @@ pub struct ConversationArgs {
     pub json: bool,
 }
 
+/// An e-mail address, checked.
+fn parse_email(text: &str) -> Result<String, String> {
+    check_email(text)?;
+    Ok(text.trim().to_owned())
+}
+
 pub fn run(args: &ConversationArgs) -> u8 {
-    if let Err(err) = crate::net::check_url(&args.server) {
-        eprintln!("survey-console conversation: --server: {err}");
-        return super::EXIT_USAGE;
-    }
-    let server = Server {
-        url: args.server.clone(),
-        headers: args.headers.clone(),
-        timeout: Duration::from_secs(args.timeout.max(1)),
+    let server = match Server::checked(&args.server, args.headers.clone(), args.timeout) {
+        Ok(server) => server,
+        Err(err) => {
+            eprintln!("survey-console conversation: --server: {err}");
+            return super::EXIT_USAGE;
+        }
+    };
+    // Notes and warnings: on stderr when stdout is JSON.
+    let say = |line: &str| {
+        if args.json {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
     };
     let request = ConversationRequest {
         name: args.name.clone(),
         close: args.close,
         token: None,
+        transcript: args.transcript.clone(),
     };
-    match start_conversation(&server, &request) {
+    let limits = RateLimits::open_default();
+    let info = server_info(&server, &limits);
+    say(&format!("server: {}", info.version_text()));
+    for note in info.livechat_notes() {
+        say(&format!("note: {note}"));
+    }
+    for refusal in limits.refusals(&server.url, &request.routes()) {
+        say(&format!("warning: {refusal}."));
+    }
+    let version = info.version.ok();
+    match start_conversation(&server, &limits, &request) {
         Ok(conv) => {
+            let transcript_ok = conv.transcript.as_ref().is_none_or(TranscriptOutcome::sent);
+            let code = if transcript_ok {
+                super::EXIT_OK
+            } else {
+                super::EXIT_FAILED
+            };
             if args.json {
                 print_json(&json!({
                     "rid": conv.rid,
                     "token": conv.token,
                     "visitor_id": conv.visitor_id,
                     "closed": conv.closed,
+                    "transcript": conv.transcript.as_ref().map(TranscriptOutcome::to_json),
+                    "server_version": version,
                 }));
-                return super::EXIT_OK;
+            } else {
+                print_steps(&conv.steps, &conv.token);
+                println!();
+                println!("rid:        {}", conv.rid);
+                println!("token:      {}", conv.token);
+                println!("visitor id: {}", conv.visitor_id);
+                println!(
+                    "room:       {}",
+                    if conv.closed { "closed" } else { "open" }
+                );
+                if let Some(transcript) = &conv.transcript {
+                    println!("transcript: {}", transcript_line(transcript));
+                }
+                println!();
+                println!(
+                    "Send a survey: survey-console survey --server {} --rid {} --token {} --rating satisfaction=5",
+                    args.server, conv.rid, conv.token
+                );
             }
-            print_steps(&conv.steps, &conv.token);
-            println!();
-            println!("rid:        {}", conv.rid);
-            println!("token:      {}", conv.token);
-            println!("visitor id: {}", conv.visitor_id);
-            println!(
-                "room:       {}",
-                if conv.closed { "closed" } else { "open" }
-            );
-            println!();
-            println!(
-                "Send a survey: survey-console survey --server {} --rid {} --token {} --rating satisfaction=5",
-                args.server, conv.rid, conv.token
-            );
-            super::EXIT_OK
+            if let Some(err) = conv.transcript.as_ref().and_then(|t| t.error.as_ref()) {
+                eprintln!(
+                    "survey-console conversation: the transcript was not sent: {} ({err})",
+                    err.code.as_str()
+                );
+            }
+            code
         }
         Err(failure) => {
             if args.json {
@@ -98,6 +158,8 @@ pub fn run(args: &ConversationArgs) -> u8 {
                     "token": failure.token,
                     "visitor_id": failure.visitor_id,
                     "closed": false,
+                    "transcript": null,
+                    "server_version": version,
                     "error": {
                         "code": failure.error.code.as_str(),
                         "message": failure.error.message,
@@ -106,6 +168,11 @@ pub fn run(args: &ConversationArgs) -> u8 {
                 }));
             } else {
                 print_steps(&failure.steps, &failure.token);
+                if let Some(rid) = &failure.rid {
+                    println!();
+                    println!("rid:        {rid} (open)");
+                    println!("token:      {}", failure.token);
+                }
             }
             eprintln!(
                 "survey-console conversation: {} ({})",
@@ -114,6 +181,21 @@ pub fn run(args: &ConversationArgs) -> u8 {
             );
             super::EXIT_FAILED
         }
+    }
+}
+
+/// The transcript request in one line.
+fn transcript_line(transcript: &TranscriptOutcome) -> String {
+    match &transcript.error {
+        None => format!(
+            "sent to {} ({})",
+            transcript.email,
+            transcript
+                .message
+                .as_deref()
+                .unwrap_or("the server said success")
+        ),
+        Some(err) => format!("not sent to {}: {}", transcript.email, err.message),
     }
 }
 

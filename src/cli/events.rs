@@ -20,7 +20,8 @@ pub fn run(args: &EventsArgs) -> u8 {
             .iter()
             .map(|e| {
                 json!({
-                    "id": e.id.id(),
+                    "id": e.key,
+                    "platform_id": e.platform_id,
                     "name": e.name,
                     "source": e.source,
                     "channel": e.channel,
@@ -32,6 +33,7 @@ pub fn run(args: &EventsArgs) -> u8 {
                         "type": f.ty.as_str(),
                         "description": f.description,
                         "example": f.example,
+                        "rule": f.rule.map(|r| r.describe()),
                     })).collect::<Vec<_>>(),
                 })
             })
@@ -47,7 +49,8 @@ pub fn run(args: &EventsArgs) -> u8 {
         if i > 0 {
             println!();
         }
-        println!("{} ({})", e.name, e.id.id());
+        println!("{} ({})", e.name, e.key);
+        println!("  platform event: {}", e.platform_id);
         println!("  source: {}, {}", e.source, e.channel);
         println!("  functions per event: {}", e.function_limit);
         println!("  result: {}", e.result_contract);
@@ -57,10 +60,14 @@ pub fn run(args: &EventsArgs) -> u8 {
             .fields
             .iter()
             .map(|f| {
+                let mut description = f.description.to_owned();
+                if let Some(rule) = f.rule {
+                    description = format!("{description} (rule: {})", rule.describe());
+                }
                 vec![
                     f.path.to_owned(),
                     f.ty.as_str().to_owned(),
-                    clip(f.description, 60),
+                    clip(&description, 60),
                     clip(f.example, 40),
                 ]
             })

@@ -9,8 +9,9 @@ use super::output::{print_json, print_table};
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::catalog::EventId;
 use crate::functions::{
-    Auth, Endpoint, EndpointKind, FunctionConfig, FunctionState, FunctionStore, LivepersonEndpoint,
-    LocalEndpoint, Region, SecretRef, default_path, parse, write_atomic,
+    Auth, Endpoint, EndpointKind, FunctionConfig, FunctionState, FunctionStore, InvokeBy,
+    LivepersonEndpoint, LocalEndpoint, Platform, Region, SecretRef, default_path, parse,
+    write_atomic,
 };
 
 /// Arguments of `functions`.
@@ -73,6 +74,9 @@ pub enum FunctionsAction {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Ask LivePerson, for each event with a LivePerson function, whether the platform has a
+    /// function deployed for it (`…/events/{event}/isImplemented`).
+    Deployed(StoreArgs),
     /// Export one function or all as a functions file (to stdout, or --out).
     Export {
         /// The event id (all when omitted).
@@ -151,6 +155,24 @@ pub struct SetArgs {
     /// LivePerson sentinel base URL (instead of a region).
     #[arg(long)]
     pub sentinel_url: Option<String>,
+    /// CSDS base URL that lists the account's hosts (instead of LivePerson's own).
+    #[arg(long)]
+    pub csds_url: Option<String>,
+    /// LivePerson platform generation: auto (from the gateway's domain), v1 or v2.
+    #[arg(long, value_enum)]
+    pub platform: Option<Platform>,
+    /// Invoke by lambda UUID or by event (as the event source does).
+    #[arg(long, value_enum)]
+    pub invoke: Option<InvokeBy>,
+    /// Retries on resets, timeouts and 5xx, 0 to 10 (LivePerson's client makes 3).
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
+    /// The skillId query parameter ('' removes it).
+    #[arg(long)]
+    pub skill_id: Option<String>,
+    /// The externalSystem / LP-EventSource (default survey-console; '' resets it).
+    #[arg(long)]
+    pub external_system: Option<String>,
     /// LivePerson client id.
     #[arg(long)]
     pub client_id: Option<String>,
@@ -264,6 +286,7 @@ fn execute(args: FunctionsArgs) -> Outcome {
             Ok(EXIT_OK)
         }
         FunctionsAction::Set(set) => set_function(*set),
+        FunctionsAction::Deployed(opts) => deployed(&opts),
         FunctionsAction::Remove { event, store: opts } => {
             let mut store = open(&opts)?;
             let removed = store
@@ -385,6 +408,14 @@ fn set_function(args: SetArgs) -> Outcome {
         }
     }
     let kind = args.endpoint.or(match (&args.url, &args.account_id) {
+        (None, None)
+            if args.csds_url.is_some()
+                || args.platform.is_some()
+                || args.invoke.is_some()
+                || args.retries.is_some() =>
+        {
+            Some(EndpointKind::Liveperson)
+        }
         (Some(_), _) => Some(EndpointKind::Http),
         (None, Some(_)) => Some(EndpointKind::Liveperson),
         _ => None,
@@ -445,6 +476,24 @@ fn set_function(args: SetArgs) -> Outcome {
             if let Some(v) = &args.sentinel_url {
                 lp.sentinel_url = Some(v.clone());
             }
+            if let Some(v) = &args.csds_url {
+                lp.csds_url = Some(v.clone()).filter(|v| !v.trim().is_empty());
+            }
+            if let Some(v) = args.platform {
+                lp.platform = v;
+            }
+            if let Some(v) = args.invoke {
+                lp.invoke = v;
+            }
+            if let Some(v) = args.retries {
+                lp.retries = v;
+            }
+            if let Some(v) = &args.skill_id {
+                lp.skill_id = Some(v.clone()).filter(|v| !v.trim().is_empty());
+            }
+            if let Some(v) = &args.external_system {
+                lp.external_system = Some(v.clone()).filter(|v| !v.trim().is_empty());
+            }
             if let Some(v) = &args.client_id {
                 lp.client_id = v.clone();
             }
@@ -472,4 +521,55 @@ fn set_function(args: SetArgs) -> Outcome {
         );
     }
     Ok(EXIT_OK)
+}
+
+/// `functions deployed`: isImplemented for each event with a LivePerson function.
+fn deployed(opts: &StoreArgs) -> Result<u8, (u8, String)> {
+    let store = open(opts)?;
+    let secrets = crate::invoke::SessionSecrets::default();
+    let mut rows = Vec::new();
+    let mut json_rows = Vec::new();
+    let mut failed = false;
+    for event in EventId::ALL {
+        let spec = event.spec();
+        let Some(config) = store.get(event) else {
+            continue;
+        };
+        if !matches!(config.endpoint, Endpoint::Liveperson(_)) {
+            continue;
+        }
+        let target = crate::invoke::Target::from_config(event, config);
+        match crate::invoke::is_implemented(&target, &secrets) {
+            Ok(implemented) => {
+                rows.push(vec![
+                    event.id().to_owned(),
+                    spec.platform_id.to_owned(),
+                    if implemented { "yes" } else { "no" }.to_owned(),
+                    String::new(),
+                ]);
+                json_rows.push(json!({"event": event.id(), "platform_id": spec.platform_id, "implemented": implemented, "error": null}));
+            }
+            Err(error) => {
+                failed = true;
+                rows.push(vec![
+                    event.id().to_owned(),
+                    spec.platform_id.to_owned(),
+                    "?".to_owned(),
+                    format!("{} ({}): {}", error.kind, error.code, error.message),
+                ]);
+                json_rows.push(json!({"event": event.id(), "platform_id": spec.platform_id, "implemented": null, "error": error}));
+            }
+        }
+    }
+    if opts.json {
+        print_json(&json!({"events": json_rows}));
+    } else if rows.is_empty() {
+        println!(
+            "no event has a LivePerson function in {}",
+            store.path.display()
+        );
+    } else {
+        print_table(&["event", "platform id", "deployed", "error"], &rows);
+    }
+    Ok(if failed { EXIT_FAILED } else { EXIT_OK })
 }

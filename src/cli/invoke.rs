@@ -109,6 +109,20 @@ fn print_human(record: &crate::invoke::Invocation) {
         ),
         (None, _) => println!("no answer after {:.0} ms", record.timings.total_ms),
     }
+    if let Some(id) = &record.request_id {
+        println!("request id {id} (quote it to LivePerson support)");
+    }
+    if record.attempts.len() > 1 {
+        for (i, a) in record.attempts.iter().enumerate() {
+            println!(
+                "  attempt {}: {} -> {} ({:.0} ms)",
+                i + 1,
+                a.reason,
+                a.outcome,
+                a.time_ms
+            );
+        }
+    }
     if let Some(summary) = &record.payload_findings {
         println!("payload findings: {summary}");
     }

@@ -1,51 +1,63 @@
 //! `survey-console survey`: sends a livechat room survey to a Rocket.Chat server.
 
-use std::time::Duration;
-
 use clap::Args;
+
+use serde_json::Value;
 
 use super::output::{clip, print_json};
 use crate::livechat::{
-    FEEDBACK_NAME, Header, History, HistoryEntry, Server, SurveyItem, precheck, rating_name,
-    submit_survey,
+    FEEDBACK_NAME, Header, History, HistoryEntry, RateLimits, Route, Server, SurveyItem,
+    SurveyOutcome, SurveyRequest, SurveyRules, codes_help, precheck, server_info, submit_survey,
 };
 
-const AFTER_HELP: &str = "\
-Ratings: satisfaction, agentKnowledge, agentResposiveness (the server's spelling; \
-agentResponsiveness is accepted too), agentFriendliness, each 1 to 5. --field sends any item as \
-it is: the server drops unknown names and out-of-range values silently (a warning says so).
+/// The help after the options: rules, output, every error code with its meaning, exit codes.
+fn after_help() -> String {
+    format!(
+        "\
+Survey rules: before sending, the server is asked for its version (GET /api/info) and its own \
+survey items and values (GET livechat/config); a server that publishes none leaves the built-in \
+list (ratings satisfaction, agentKnowledge, agentResposiveness - the server's spelling; \
+agentResponsiveness is accepted too - and agentFriendliness, each 1 to 5). --builtin-rules skips \
+the two calls. A rating or --field item the server will drop is sent anyway with a warning, as \
+in the console: the server drops unknown names and out-of-range values silently. An empty --rid \
+is sent as it is: the server then uses the visitor's own room.
 
---json prints {\"success\", \"http_status\", \"rid\", \"accepted\": {name: value}, \
-\"dropped\": [{\"name\", \"value\", \"reason\"}], \"error\": null | {\"code\", \"message\", \
-\"retry_after_s\"}}.
-Error codes: invalid-token (no visitor has that token), invalid-room (the room is not a livechat \
-room of that visitor), invalid-data (no valid item), invalid-params (the body's shape, with the \
-server's message), rate-limited (HTTP 429, retry_after_s says how long to wait), http-error (any \
-other HTTP error), not-json (e.g. a proxy's HTML page), network (no answer: refused, DNS, TLS, \
-timeout).
+Rate limits: the server's X-RateLimit-* answers are kept per server and route (in \
+livechat-rate-limits.json in the data dir, or the file named by \
+SURVEY_CONSOLE_LIVECHAT_RATE_LIMITS); when room.survey has no call left, a warning says so \
+before sending, and for how long.
+
+--json prints {{\"success\", \"http_status\", \"rid\", \"accepted\": {{name: value}}, \
+\"dropped\": [{{\"name\", \"value\", \"reason\"}}], \"error\": null | {{\"code\", \"message\", \
+\"retry_after_s\"}}, \"rules\": \"server\" | \"built-in\", \"server_version\"}}.
+Error codes (the server's own words in brackets):
+{}
 Drop reasons: unknown-name, out-of-range, replaced (a later item of the same name), \
 not-accepted (valid but missing from the server's answer).
 
 Exit status: 0 the server answered success, 1 it refused or could not be reached, 2 bad \
-arguments (an empty rid or token, a rating outside 1..5, a malformed header or URL).
+arguments (an empty token, a malformed rating, field, header or URL).
 Each submission is added to the history (token masked) in the data dir, or in the file named by \
-SURVEY_CONSOLE_LIVECHAT_HISTORY.";
+SURVEY_CONSOLE_LIVECHAT_HISTORY.",
+        codes_help()
+    )
+}
 
 /// Arguments of `survey`.
 #[derive(Debug, Args)]
-#[command(after_help = AFTER_HELP)]
+#[command(after_help = after_help())]
 pub struct SurveyArgs {
     /// The Rocket.Chat server's base URL, e.g. https://chat.example.com
     #[arg(long, value_name = "URL")]
     pub server: String,
-    /// The livechat room's id.
+    /// The livechat room's id; empty lets the server use the visitor's own room.
     #[arg(long, value_name = "RID")]
     pub rid: String,
     /// The visitor's token (shown and stored masked).
     #[arg(long, value_name = "TOKEN")]
     pub token: String,
     /// A rating, e.g. satisfaction=5 (repeatable).
-    #[arg(long = "rating", value_name = "NAME=1..5", value_parser = parse_rating)]
+    #[arg(long = "rating", value_name = "NAME=VALUE", value_parser = parse_rating)]
     pub ratings: Vec<SurveyItem>,
     /// The additional feedback text.
     #[arg(long, value_name = "TEXT")]
@@ -59,6 +71,9 @@ pub struct SurveyArgs {
     /// Timeout of the call, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub timeout: u64,
+    /// Check the items against the built-in rules; do not ask the server for its own.
+    #[arg(long)]
+    pub builtin_rules: bool,
     /// Do not add the submission to the history.
     #[arg(long)]
     pub no_history: bool,
@@ -67,25 +82,16 @@ pub struct SurveyArgs {
     pub json: bool,
 }
 
-/// `NAME=1..5` with a rating name (the correct spelling of agentResponsiveness is mapped).
+/// `NAME=VALUE` for a rating. Whether the server keeps it is its rules' matter, said before
+/// sending; only the shape is checked here.
 fn parse_rating(text: &str) -> Result<SurveyItem, String> {
     let (name, value) = text
         .split_once('=')
-        .ok_or_else(|| format!("'{text}' is not NAME=1..5"))?;
-    let name = rating_name(name.trim()).ok_or_else(|| {
-        format!(
-            "'{}' is not a rating: satisfaction, agentKnowledge, agentResposiveness, \
-             agentFriendliness (use --field to send any name)",
-            name.trim()
-        )
-    })?;
-    match value.trim().parse::<u8>() {
-        Ok(v @ 1..=5) => Ok(SurveyItem::new(name, v.to_string())),
-        _ => Err(format!(
-            "a rating is 1 to 5, not '{}' (use --field to send any value)",
-            value.trim()
-        )),
+        .ok_or_else(|| format!("'{text}' is not NAME=VALUE, e.g. satisfaction=5"))?;
+    if name.trim().is_empty() {
+        return Err(format!("'{text}' has no rating name"));
     }
+    Ok(SurveyItem::new(name.trim(), value.trim()))
 }
 
 /// `NAME=VALUE`, sent as it is.
@@ -97,37 +103,66 @@ fn parse_field(text: &str) -> Result<SurveyItem, String> {
 }
 
 pub fn run(args: &SurveyArgs) -> u8 {
-    if let Err(err) = crate::net::check_url(&args.server) {
-        eprintln!("survey-console survey: --server: {err}");
-        return super::EXIT_USAGE;
-    }
-    let mut items = args.ratings.clone();
+    let server = match Server::checked(&args.server, args.headers.clone(), args.timeout) {
+        Ok(server) => server,
+        Err(err) => {
+            eprintln!("survey-console survey: --server: {err}");
+            return super::EXIT_USAGE;
+        }
+    };
+    // Notes and warnings: on stderr when stdout is JSON.
+    let say = |line: &str| {
+        if args.json {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    };
+    let limits = RateLimits::open_default();
+    let (rules, version) = if args.builtin_rules {
+        (SurveyRules::builtin(), None)
+    } else {
+        let info = server_info(&server, &limits);
+        say(&format!("server: {}", info.version_text()));
+        for note in info.notes() {
+            say(&format!("note: {note}"));
+        }
+        (info.rules(), info.version.ok())
+    };
+    let mut items: Vec<SurveyItem> = args
+        .ratings
+        .iter()
+        .map(|r| SurveyItem::new(rules.canonical_name(&r.name), r.value.clone()))
+        .collect();
     if let Some(feedback) = &args.feedback {
         items.push(SurveyItem::new(FEEDBACK_NAME, feedback.clone()));
     }
     items.extend(args.fields.iter().cloned());
 
-    let check = precheck(&args.rid, &args.token, &items);
+    let check = precheck(&args.rid, &args.token, &items, &rules);
     if !check.can_send() {
         for error in &check.errors {
             eprintln!("survey-console survey: {error} Nothing was sent.");
         }
         return super::EXIT_USAGE;
     }
+    for note in &check.notes {
+        say(&format!("note: {note}"));
+    }
     for warning in &check.warnings {
-        if args.json {
-            eprintln!("warning: {warning}");
-        } else {
-            println!("warning: {warning}");
-        }
+        say(&format!("warning: {warning}"));
+    }
+    for refusal in limits.refusals(&server.url, &[Route::RoomSurvey]) {
+        say(&format!("warning: {refusal}."));
     }
 
-    let server = Server {
-        url: args.server.clone(),
-        headers: args.headers.clone(),
-        timeout: Duration::from_secs(args.timeout.max(1)),
+    let request = SurveyRequest {
+        rid: args.rid.clone(),
+        token: args.token.clone(),
+        items,
+        rules,
     };
-    let outcome = match submit_survey(&server, &args.rid, &args.token, &items) {
+    let outcome = match submit_survey(&server, &limits, &request) {
         Ok(o) => o,
         Err(err) => {
             eprintln!("survey-console survey: {err}");
@@ -146,19 +181,30 @@ pub fn run(args: &SurveyArgs) -> u8 {
         super::EXIT_FAILED
     };
     if args.json {
-        print_json(&outcome.to_json());
+        let mut json = outcome.to_json();
+        if let Value::Object(map) = &mut json {
+            map.insert("server_version".to_owned(), version.into());
+        }
+        print_json(&json);
         return code;
     }
+    print_outcome(&outcome);
+    code
+}
 
+/// The outcome as text: the call, what the server kept, what it dropped or would have.
+fn print_outcome(outcome: &SurveyOutcome) {
     let status = outcome
         .http_status
         .map(|s| format!("HTTP {s}"))
         .unwrap_or_else(|| "no answer".to_owned());
     println!("POST {}: {status}", outcome.url);
-    println!(
-        "room {}, visitor token {}",
-        outcome.rid, outcome.token_masked
-    );
+    let room = if outcome.rid.is_empty() {
+        "the visitor's own room (empty rid)"
+    } else {
+        outcome.rid.as_str()
+    };
+    println!("room {room}, visitor token {}", outcome.token_masked);
     match &outcome.error {
         None => {
             println!("The server stored the survey.");
@@ -195,7 +241,6 @@ pub fn run(args: &SurveyArgs) -> u8 {
             );
         }
     }
-    code
 }
 
 #[cfg(test)]
@@ -203,14 +248,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ratings_are_checked() {
+    fn ratings_are_checked_for_their_shape_only() {
         assert_eq!(
-            parse_rating("agentResponsiveness=4").unwrap(),
-            SurveyItem::new("agentResposiveness", "4")
+            parse_rating(" satisfaction = 9").unwrap(),
+            SurveyItem::new("satisfaction", "9")
         );
-        assert!(parse_rating("satisfaction=9").is_err());
-        assert!(parse_rating("x=3").is_err());
+        assert!(parse_rating("=3").is_err());
         assert!(parse_rating("satisfaction").is_err());
         assert_eq!(parse_field("nps=").unwrap(), SurveyItem::new("nps", ""));
+        assert!(after_help().contains("error-not-allowed-to-close-conversation"));
     }
 }

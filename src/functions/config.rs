@@ -153,13 +153,83 @@ impl std::fmt::Display for EndpointKind {
     }
 }
 
-/// A function deployed on LivePerson Functions, and how to reach it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Which LivePerson Functions platform generation the gateway speaks.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    /// Decided from the gateway's domain, as LivePerson's own client decides: V2 when it
+    /// contains `fninvocations` or `functions`, else V1.
+    #[default]
+    Auto,
+    /// V1: `…/invoke?v=1&externalSystem=…`, errors `{errorCode, errorMsg}`.
+    V1,
+    /// V2: no `v=1`, an `LP-EventSource` header, errors `{code, message}`.
+    V2,
+}
+
+impl Platform {
+    /// `auto`, `v1` or `v2`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Auto => "auto",
+            Platform::V1 => "v1",
+            Platform::V2 => "v2",
+        }
+    }
+}
+
+/// How a LivePerson function is invoked.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum InvokeBy {
+    /// By the function's UUID: `api/account/{id}/lambdas/{uuid}/invoke`.
+    #[default]
+    Lambda,
+    /// As the event source does, by the event's platform id:
+    /// `api/account/{id}/events/{event}/invoke` (the function deployed for that event).
+    Event,
+}
+
+impl InvokeBy {
+    /// `lambda` or `event`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvokeBy::Lambda => "lambda",
+            InvokeBy::Event => "event",
+        }
+    }
+}
+
+/// Retries of a LivePerson invocation unless set: as many as LivePerson's own client makes.
+pub const DEFAULT_RETRIES: u32 = 3;
+
+/// The most retries a LivePerson endpoint may ask for.
+pub const MAX_RETRIES: u32 = 10;
+
+/// The `externalSystem` (V1) or `LP-EventSource` (V2) sent unless set.
+pub const DEFAULT_EXTERNAL_SYSTEM: &str = "survey-console";
+
+fn is_default_retries(n: &u32) -> bool {
+    *n == DEFAULT_RETRIES
+}
+
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
+}
+
+/// A function deployed on LivePerson Functions, and how to reach it. With only the account id
+/// the gateway and sentinel are found through CSDS; `region`, `gateway_url`, `sentinel_url` and
+/// `csds_url` override that.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct LivepersonEndpoint {
     /// The account (site) id.
     pub account_id: String,
-    /// The function's UUID.
+    /// The function's UUID (for `invoke: lambda`).
     pub lambda_uuid: String,
     /// A region, standing for both base URLs.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -170,10 +240,68 @@ pub struct LivepersonEndpoint {
     /// The sentinel base URL.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sentinel_url: Option<String>,
+    /// The CSDS base URL that lists the account's hosts (default: LivePerson's, by the
+    /// account's prefix). Hosts found through an http:// one are called over http (a stand-in).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub csds_url: Option<String>,
+    /// V1, V2, or decided from the gateway's domain.
+    #[serde(skip_serializing_if = "is_default")]
+    pub platform: Platform,
+    /// By the function's UUID, or by the event as the event source invokes.
+    #[serde(skip_serializing_if = "is_default")]
+    pub invoke: InvokeBy,
+    /// Retries on resets, timeouts and 5xx (0 turns them off).
+    #[serde(skip_serializing_if = "is_default_retries")]
+    pub retries: u32,
+    /// The `skillId` query parameter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skill_id: Option<String>,
+    /// The `externalSystem` / `LP-EventSource` (default `survey-console`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_system: Option<String>,
     /// The OAuth client id.
     pub client_id: String,
     /// The OAuth client secret (a reference, never the secret itself).
     pub client_secret: SecretRef,
+}
+
+impl Default for LivepersonEndpoint {
+    fn default() -> Self {
+        LivepersonEndpoint {
+            account_id: String::new(),
+            lambda_uuid: String::new(),
+            region: None,
+            gateway_url: None,
+            sentinel_url: None,
+            csds_url: None,
+            platform: Platform::Auto,
+            invoke: InvokeBy::Lambda,
+            retries: DEFAULT_RETRIES,
+            skill_id: None,
+            external_system: None,
+            client_id: String::new(),
+            client_secret: SecretRef::default(),
+        }
+    }
+}
+
+impl LivepersonEndpoint {
+    /// The `externalSystem` / `LP-EventSource` value.
+    pub fn external_system(&self) -> &str {
+        self.external_system
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .unwrap_or(DEFAULT_EXTERNAL_SYSTEM)
+    }
+
+    /// The `skillId`, when one is set.
+    pub fn skill_id(&self) -> Option<&str> {
+        self.skill_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    }
 }
 
 /// Which engine runs a `local` endpoint's code.
@@ -305,16 +433,24 @@ impl Endpoint {
     pub fn describe(&self) -> String {
         match self {
             Endpoint::Http { url, .. } => url.clone(),
-            Endpoint::Liveperson(LivepersonEndpoint {
-                account_id,
-                lambda_uuid,
-                ..
-            }) => match self.liveperson_bases() {
-                Some((gateway, _)) => {
-                    format!("{gateway}/api/account/{account_id}/lambdas/{lambda_uuid}/invoke?v=1")
+            Endpoint::Liveperson(lp) => {
+                let what = match lp.invoke {
+                    InvokeBy::Lambda => format!("lambda {}", lp.lambda_uuid.trim()),
+                    InvokeBy::Event => "the function of the event".to_owned(),
+                };
+                match self.liveperson_bases() {
+                    Some((gateway, _)) => {
+                        format!(
+                            "LivePerson account {}, {what}, {gateway}",
+                            lp.account_id.trim()
+                        )
+                    }
+                    None => format!(
+                        "LivePerson account {}, {what}, hosts from CSDS",
+                        lp.account_id.trim()
+                    ),
                 }
-                None => format!("LivePerson account {account_id}, lambda {lambda_uuid}"),
-            },
+            }
             Endpoint::Local(local) => format!("local run ({})", local.engine.name()),
         }
     }
@@ -401,11 +537,7 @@ impl FunctionConfig {
 
     /// A name suggested for a new function of `event`.
     pub fn suggested_name(event: EventId) -> &'static str {
-        match event {
-            EventId::MessagingSurveyStarted => "pcs-started",
-            EventId::MessagingSurveyEnded => "pcs-ended",
-            EventId::ChatPostSurveyEmailTranscript => "chat-transcript-emails",
-        }
+        event.spec().suggested_function_name
     }
 }
 

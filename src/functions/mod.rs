@@ -6,8 +6,9 @@ mod store;
 mod validate;
 
 pub use config::{
-    Auth, DEFAULT_TIMEOUT_MS, Endpoint, EndpointKind, FunctionConfig, FunctionState,
-    LivepersonEndpoint, LocalEndpoint, LocalEngine, Region, Runtime, SecretRef,
+    Auth, DEFAULT_EXTERNAL_SYSTEM, DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS, Endpoint, EndpointKind,
+    FunctionConfig, FunctionState, InvokeBy, LivepersonEndpoint, LocalEndpoint, LocalEngine,
+    MAX_RETRIES, Platform, Region, Runtime, SecretRef,
 };
 pub use store::{
     FILE_VERSION, FunctionStore, FunctionsFile, StoreError, default_path, parse, write_atomic,

@@ -1,7 +1,7 @@
 //! Rules for a function's configuration, each error keyed by the field it is about, so a form can
 //! show it next to that field.
 
-use super::config::{Auth, Endpoint, FunctionConfig, LivepersonEndpoint};
+use super::config::{Auth, Endpoint, FunctionConfig, InvokeBy, LivepersonEndpoint, MAX_RETRIES};
 
 /// Largest timeout the console accepts (10 minutes); the platform itself stops at 30 s.
 pub const MAX_TIMEOUT_MS: u64 = 600_000;
@@ -74,51 +74,50 @@ fn validate_endpoint(endpoint: &Endpoint, errors: &mut Vec<FieldError>) {
                 errors.push(err("endpoint.auth.user", "basic auth needs a user"));
             }
         }
-        Endpoint::Liveperson(LivepersonEndpoint {
-            account_id,
-            lambda_uuid,
-            region,
-            gateway_url,
-            sentinel_url,
-            client_id,
-            ..
-        }) => {
-            if account_id.trim().is_empty()
-                || !account_id.trim().bytes().all(|b| b.is_ascii_digit())
-            {
-                errors.push(err(
-                    "endpoint.account_id",
-                    "the account id is a number, e.g. 12345678",
-                ));
-            }
-            if !is_uuid(lambda_uuid.trim()) {
-                errors.push(err(
-                    "endpoint.lambda_uuid",
-                    "a UUID like 5e7a8a7b-3b61-4c9e-b9a6-2f5a1c0e8d11",
-                ));
-            }
-            if client_id.trim().is_empty() {
-                errors.push(err(
-                    "endpoint.client_id",
-                    "the API key's client id is needed",
-                ));
-            }
-            let explicit = [
-                ("endpoint.gateway_url", gateway_url),
-                ("endpoint.sentinel_url", sentinel_url),
-            ];
-            for (field, url) in explicit {
-                match url.as_deref().map(str::trim) {
-                    Some(url) if !url.is_empty() => check_http_url(field, url, errors),
-                    _ if region.is_none() => errors.push(err(
-                        field,
-                        "choose a region (va, lo, sy) or give both base URLs",
-                    )),
-                    _ => {}
-                }
-            }
-        }
+        Endpoint::Liveperson(lp) => validate_liveperson(lp, errors),
         Endpoint::Local(_) => {}
+    }
+}
+
+fn validate_liveperson(lp: &LivepersonEndpoint, errors: &mut Vec<FieldError>) {
+    let account = lp.account_id.trim();
+    // Production accounts are numbers; LivePerson's QA and alpha accounts carry a prefix
+    // (`le`, `qa`, `c`, `fr`, `a`), which also picks their CSDS.
+    if account.is_empty() || !account.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        errors.push(err(
+            "endpoint.account_id",
+            "the account id is a number, e.g. 12345678",
+        ));
+    }
+    if lp.invoke == InvokeBy::Lambda && !is_uuid(lp.lambda_uuid.trim()) {
+        errors.push(err(
+            "endpoint.lambda_uuid",
+            "a UUID like 5e7a8a7b-3b61-4c9e-b9a6-2f5a1c0e8d11 (or invoke by event)",
+        ));
+    }
+    if lp.client_id.trim().is_empty() {
+        errors.push(err(
+            "endpoint.client_id",
+            "the API key's client id is needed",
+        ));
+    }
+    let explicit = [
+        ("endpoint.gateway_url", &lp.gateway_url),
+        ("endpoint.sentinel_url", &lp.sentinel_url),
+        ("endpoint.csds_url", &lp.csds_url),
+    ];
+    for (field, url) in explicit {
+        if let Some(url) = url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+            check_http_url(field, url, errors);
+        }
+    }
+    if lp.retries > MAX_RETRIES {
+        errors.push(err(
+            "endpoint.retries",
+            format!(
+                "at most {MAX_RETRIES} retries (LivePerson's own client makes 3; 0 turns them off)"
+            ),
+        ));
     }
 }
 
@@ -182,7 +181,7 @@ mod tests {
     }
 
     #[test]
-    fn liveperson_needs_ids_and_a_region_or_urls() {
+    fn liveperson_needs_ids_and_usable_overrides() {
         let mut endpoint = Endpoint::Liveperson(LivepersonEndpoint {
             account_id: "12345678".into(),
             lambda_uuid: "5e7a8a7b-3b61-4c9e-b9a6-2f5a1c0e8d11".into(),
@@ -195,12 +194,32 @@ mod tests {
         validate_endpoint(&endpoint, &mut errors);
         assert_eq!(errors, []);
         if let Endpoint::Liveperson(lp) = &mut endpoint {
+            // Without a region the hosts come from CSDS: no error for them.
             lp.region = None;
             lp.lambda_uuid = "not-a-uuid".into();
             lp.gateway_url = Some("http://127.0.0.1:9000".into());
+            lp.csds_url = Some("ftp://csds".into());
+            lp.retries = 11;
         }
         validate_endpoint(&endpoint, &mut errors);
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["endpoint.lambda_uuid", "endpoint.sentinel_url"]);
+        assert_eq!(
+            fields,
+            [
+                "endpoint.lambda_uuid",
+                "endpoint.csds_url",
+                "endpoint.retries"
+            ]
+        );
+        // By event, no UUID is needed; QA accounts carry a prefix.
+        errors.clear();
+        if let Endpoint::Liveperson(lp) = &mut endpoint {
+            lp.invoke = InvokeBy::Event;
+            lp.account_id = "le12345678".into();
+            lp.csds_url = None;
+            lp.retries = 0;
+        }
+        validate_endpoint(&endpoint, &mut errors);
+        assert_eq!(errors, []);
     }
 }

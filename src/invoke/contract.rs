@@ -3,8 +3,12 @@
 
 use serde_json::Value;
 
-use super::record::{Body, Check, Email, ErrorKind, InvokeError};
-use crate::catalog::{EMAIL_ENTRY_FIELDS, EventId, ResultUse};
+pub use super::codes::{
+    PLATFORM_CODES, PlatformCode, explain_error_code, explain_failure, explain_http_failure,
+    platform_code,
+};
+use super::record::{Body, Check, Email};
+use crate::catalog::{EMAIL_ENTRY_FIELDS, EventId, EventSpec, ResultUse};
 
 /// The outcome of the contract checks.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -35,6 +39,12 @@ fn check(rule: &str, ok: bool, message: impl Into<String>) -> Check {
 /// Checks a successful answer (`result` is the function's result: the HTTP body, or the value
 /// an in-process run called back with).
 pub fn check_result(event: EventId, status: Option<u16>, result: &Body) -> ContractReport {
+    check_result_for(event.spec(), status, result)
+}
+
+/// Checks a successful answer against any event's spec, the catalog's or another: what the
+/// spec's [`ResultUse`] says decides.
+pub fn check_result_for(spec: &EventSpec, status: Option<u16>, result: &Body) -> ContractReport {
     let mut report = ContractReport::default();
     if let Some(status) = status {
         let ok = (200..300).contains(&status);
@@ -42,7 +52,7 @@ pub fn check_result(event: EventId, status: Option<u16>, result: &Body) -> Contr
             .checks
             .push(check("HTTP status is 2xx", ok, format!("status {status}")));
     }
-    match event.spec().result_use {
+    match spec.result_use {
         ResultUse::Ignored => {
             report.notes.push(
                 "The Post Survey Bot ignores the callback payload: any successful answer is enough (the template calls back \"ok\")."
@@ -191,91 +201,6 @@ pub fn is_email_address(address: &str) -> bool {
         && !address.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
-/// What a LivePerson `errorCode` means.
-pub fn explain_error_code(code: &str) -> Option<&'static str> {
-    let suffix = code.strip_prefix("com.liveperson.faas.").unwrap_or(code);
-    Some(match suffix {
-        "es.badinput" => {
-            "the platform refused the request as bad input: the body must be the envelope {timestamp, headers, payload} as JSON"
-        }
-        "es.missinglambda" => {
-            "no function with that UUID exists in this account: check the lambda UUID and account id"
-        }
-        "es.notdeployed" => "the function exists but is not deployed: deploy it, then invoke again",
-        "handler.runtime-exception" => "the function threw an error while running",
-        "handler.executiontime-exceeded" => {
-            "the function ran longer than the platform allows (30 s) and was stopped"
-        }
-        "handler.custom-failure" => {
-            "the function reported a failure itself (it called back with an error, or not at all)"
-        }
-        _ => return None,
-    })
-}
-
-/// Explains a non-2xx answer: the platform's `errorCode`/`errorMsg`, HTTP 901, credentials, the
-/// rate limit, HTML error pages.
-pub fn explain_http_failure(event: EventId, status: u16, body: &Body) -> InvokeError {
-    let json = match body {
-        Body::Json(Value::Object(map)) => Some(map),
-        _ => None,
-    };
-    let field = |names: &[&str]| {
-        json.and_then(|m| names.iter().find_map(|n| m.get(*n)))
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    };
-    let error_code = field(&["errorCode", "code"]);
-    let error_msg = field(&["errorMsg", "message", "error"]);
-    let mut message = match (status, error_code.as_deref()) {
-        (_, Some(code)) => {
-            let meaning = explain_error_code(code).unwrap_or("an error code of the platform");
-            format!("HTTP {status}, {code}: {meaning}")
-        }
-        (901, None) => "HTTP 901: the function itself failed".to_owned(),
-        (401, None) => {
-            "HTTP 401: the credentials were refused (check the token, or the client id and secret)"
-                .to_owned()
-        }
-        (403, None) => {
-            "HTTP 403: these credentials may not invoke this function (check the API key's permissions)"
-                .to_owned()
-        }
-        (429, None) => "HTTP 429: rate limited; wait before invoking again".to_owned(),
-        (404, None) => "HTTP 404: nothing at that URL".to_owned(),
-        (s, None) => format!("HTTP {s}: the endpoint answered with an error"),
-    };
-    if status == 901 && error_code.is_some() {
-        message.push_str(" (HTTP 901: the function itself failed)");
-    }
-    if let Some(msg) = &error_msg {
-        message.push_str(&format!(". The platform says: {msg}"));
-    }
-    if let Body::Text(text) = body {
-        if looks_like_html(text) {
-            let title = html_title(text).unwrap_or_default();
-            message.push_str(&format!(
-                ". The answer is an HTML page{}, not the function's result (a proxy or server error page?)",
-                if title.is_empty() { String::new() } else { format!(" (\"{title}\")") }
-            ));
-        } else if !text.trim().is_empty() {
-            let start: String = text.chars().take(200).collect();
-            message.push_str(&format!(". The answer starts: {start}"));
-        }
-    }
-    if event.is_transcript() {
-        message.push_str(
-            ". On an invocation error the chat server sends no e-mail, and nothing is retried",
-        );
-    }
-    let (kind, code) = match error_code {
-        Some(code) => (ErrorKind::Function, code),
-        None if status == 901 => (ErrorKind::Function, "http-901".to_owned()),
-        None => (ErrorKind::Http, format!("http-{status}")),
-    };
-    InvokeError::new(kind, &code, message)
-}
-
 /// True when a text body looks like an HTML page.
 pub fn looks_like_html(text: &str) -> bool {
     let start = text
@@ -286,7 +211,7 @@ pub fn looks_like_html(text: &str) -> bool {
     start.starts_with("<!doctype html") || start.starts_with("<html") || start.contains("<head")
 }
 
-fn html_title(text: &str) -> Option<String> {
+pub(super) fn html_title(text: &str) -> Option<String> {
     let lower = text.to_ascii_lowercase();
     let start = lower.find("<title>")? + "<title>".len();
     let end = start + lower.get(start..)?.find("</title>")?;
@@ -297,6 +222,8 @@ fn html_title(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::functions::EndpointKind;
+    use crate::invoke::ErrorKind;
     use serde_json::json;
 
     const TRANSCRIPT: EventId = EventId::ChatPostSurveyEmailTranscript;
@@ -396,6 +323,75 @@ mod tests {
 
         let err = explain_http_failure(EventId::MessagingSurveyEnded, 401, &Body::Empty);
         assert!(err.message.contains("credentials were refused"));
+        assert_eq!(err.kind, ErrorKind::Auth);
+    }
+
+    #[test]
+    fn kinds_say_whose_fault_it_is() {
+        let lp = |status: u16, body: serde_json::Value| {
+            explain_failure(
+                EventId::MessagingSurveyEnded,
+                EndpointKind::Liveperson,
+                status,
+                &Body::Json(body),
+            )
+        };
+        // A 401 is the credentials' fault, whatever code it carries.
+        let err = lp(
+            401,
+            json!({"errorCode": "com.liveperson.faas.es.general", "errorMsg": "Unauthorized"}),
+        );
+        assert_eq!(
+            (err.kind, err.code.as_str()),
+            (ErrorKind::Auth, "com.liveperson.faas.es.general")
+        );
+        assert!(
+            err.message.contains("credentials were refused"),
+            "{}",
+            err.message
+        );
+        let err = lp(
+            404,
+            json!({"errorCode": "com.liveperson.faas.es.missinglambda", "errorMsg": "x"}),
+        );
+        assert_eq!(err.kind, ErrorKind::Platform);
+        // V2 bodies: {code, message}, with the V1 equivalent.
+        let err = lp(
+            500,
+            json!({"code": "com.customer.faas.function.js-runtime-error", "message": "boom"}),
+        );
+        assert_eq!(err.kind, ErrorKind::Function);
+        assert!(
+            err.message
+                .contains("V1: com.liveperson.faas.handler.runtime-exception"),
+            "{}",
+            err.message
+        );
+        assert!(err.message.contains("The platform says: boom"));
+        let err = lp(
+            404,
+            json!({"code": "com.liveperson.faas.function.not-found", "message": "x"}),
+        );
+        assert_eq!(err.kind, ErrorKind::Platform);
+        let err = lp(
+            409,
+            json!({"code": "com.liveperson.faas.self-service.pending", "message": "x"}),
+        );
+        assert_eq!(err.kind, ErrorKind::Platform);
+        // No code: 5xx from the gateway is the platform's, 5xx from a plain URL is http.
+        assert_eq!(lp(502, json!({})).kind, ErrorKind::Platform);
+        let plain = explain_http_failure(EventId::MessagingSurveyEnded, 502, &Body::Empty);
+        assert_eq!(plain.kind, ErrorKind::Http);
+        // Every V2 code maps to a known V1 code (or stays as it is).
+        for c in PLATFORM_CODES {
+            if let Some(v1) = c.v1 {
+                assert!(platform_code(v1).is_some(), "{v1}");
+            }
+        }
+        assert_eq!(
+            explain_error_code("es.badinput"),
+            explain_error_code("com.liveperson.faas.es.badinput")
+        );
     }
 
     #[test]

@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use super::{Target, liveperson_invoke_url, token_url};
-use crate::functions::{Auth, Endpoint, LivepersonEndpoint, SecretRef};
+use super::{Target, liveperson};
+use crate::functions::{Auth, Endpoint, Platform, SecretRef};
 
 /// The environment variable a command uses for a secret typed in for the session.
 const SESSION_VARIABLE: &str = "SURVEY_CONSOLE_SECRET";
@@ -51,27 +51,47 @@ pub fn curl_command(target: &Target, envelope: &Value) -> String {
             };
             lines.push(invoke(url, auth));
         }
-        Endpoint::Liveperson(LivepersonEndpoint {
-            account_id,
-            lambda_uuid,
-            client_id,
-            client_secret,
-            ..
-        }) => {
-            let Some((gateway, sentinel)) = target.endpoint.liveperson_bases() else {
-                return "# choose a region or give the gateway and sentinel URLs first".to_owned();
+        Endpoint::Liveperson(lp) => {
+            let (gateway, sentinel) = match target.endpoint.liveperson_bases() {
+                Some(bases) => bases,
+                None => {
+                    lines.push(format!(
+                        "# the hosts come from CSDS ({} lists faasGW and sentinel):\n# curl -sS {}",
+                        liveperson::csds_domain(&lp.account_id),
+                        shell_quote(&liveperson::csds_lookup_url(lp))
+                    ));
+                    (
+                        "https://$FAAS_GW".to_owned(),
+                        "https://$SENTINEL".to_owned(),
+                    )
+                }
+            };
+            let domain = gateway.split("://").nth(1).unwrap_or(&gateway).to_owned();
+            let hosts = liveperson::Hosts {
+                v2: match lp.platform {
+                    Platform::V1 => false,
+                    Platform::V2 => true,
+                    Platform::Auto => liveperson::is_v2_domain(&domain),
+                },
+                gateway,
+                sentinel,
+                discovered: false,
             };
             lines.push(format!(
                 "TOKEN=$(curl -sS -X POST {} \\\n  -d grant_type=client_credentials -d client_id={} \\\n  --data-urlencode \"client_secret={}\" \\\n  | sed -E 's/.*\"access_token\" *: *\"([^\"]+)\".*/\\1/')",
-                shell_quote(&token_url(&sentinel, account_id)),
-                shell_quote(client_id),
-                variable(client_secret)
+                shell_quote(&liveperson::token_url(&hosts.sentinel, &lp.account_id)),
+                shell_quote(&lp.client_id),
+                variable(&lp.client_secret)
             ));
-            let url = liveperson_invoke_url(&gateway, account_id, lambda_uuid);
-            lines.push(invoke(
-                &url,
-                Some("-H \"Authorization: Bearer $TOKEN\"".to_owned()),
-            ));
+            let url = liveperson::invoke_url(&hosts, lp, target.event);
+            let mut auth = "-H \"Authorization: Bearer $TOKEN\"".to_owned();
+            if hosts.v2 {
+                auth.push_str(&format!(
+                    " \\\n  -H {}",
+                    shell_quote(&format!("LP-EventSource: {}", lp.external_system()))
+                ));
+            }
+            lines.push(invoke(&url, Some(auth)));
         }
         Endpoint::Local(_) => {
             return "# this function runs in-process: there is no HTTP request to copy".to_owned();
@@ -86,6 +106,7 @@ mod tests {
 
     use super::*;
     use crate::catalog::EventId;
+    use crate::functions::LivepersonEndpoint;
 
     #[test]
     fn secrets_become_environment_references() {
@@ -123,7 +144,7 @@ mod tests {
             "https://va.sentinel.liveperson.net/sentinel/api/account/123/app/token?v=2.0"
         ));
         assert!(
-            cmd.contains("https://va.faasgw.liveperson.net/api/account/123/lambdas/u/invoke?v=1")
+            cmd.contains("https://va.faasgw.liveperson.net/api/account/123/lambdas/u/invoke?v=1&skillId=&externalSystem=survey-console")
         );
     }
 }

@@ -2,9 +2,11 @@
 //! function, or the code in-process), check the answer against the event's contract, keep a
 //! history. Blocking and `Send`: the CLI calls it directly, the console on a worker thread.
 
+mod codes;
 pub mod contract;
 mod curl;
 mod history;
+pub mod liveperson;
 pub mod local;
 mod record;
 mod send;
@@ -14,24 +16,28 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use serde_json::{Value, json};
 
-pub use contract::{ContractReport, check_result, describe_emails, explain_http_failure};
+pub use contract::{
+    ContractReport, check_result, check_result_for, describe_emails, explain_http_failure,
+};
 pub use curl::curl_command;
 pub use history::{History, HistoryError, MAX_HISTORY, default_history_path};
+pub use liveperson::token_url;
 pub use record::{
-    Body, Check, Email, ErrorKind, FunctionLog, Invocation, InvokeError, LogLevel, RecordedRequest,
-    RecordedResponse, Timings, now_ms,
+    Attempt, Body, Check, Email, ErrorKind, FunctionLog, Invocation, InvokeError, LogLevel,
+    RecordedRequest, RecordedResponse, Timings, now_ms,
 };
 pub use send::{
-    Credentials, HttpRequest, REDACTED, authorization_value, base64, redacted_headers, send,
-    token_url,
+    Credentials, Destination, HttpOutcome, HttpRequest, Purpose, REDACTED, RETRY_STATUSES,
+    RETRY_STEP, Via, authorization_value, cancelled_outcome, is_secret_header, redacted_headers,
+    send, send_async,
 };
 
 use crate::catalog::EventId;
-use crate::functions::{
-    Auth, Endpoint, EndpointKind, FunctionConfig, LivepersonEndpoint, LocalEndpoint, SecretRef,
-};
+use crate::functions::{Auth, Endpoint, EndpointKind, FunctionConfig, LocalEndpoint, SecretRef};
+use crate::net;
 use crate::payload::Payload;
 
 /// Where an invocation goes and how: a configured function, or an ad-hoc URL.
@@ -180,15 +186,10 @@ pub fn envelope(payload: &Payload, now_ms: u64) -> Value {
     }
 }
 
-/// The LivePerson invoke URL of a function.
-pub fn liveperson_invoke_url(gateway_url: &str, account_id: &str, lambda_uuid: &str) -> String {
-    format!(
-        "{}/api/account/{}/lambdas/{}/invoke?v=1",
-        gateway_url.trim_end_matches('/'),
-        account_id.trim(),
-        lambda_uuid.trim()
-    )
-}
+/// How much longer than the function's own limit an HTTP attempt to LivePerson may take, so
+/// that the platform's own `executiontime-exceeded` answer arrives (the official client allows
+/// 35 s for the 30 s limit).
+pub const LIVEPERSON_GRACE: Duration = Duration::from_secs(5);
 
 /// An envelope ready to be sent many times (batches): the JSON value and its bytes, serialized
 /// once and shared by every request.
@@ -196,8 +197,8 @@ pub fn liveperson_invoke_url(gateway_url: &str, account_id: &str, lambda_uuid: &
 pub struct PreparedEnvelope {
     /// The envelope.
     pub value: Arc<Value>,
-    /// The envelope as JSON bytes, the request body.
-    pub bytes: Arc<Vec<u8>>,
+    /// The envelope as JSON bytes, the request body (shared, never copied).
+    pub bytes: Bytes,
 }
 
 impl PreparedEnvelope {
@@ -206,7 +207,7 @@ impl PreparedEnvelope {
         let bytes = serde_json::to_vec(&value).unwrap_or_default();
         PreparedEnvelope {
             value: Arc::new(value),
-            bytes: Arc::new(bytes),
+            bytes: Bytes::from(bytes),
         }
     }
 }
@@ -220,7 +221,7 @@ pub fn invoke(
     secrets: &SessionSecrets,
     cancel: &Arc<AtomicBool>,
 ) -> Invocation {
-    let bytes = Arc::new(serde_json::to_vec(envelope).unwrap_or_default());
+    let bytes = Bytes::from(serde_json::to_vec(envelope).unwrap_or_default());
     invoke_with(target, envelope, &bytes, true, secrets, cancel)
 }
 
@@ -246,40 +247,20 @@ pub fn invoke_prepared(
 fn invoke_with(
     target: &Target,
     envelope: &Value,
-    bytes: &Arc<Vec<u8>>,
+    bytes: &Bytes,
     record_body: bool,
     secrets: &SessionSecrets,
     cancel: &Arc<AtomicBool>,
 ) -> Invocation {
     let started = Instant::now();
-    let mut record = Invocation {
-        at_ms: now_ms(),
-        event: target.event,
-        function: target.function.clone(),
-        endpoint_kind: target.endpoint_kind(),
-        endpoint: target.endpoint.describe(),
-        request: RecordedRequest {
-            url: String::new(),
-            headers: Vec::new(),
-            body: if record_body {
-                envelope.clone()
-            } else {
-                Value::Null
-            },
-        },
-        ..Invocation::default()
-    };
+    let mut record = new_record(target);
+    if record_body {
+        record.request.body = envelope.clone();
+    }
     match build_request(target, bytes, secrets) {
         Ok(Some(request)) => {
-            record.request.url = request.url.clone();
             let outcome = send(&request, cancel);
-            record.request.headers = outcome.sent_headers;
-            record.timings.token_ms = outcome.token_ms;
-            record.timings.headers_ms = outcome.headers_ms;
-            match outcome.result {
-                Ok(response) => finish_response(&mut record, response),
-                Err(error) => fail(&mut record, error),
-            }
+            apply_outcome(&mut record, outcome);
         }
         Ok(None) => run_local(target, envelope, cancel, &mut record),
         Err(error) => fail(&mut record, error),
@@ -288,23 +269,104 @@ fn invoke_with(
     record
 }
 
+/// A new record of an invocation of `target`, before anything is sent (its `request.body` is
+/// null).
+pub fn new_record(target: &Target) -> Invocation {
+    Invocation {
+        at_ms: now_ms(),
+        event: target.event,
+        function: target.function.clone(),
+        endpoint_kind: target.endpoint_kind(),
+        endpoint: target.endpoint.describe(),
+        ..Invocation::default()
+    }
+}
+
+/// Records what a send produced: URL, headers, request id, attempts, the answer checked
+/// against the contract, or the error.
+pub fn apply_outcome(record: &mut Invocation, outcome: HttpOutcome) {
+    record.request.url = outcome.url;
+    record.request.headers = outcome.sent_headers;
+    record.timings.token_ms = outcome.token_ms;
+    record.timings.headers_ms = outcome.headers_ms;
+    record.request_id = (!outcome.request_id.is_empty()).then_some(outcome.request_id);
+    record.attempts = outcome.attempts;
+    match outcome.result {
+        Ok(response) => finish_response(record, response),
+        Err(error) => fail(record, error),
+    }
+    record.notes.extend(outcome.notes);
+    if record.attempts.len() > 1 {
+        record.notes.push(format!(
+            "{} attempts, one X-Request-ID ({}): see the attempts.",
+            record.attempts.len(),
+            record.request_id.as_deref().unwrap_or("-")
+        ));
+    }
+}
+
+/// Asks the platform whether a function is deployed for the target's event
+/// (`…/events/{event}/isImplemented`). Only for LivePerson endpoints.
+pub fn is_implemented(target: &Target, secrets: &SessionSecrets) -> Result<bool, InvokeError> {
+    let Endpoint::Liveperson(lp) = &target.endpoint else {
+        return Err(InvokeError::new(
+            ErrorKind::Config,
+            "not-liveperson",
+            "only a LivePerson endpoint can say whether the platform has a function deployed",
+        ));
+    };
+    let _ = lp;
+    let Some(mut request) = build_request(target, &Bytes::new(), secrets)? else {
+        return Err(InvokeError::new(
+            ErrorKind::Config,
+            "not-liveperson",
+            "no HTTP request",
+        ));
+    };
+    request.purpose = send::Purpose::IsImplemented;
+    let outcome = send(&request, &AtomicBool::new(false));
+    let response = outcome.result?;
+    if !(200..300).contains(&response.status) {
+        return Err(contract::explain_failure(
+            target.event,
+            EndpointKind::Liveperson,
+            response.status,
+            &response.body,
+        ));
+    }
+    match &response.body {
+        Body::Json(json) => json.get("implemented").and_then(Value::as_bool),
+        _ => None,
+    }
+    .ok_or_else(|| {
+        InvokeError::new(
+            ErrorKind::Platform,
+            "not-parsed",
+            format!(
+                "the isImplemented answer has no \"implemented\" true or false: {}",
+                outcome.url
+            ),
+        )
+    })
+}
+
 /// The HTTP request a target sends, credentials resolved, with an empty body; `None` for an
 /// in-process target. Batches prepare their requests once with it.
 pub fn http_request(
     target: &Target,
     secrets: &SessionSecrets,
 ) -> Result<Option<HttpRequest>, InvokeError> {
-    build_request(target, &Arc::new(Vec::new()), secrets)
+    build_request(target, &Bytes::new(), secrets)
 }
 
 /// The HTTP request for a target; `None` for an in-process target.
 fn build_request(
     target: &Target,
-    body: &Arc<Vec<u8>>,
+    body: &Bytes,
     secrets: &SessionSecrets,
 ) -> Result<Option<HttpRequest>, InvokeError> {
     let event = target.event;
-    let (url, credentials) = match &target.endpoint {
+    let (destination, credentials, timeout) = match &target.endpoint {
         Endpoint::Local(_) => return Ok(None),
         Endpoint::Http { url, auth } => {
             let credentials = match auth {
@@ -317,38 +379,34 @@ fn build_request(
                     password: secrets.resolve(event, "endpoint.auth.password", password)?,
                 },
             };
-            (url.trim().to_owned(), credentials)
-        }
-        Endpoint::Liveperson(LivepersonEndpoint {
-            account_id,
-            lambda_uuid,
-            client_id,
-            client_secret,
-            ..
-        }) => {
-            let Some((gateway, sentinel)) = target.endpoint.liveperson_bases() else {
-                return Err(InvokeError::new(
-                    ErrorKind::Config,
-                    "no-region",
-                    "choose a region (va, lo, sy) or give the gateway and sentinel URLs",
-                ));
-            };
-            let secret = secrets.resolve(event, "endpoint.client_secret", client_secret)?;
             (
-                liveperson_invoke_url(&gateway, account_id, lambda_uuid),
+                Destination::Url(url.trim().to_owned()),
+                credentials,
+                target.timeout,
+            )
+        }
+        Endpoint::Liveperson(lp) => {
+            let secret = secrets.resolve(event, "endpoint.client_secret", &lp.client_secret)?;
+            (
+                Destination::Liveperson(Box::new(lp.clone())),
                 Credentials::LivePerson {
-                    sentinel_url: sentinel,
-                    account_id: account_id.trim().to_owned(),
-                    client_id: client_id.trim().to_owned(),
+                    client_id: lp.client_id.trim().to_owned(),
                     client_secret: secret,
                 },
+                target.timeout + LIVEPERSON_GRACE,
             )
         }
     };
-    let mut request = HttpRequest::shared(&url, Arc::clone(body), target.timeout);
-    request.headers = target.headers.clone();
-    request.credentials = credentials;
-    Ok(Some(request))
+    Ok(Some(HttpRequest {
+        destination,
+        purpose: Purpose::Invoke,
+        event,
+        headers: target.headers.clone(),
+        credentials,
+        body: body.clone(),
+        timeout,
+        body_cap: net::DEFAULT_BODY_CAP,
+    }))
 }
 
 /// Runs the function's code in-process and records the result like an HTTP answer.
@@ -408,7 +466,12 @@ pub fn finish_response(record: &mut Invocation, response: RecordedResponse) {
         ));
     }
     if !(200..300).contains(&response.status) {
-        let error = explain_http_failure(record.event, response.status, &response.body);
+        let error = contract::explain_failure(
+            record.event,
+            record.endpoint_kind,
+            response.status,
+            &response.body,
+        );
         record.response = Some(response);
         fail(record, error);
         return;
@@ -420,7 +483,7 @@ pub fn finish_response(record: &mut Invocation, response: RecordedResponse) {
 /// Marks a record failed, adding what the platform does on an invocation error.
 pub fn fail(record: &mut Invocation, error: InvokeError) {
     record.ok = false;
-    if record.event.is_transcript() {
+    if record.event.spec().failure_consequence.is_some() {
         let note = record.event.spec().on_error.to_owned();
         if !record.notes.contains(&note) {
             record.notes.push(note);

@@ -171,6 +171,18 @@ pub struct RecordedResponse {
     pub truncated: bool,
 }
 
+/// One HTTP attempt of an invocation: why it was made and what came of it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Attempt {
+    /// Why: "first attempt", "retry 1 of 3 after reset, 350 ms later", "a new token after
+    /// HTTP 401".
+    pub reason: String,
+    /// What came of it: "HTTP 200", "reset (…)".
+    pub outcome: String,
+    /// How long it took, in milliseconds.
+    pub time_ms: f64,
+}
+
 /// How long things took, in milliseconds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Timings {
@@ -252,6 +264,10 @@ pub struct Invocation {
     pub local_result: Option<Value>,
     /// Summary of the payload's findings when it was sent ("1 error, 2 warnings").
     pub payload_findings: Option<String>,
+    /// The `X-Request-ID` sent (the same on every attempt): quote it to LivePerson support.
+    pub request_id: Option<String>,
+    /// Every HTTP attempt (more than one when retried).
+    pub attempts: Vec<Attempt>,
     /// True when the call succeeded and the response keeps the event's contract.
     pub ok: bool,
 }
@@ -260,7 +276,7 @@ impl Default for Invocation {
     fn default() -> Self {
         Invocation {
             at_ms: 0,
-            event: EventId::MessagingSurveyStarted,
+            event: EventId::ALL[0],
             function: None,
             payload_name: None,
             endpoint_kind: EndpointKind::Http,
@@ -279,6 +295,8 @@ impl Default for Invocation {
             logs: Vec::new(),
             local_result: None,
             payload_findings: None,
+            request_id: None,
+            attempts: Vec::new(),
             ok: false,
         }
     }
@@ -290,7 +308,8 @@ impl Invocation {
         self.response.as_ref().map(|r| r.status)
     }
 
-    /// The `--json` form: `{"event","endpoint","status","ok","time_ms","response","checks","emails","error"}`.
+    /// The `--json` form: `{"event","endpoint","status","ok","time_ms","request_id","attempts",
+    /// "response","checks","emails","error"}`.
     pub fn to_cli_json(&self) -> Value {
         serde_json::json!({
             "event": self.event.id(),
@@ -298,6 +317,8 @@ impl Invocation {
             "status": self.status(),
             "ok": self.ok,
             "time_ms": self.timings.total_ms,
+            "request_id": self.request_id,
+            "attempts": self.attempts,
             "response": match (&self.response, &self.local_result) {
                 (Some(r), _) => r.body.to_json(),
                 (None, Some(v)) => v.clone(),

@@ -1,18 +1,30 @@
-//! Sending an envelope over HTTP: plain URLs with bearer or basic auth, and LivePerson functions
-//! with OAuth client credentials (token cached until it expires, fetched again once on a 401).
+//! Sending an envelope over HTTP on the console's one engine ([`crate::net`]): plain URLs with
+//! bearer or basic auth, and LivePerson functions as the official client calls them (hosts
+//! from CSDS, V1 or V2, by lambda or by event, OAuth client credentials with the token renewed
+//! before it expires and fetched again once on a 401, retries on resets, timeouts and 5xx with
+//! one `X-Request-ID` kept across them). Plain URLs are never sent twice: the server may have
+//! run the function.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use base64::Engine as _;
+use bytes::Bytes;
 
-use super::record::{Body, ErrorKind, InvokeError, RecordedResponse};
-use crate::net::{self, DEFAULT_BODY_CAP, NetError};
+use super::liveperson::{self, ClientCredentials, Hosts};
+use super::record::{Attempt, Body, ErrorKind, InvokeError, RecordedResponse};
+use crate::catalog::EventId;
+use crate::functions::{LivepersonEndpoint, Platform};
+use crate::net::{self, DEFAULT_BODY_CAP, NetError, NetErrorKind, Slot};
 
 /// The value that stands for a credential in every record.
 pub const REDACTED: &str = "<redacted>";
+
+/// The HTTP statuses LivePerson's client retries (got's defaults; 413 is never retried).
+pub const RETRY_STATUSES: [u16; 9] = [408, 429, 500, 502, 503, 504, 521, 522, 524];
+
+/// The pause before retry `n` is `n` times this (the official client's `attemptCount * 350`).
+pub const RETRY_STEP: Duration = Duration::from_millis(350);
 
 /// Credentials for one request, resolved from the environment or the session.
 #[derive(Clone, Debug)]
@@ -25,174 +37,383 @@ pub enum Credentials {
     Basic { user: String, password: String },
     /// LivePerson client credentials, exchanged for a token at the sentinel.
     LivePerson {
-        sentinel_url: String,
-        account_id: String,
         client_id: String,
         client_secret: String,
     },
+}
+
+/// Where a request goes.
+#[derive(Clone, Debug)]
+pub enum Destination {
+    /// A URL as given.
+    Url(String),
+    /// A LivePerson function: the URL is found when sending (CSDS, platform generation).
+    Liveperson(Box<LivepersonEndpoint>),
+}
+
+/// What a LivePerson request is for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Purpose {
+    /// POST the envelope to the function.
+    #[default]
+    Invoke,
+    /// GET `…/events/{event}/isImplemented`.
+    IsImplemented,
 }
 
 /// A request ready to send.
 #[derive(Clone, Debug)]
 pub struct HttpRequest {
     /// Where to POST.
-    pub url: String,
+    pub destination: Destination,
+    /// Invoke, or ask whether the event has a function.
+    pub purpose: Purpose,
+    /// The event invoked (LivePerson invocations by event name it).
+    pub event: EventId,
     /// Extra headers.
     pub headers: Vec<(String, String)>,
     /// How to authenticate.
     pub credentials: Credentials,
-    /// The body (the envelope), serialized once.
-    pub body: Arc<Vec<u8>>,
-    /// Request timeout.
+    /// The body (the envelope), serialized once and shared.
+    pub body: Bytes,
+    /// The deadline of one HTTP attempt.
     pub timeout: Duration,
     /// Largest body kept.
     pub body_cap: usize,
 }
 
+impl HttpRequest {
+    /// A plain POST of `body` to `url`.
+    pub fn new(url: &str, body: impl Into<Bytes>, timeout: Duration) -> HttpRequest {
+        HttpRequest {
+            destination: Destination::Url(url.to_owned()),
+            purpose: Purpose::Invoke,
+            event: EventId::ALL[0],
+            headers: Vec::new(),
+            credentials: Credentials::None,
+            body: body.into(),
+            timeout,
+            body_cap: DEFAULT_BODY_CAP,
+        }
+    }
+
+    /// Retries allowed: LivePerson's policy for LivePerson functions, none for plain URLs.
+    pub fn retries(&self) -> u32 {
+        match &self.destination {
+            Destination::Liveperson(lp) => lp.retries,
+            Destination::Url(_) => 0,
+        }
+    }
+}
+
 /// What came back from a send.
 #[derive(Clone, Debug)]
 pub struct HttpOutcome {
+    /// The URL called (the invoke URL for LivePerson, once found).
+    pub url: String,
     /// The headers as sent (credentials redacted).
     pub sent_headers: Vec<(String, String)>,
     /// The response, or why there is none.
     pub result: Result<RecordedResponse, InvokeError>,
     /// Time to fetch a token, when one was fetched.
     pub token_ms: Option<f64>,
-    /// Time until the response headers.
+    /// Time until the final response's headers.
     pub headers_ms: Option<f64>,
+    /// The `X-Request-ID` sent with every attempt.
+    pub request_id: String,
+    /// Every HTTP attempt, with why it was made and what came of it.
+    pub attempts: Vec<Attempt>,
+    /// The LivePerson platform generation spoken (none for plain URLs).
+    pub platform: Option<Platform>,
+    /// Plain-language notes (redirects followed, hosts found through CSDS).
+    pub notes: Vec<String>,
 }
 
-impl HttpRequest {
-    /// A plain POST of `body` to `url`.
-    pub fn new(url: &str, body: Vec<u8>, timeout: Duration) -> HttpRequest {
-        HttpRequest {
-            url: url.to_owned(),
-            headers: Vec::new(),
-            credentials: Credentials::None,
-            body: Arc::new(body),
-            timeout,
-            body_cap: DEFAULT_BODY_CAP,
+/// Which connection an exchange uses: the shared pool, or a caller's own (a batch task's).
+pub enum Via<'a> {
+    /// The shared engine's pool (single invocations).
+    Pool,
+    /// The caller's connection.
+    Slot(&'a mut Slot),
+}
+
+impl Via<'_> {
+    async fn exchange(
+        &mut self,
+        request: &net::Request,
+        options: &net::Options,
+    ) -> Result<net::Response, NetError> {
+        match self {
+            Via::Pool => net::engine::pooled(request, options).await,
+            Via::Slot(slot) => net::exchange(slot, request, options).await,
         }
     }
-
-    /// A plain POST of a body shared with other requests (batches send one body many times).
-    pub fn shared(url: &str, body: Arc<Vec<u8>>, timeout: Duration) -> HttpRequest {
-        HttpRequest {
-            url: url.to_owned(),
-            headers: Vec::new(),
-            credentials: Credentials::None,
-            body,
-            timeout,
-            body_cap: DEFAULT_BODY_CAP,
-        }
-    }
 }
 
-/// The shared body as reqwest's body, without copying the bytes.
-struct SharedBody(Arc<Vec<u8>>);
-
-impl AsRef<[u8]> for SharedBody {
-    fn as_ref(&self) -> &[u8] {
-        self.0.as_slice()
-    }
-}
-
-/// Sends the request; never panics, and checks `cancel` between steps.
+/// Sends the request on the shared engine; never panics. Setting `cancel` ends it at once.
 pub fn send(request: &HttpRequest, cancel: &AtomicBool) -> HttpOutcome {
-    let mut outcome = HttpOutcome {
-        sent_headers: redacted_headers(request),
+    let cancelled = || cancelled_outcome(request);
+    let result = net::block_on(async {
+        tokio::select! {
+            outcome = send_async(request, Via::Pool) => outcome,
+            () = net::until_cancelled(Some(cancel)) => cancelled(),
+        }
+    });
+    result.unwrap_or_else(|e| {
+        let mut outcome = cancelled();
+        outcome.result = Err(network_error(&e));
+        outcome
+    })
+}
+
+/// The outcome of a request cancelled before it ended.
+pub fn cancelled_outcome(request: &HttpRequest) -> HttpOutcome {
+    HttpOutcome {
+        url: match &request.destination {
+            Destination::Url(url) => url.clone(),
+            Destination::Liveperson(_) => String::new(),
+        },
+        sent_headers: redacted_headers(request, None),
         result: Err(InvokeError::new(
             ErrorKind::Cancelled,
             "cancelled",
-            "cancelled before sending",
+            "cancelled: the request in flight was ended",
         )),
         token_ms: None,
         headers_ms: None,
-    };
-    if let Err(e) = net::check_url(&request.url) {
-        outcome.result = Err(network_error(&e));
-        return outcome;
+        request_id: String::new(),
+        attempts: Vec::new(),
+        platform: None,
+        notes: Vec::new(),
     }
-    let client = match net::client(request.timeout) {
-        Ok(c) => c,
+}
+
+/// Sends the request over `via`: resolves the LivePerson hosts, authenticates, and retries as
+/// the LivePerson policy allows. Every failure is in the outcome.
+pub async fn send_async(request: &HttpRequest, mut via: Via<'_>) -> HttpOutcome {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let mut outcome = HttpOutcome {
+        url: String::new(),
+        sent_headers: Vec::new(),
+        result: Err(InvokeError::new(ErrorKind::Config, "not-sent", "not sent")),
+        token_ms: None,
+        headers_ms: None,
+        request_id: request_id.clone(),
+        attempts: Vec::new(),
+        platform: None,
+        notes: Vec::new(),
+    };
+    // Where to: a URL as given, or the LivePerson invoke URL and its sentinel.
+    let (url, v2, sentinel) = match &request.destination {
+        Destination::Url(url) => (url.trim().to_owned(), false, None),
+        Destination::Liveperson(lp) => match liveperson::resolve(lp, request.timeout).await {
+            Ok(hosts) => {
+                if hosts.discovered {
+                    outcome.notes.push(format!(
+                        "Hosts found through CSDS: gateway {}, sentinel {}.",
+                        hosts.gateway, hosts.sentinel
+                    ));
+                }
+                outcome.platform = Some(if hosts.v2 { Platform::V2 } else { Platform::V1 });
+                let url = match request.purpose {
+                    Purpose::Invoke => liveperson::invoke_url(&hosts, lp, request.event),
+                    Purpose::IsImplemented => {
+                        liveperson::is_implemented_url(&hosts, lp, request.event)
+                    }
+                };
+                let Hosts { sentinel, v2, .. } = hosts;
+                (
+                    url,
+                    v2,
+                    Some((
+                        sentinel,
+                        lp.account_id.trim().to_owned(),
+                        lp.external_system().to_owned(),
+                    )),
+                )
+            }
+            Err(error) => {
+                outcome.sent_headers = redacted_headers(request, None);
+                outcome.result = Err(error);
+                return outcome;
+            }
+        },
+    };
+    outcome.url.clone_from(&url);
+    let event_source = sentinel
+        .as_ref()
+        .filter(|_| v2)
+        .map(|(_, _, source)| source.as_str());
+    outcome.sent_headers = redacted_headers(request, Some((&request_id, event_source)));
+    let parsed = match net::check_url(&url) {
+        Ok(parsed) => parsed,
         Err(e) => {
             outcome.result = Err(network_error(&e));
             return outcome;
         }
     };
-    let mut refreshed = false;
-    loop {
-        if cancel.load(Ordering::Relaxed) {
+    let mut base = match request.purpose {
+        Purpose::Invoke => {
+            let mut base = net::Request::new(http::Method::POST, parsed);
+            base.body = request.body.clone();
+            base
+        }
+        Purpose::IsImplemented => net::Request::new(http::Method::GET, parsed),
+    };
+    let fixed = [
+        ("Content-Type", "application/json"),
+        ("Accept", "application/json, text/plain;q=0.9, */*;q=0.5"),
+        ("User-Agent", net::USER_AGENT),
+        ("X-Request-ID", request_id.as_str()),
+    ];
+    for (k, v) in fixed
+        .into_iter()
+        .chain(event_source.map(|s| ("LP-EventSource", s)))
+    {
+        let _ = base.header(k, v);
+    }
+    for (k, v) in &request.headers {
+        if let Err(e) = base.header(k, v) {
+            outcome.result = Err(InvokeError::new(
+                ErrorKind::Config,
+                "invalid-header",
+                e.to_string(),
+            ));
             return outcome;
         }
-        let auth = match authorization(&client, request, refreshed) {
-            Ok((auth, token_ms)) => {
-                if token_ms.is_some() {
-                    outcome.token_ms = token_ms;
+    }
+    let mut options = net::Options::new(request.timeout);
+    options.body_cap = request.body_cap;
+    options.credentials = !matches!(request.credentials, Credentials::None);
+    let credentials = match (&request.credentials, &sentinel) {
+        (
+            Credentials::LivePerson {
+                client_id,
+                client_secret,
+            },
+            Some((sentinel, account, _)),
+        ) => Some(ClientCredentials {
+            sentinel: sentinel.clone(),
+            account_id: account.clone(),
+            client_id: client_id.clone(),
+            client_secret: client_secret.clone(),
+        }),
+        _ => None,
+    };
+    let retries = request.retries();
+    let mut refused_token: Option<String> = None;
+    let mut refreshed = false;
+    let mut reason = "first attempt".to_owned();
+    let mut retry = 0;
+    if credentials.is_none()
+        && let Some(auth) = authorization_value(&request.credentials)
+    {
+        let _ = base.header("Authorization", &auth);
+    }
+    loop {
+        // Only a LivePerson attempt needs its own copy, for its token.
+        let mut with_token = None;
+        let mut token_used = None;
+        if let Some(credentials) = &credentials {
+            match liveperson::token(credentials, refused_token.as_deref(), request.timeout).await {
+                Ok((token, fetched_ms)) => {
+                    if fetched_ms.is_some() {
+                        outcome.token_ms = fetched_ms;
+                    }
+                    let mut attempt = base.clone();
+                    let _ = attempt.header("Authorization", &format!("Bearer {token}"));
+                    with_token = Some(attempt);
+                    token_used = Some(token);
                 }
-                auth
+                Err(error) => {
+                    outcome.result = Err(error);
+                    return outcome;
+                }
             }
-            Err(e) => {
-                outcome.result = Err(e);
-                return outcome;
-            }
-        };
-        let mut builder = client
-            .post(&request.url)
-            .header("Content-Type", "application/json")
-            .header("Accept", "application/json, text/plain;q=0.9, */*;q=0.5")
-            .body(bytes::Bytes::from_owner(SharedBody(Arc::clone(
-                &request.body,
-            ))));
-        for (k, v) in &request.headers {
-            builder = builder.header(k.as_str(), v.as_str());
-        }
-        if let Some(auth) = auth {
-            builder = builder.header("Authorization", auth);
         }
         let started = Instant::now();
-        let response = match builder.send() {
-            Ok(r) => r,
-            Err(e) => {
-                outcome.result = Err(network_error(&NetError::from_reqwest(&e, &request.url)));
-                return outcome;
-            }
+        let answer = via
+            .exchange(with_token.as_ref().unwrap_or(&base), &options)
+            .await;
+        let time_ms = started.elapsed().as_secs_f64() * 1e3;
+        let (said, retry_because) = match &answer {
+            Ok(response) => (
+                format!("HTTP {}", response.status),
+                retriable_status(response, request.timeout)
+                    .then(|| format!("HTTP {}", response.status)),
+            ),
+            Err(e) => (
+                format!("{} ({})", e.kind.as_str(), e.message),
+                matches!(
+                    e.kind,
+                    NetErrorKind::Reset | NetErrorKind::Timeout | NetErrorKind::Dns
+                )
+                .then(|| e.kind.as_str().to_owned()),
+            ),
         };
-        outcome.headers_ms = Some(started.elapsed().as_secs_f64() * 1e3);
-        let status = response.status().as_u16();
-        if status == 401
+        outcome.attempts.push(Attempt {
+            reason: std::mem::take(&mut reason),
+            outcome: said,
+            time_ms,
+        });
+        if let Ok(response) = &answer
+            && response.status == 401
+            && credentials.is_some()
             && !refreshed
-            && matches!(request.credentials, Credentials::LivePerson { .. })
         {
-            // The cached token may have been revoked: fetch a new one, once.
-            forget_token(request);
+            // The token may have been revoked: fetch a new one, once.
             refreshed = true;
+            refused_token = token_used;
+            reason = "a new token after HTTP 401".to_owned();
             continue;
         }
-        if cancel.load(Ordering::Relaxed) {
-            return outcome;
+        if let Some(why) = retry_because
+            && retry < retries
+        {
+            retry += 1;
+            let pause = RETRY_STEP * retry;
+            reason = format!(
+                "retry {retry} of {retries} after {why}, {} ms later",
+                pause.as_millis()
+            );
+            tokio::time::sleep(pause).await;
+            continue;
         }
-        let headers: Vec<(String, String)> = response
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        outcome.result = match net::read_capped(response, request.body_cap, &request.url) {
-            Ok(body) => Ok(RecordedResponse {
-                status,
-                headers,
-                size: body.bytes.len(),
-                body: Body::from_bytes(&body.bytes),
-                truncated: body.truncated,
-            }),
+        outcome.result = match answer {
+            Ok(response) => {
+                outcome.headers_ms = Some(response.headers_ms);
+                for r in &response.redirects {
+                    outcome.notes.push(format!(
+                        "Redirected (HTTP {}) to {}, sent as {}.",
+                        r.status, r.to, r.method
+                    ));
+                }
+                Ok(RecordedResponse {
+                    status: response.status,
+                    headers: response.header_pairs(),
+                    size: response.body.len(),
+                    body: Body::from_bytes(&response.body),
+                    truncated: response.truncated,
+                })
+            }
             Err(e) => Err(network_error(&e)),
         };
         return outcome;
+    }
+}
+
+/// True when LivePerson's client would retry this answer: a listed status, unless its
+/// `Retry-After` asks for longer than the deadline.
+fn retriable_status(response: &net::Response, deadline: Duration) -> bool {
+    if !RETRY_STATUSES.contains(&response.status) {
+        return false;
+    }
+    match response
+        .header("retry-after")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+    {
+        Some(secs) => Duration::from_secs(secs) <= deadline,
+        None => true,
     }
 }
 
@@ -201,30 +422,42 @@ pub fn network_error(e: &NetError) -> InvokeError {
     InvokeError::new(ErrorKind::Network, e.kind.as_str(), e.to_string())
 }
 
+/// True for a header whose value is a secret by its name.
+pub fn is_secret_header(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [
+        "authorization",
+        "token",
+        "secret",
+        "key",
+        "cookie",
+        "password",
+    ]
+    .iter()
+    .any(|s| lower.contains(s))
+}
+
 /// The headers a request sends as they are recorded: credentials and secret-looking headers
-/// replaced by [`REDACTED`].
-pub fn redacted_headers(request: &HttpRequest) -> Vec<(String, String)> {
+/// replaced by [`REDACTED`]. `sent` adds the request id and the V2 event source.
+pub fn redacted_headers(
+    request: &HttpRequest,
+    sent: Option<(&str, Option<&str>)>,
+) -> Vec<(String, String)> {
     let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
+    headers.push(("User-Agent".to_owned(), net::USER_AGENT.to_owned()));
+    if let Some((request_id, event_source)) = sent {
+        headers.push(("X-Request-ID".to_owned(), request_id.to_owned()));
+        if let Some(source) = event_source {
+            headers.push(("LP-EventSource".to_owned(), source.to_owned()));
+        }
+    }
     headers.extend(request.headers.iter().map(|(k, v)| {
-        let lower = k.to_ascii_lowercase();
-        let secret = [
-            "authorization",
-            "token",
-            "secret",
-            "key",
-            "cookie",
-            "password",
-        ]
-        .iter()
-        .any(|s| lower.contains(s));
-        (
-            k.clone(),
-            if secret {
-                REDACTED.to_owned()
-            } else {
-                v.clone()
-            },
-        )
+        let value = if is_secret_header(k) {
+            REDACTED.to_owned()
+        } else {
+            v.clone()
+        };
+        (k.clone(), value)
     }));
     let auth = match &request.credentials {
         Credentials::None => None,
@@ -246,183 +479,10 @@ pub fn authorization_value(credentials: &Credentials) -> Option<String> {
         Credentials::Bearer(token) => Some(format!("Bearer {token}")),
         Credentials::Basic { user, password } => Some(format!(
             "Basic {}",
-            base64(format!("{user}:{password}").as_bytes())
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
         )),
         Credentials::None | Credentials::LivePerson { .. } => None,
     }
-}
-
-fn authorization(
-    client: &reqwest::blocking::Client,
-    request: &HttpRequest,
-    refresh: bool,
-) -> Result<(Option<String>, Option<f64>), InvokeError> {
-    Ok(match &request.credentials {
-        Credentials::None => (None, None),
-        Credentials::Bearer(token) => (Some(format!("Bearer {token}")), None),
-        Credentials::Basic { user, password } => {
-            let encoded = base64(format!("{user}:{password}").as_bytes());
-            (Some(format!("Basic {encoded}")), None)
-        }
-        Credentials::LivePerson { .. } => {
-            let (token, fetched_ms) = liveperson_token(client, request, refresh)?;
-            (Some(format!("Bearer {token}")), fetched_ms)
-        }
-    })
-}
-
-/// Sentinel, account, client id and a hash of the secret: another secret never reuses a token.
-type TokenKey = (String, String, String, u64);
-
-fn tokens() -> &'static Mutex<HashMap<TokenKey, (String, Instant)>> {
-    static TOKENS: OnceLock<Mutex<HashMap<TokenKey, (String, Instant)>>> = OnceLock::new();
-    TOKENS.get_or_init(Default::default)
-}
-
-fn token_key(request: &HttpRequest) -> Option<TokenKey> {
-    match &request.credentials {
-        Credentials::LivePerson {
-            sentinel_url,
-            account_id,
-            client_id,
-            client_secret,
-        } => {
-            use std::hash::{Hash as _, Hasher as _};
-            let mut hasher = std::collections::hash_map::DefaultHasher::new();
-            client_secret.hash(&mut hasher);
-            Some((
-                sentinel_url.clone(),
-                account_id.clone(),
-                client_id.clone(),
-                hasher.finish(),
-            ))
-        }
-        _ => None,
-    }
-}
-
-fn forget_token(request: &HttpRequest) {
-    if let Some(key) = token_key(request) {
-        tokens()
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&key);
-    }
-}
-
-/// The sentinel's token URL for an account.
-pub fn token_url(sentinel_url: &str, account_id: &str) -> String {
-    format!(
-        "{}/sentinel/api/account/{account_id}/app/token?v=2.0",
-        sentinel_url.trim_end_matches('/')
-    )
-}
-
-fn liveperson_token(
-    client: &reqwest::blocking::Client,
-    request: &HttpRequest,
-    refresh: bool,
-) -> Result<(String, Option<f64>), InvokeError> {
-    let Credentials::LivePerson {
-        sentinel_url,
-        account_id,
-        client_id,
-        client_secret,
-    } = &request.credentials
-    else {
-        return Err(InvokeError::new(
-            ErrorKind::Config,
-            "no-credentials",
-            "no LivePerson credentials",
-        ));
-    };
-    let key = token_key(request).unwrap_or_default();
-    if !refresh
-        && let Some((token, expires)) = tokens().lock().unwrap_or_else(|p| p.into_inner()).get(&key)
-        && *expires > Instant::now()
-    {
-        return Ok((token.clone(), None));
-    }
-    let url = token_url(sentinel_url, account_id);
-    let started = Instant::now();
-    let response = client
-        .post(&url)
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", client_id.as_str()),
-            ("client_secret", client_secret.as_str()),
-        ])
-        .send()
-        .map_err(|e| {
-            let net = NetError::from_reqwest(&e, &url);
-            InvokeError::new(
-                ErrorKind::Auth,
-                net.kind.as_str(),
-                format!("fetching an access token failed: {net}"),
-            )
-        })?;
-    let status = response.status().as_u16();
-    let body = net::read_capped(response, 64 * 1024, &url)
-        .map_err(|e| InvokeError::new(ErrorKind::Auth, e.kind.as_str(), e.to_string()))?;
-    let json: Value = serde_json::from_slice(&body.bytes).unwrap_or(Value::Null);
-    if !(200..300).contains(&status) {
-        let reason = match status {
-            400 | 401 | 403 => "the client id or client secret was refused",
-            404 => "no such account or token endpoint",
-            _ => "the token endpoint answered with an error",
-        };
-        let said = json
-            .get("error_description")
-            .or_else(|| json.get("error"))
-            .and_then(Value::as_str)
-            .map(|s| format!(" (it says: {s})"))
-            .unwrap_or_default();
-        return Err(InvokeError::new(
-            ErrorKind::Auth,
-            &format!("http-{status}"),
-            format!("fetching an access token failed: HTTP {status}, {reason}{said}: {url}"),
-        ));
-    }
-    let Some(token) = json.get("access_token").and_then(Value::as_str) else {
-        return Err(InvokeError::new(
-            ErrorKind::Auth,
-            "no-token",
-            format!("the token endpoint's answer has no access_token: {url}"),
-        ));
-    };
-    let lifetime = json
-        .get("expires_in")
-        .and_then(Value::as_u64)
-        .unwrap_or(3600);
-    // Renew a little early, so a token never expires in flight.
-    let expires = Instant::now() + Duration::from_secs(lifetime.saturating_sub(30).max(1));
-    tokens()
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(key, (token.to_owned(), expires));
-    Ok((
-        token.to_owned(),
-        Some(started.elapsed().as_secs_f64() * 1e3),
-    ))
-}
-
-/// Standard base64 with padding.
-pub fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = (u32::from(chunk[0]) << 16)
-            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*chunk.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -430,12 +490,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn base64_matches_the_standard() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(b"user:pa ss"), "dXNlcjpwYSBzcw==");
+    fn basic_auth_is_standard_base64() {
+        let basic = |user: &str, password: &str| {
+            authorization_value(&Credentials::Basic {
+                user: user.into(),
+                password: password.into(),
+            })
+        };
+        assert_eq!(
+            basic("user", "pa ss").as_deref(),
+            Some("Basic dXNlcjpwYSBzcw==")
+        );
+        assert_eq!(basic("f", "").as_deref(), Some("Basic Zjo="));
     }
 
     #[test]
@@ -447,10 +513,10 @@ mod tests {
             ("X-Api-Key".into(), "k3y".into()),
             ("X-Trace".into(), "t1".into()),
         ];
-        let headers = redacted_headers(&request);
+        let headers = redacted_headers(&request, Some(("id-1", None)));
         let text = format!("{headers:?}");
         assert!(!text.contains("s3cret") && !text.contains("k3y"), "{text}");
-        assert!(text.contains("t1"));
+        assert!(text.contains("t1") && text.contains("id-1"));
         assert!(text.contains("Bearer <redacted>"));
     }
 }

@@ -1,11 +1,11 @@
-//! The calls to a Rocket.Chat server: one blocking exchange helper and `room.survey`.
+//! The calls to a Rocket.Chat server: one blocking exchange helper that every route goes
+//! through (see [`super::routes::send`]), on the console's one HTTP engine ([`crate::net`]).
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::errors::{ApiError, RateHeaders, now_ms, read_answer};
-use super::rules::{Dropped, SurveyItem, compare, precheck};
 use super::{Server, mask_token, redact};
-use crate::net::{NetError, NetErrorKind, check_url, client, read_capped};
+use crate::net::{self, NetError, check_url, query_encoded};
 
 /// Largest answer kept from the server.
 const ANSWER_CAP: usize = 1024 * 1024;
@@ -28,6 +28,8 @@ pub struct Exchange {
     pub http_status: Option<u16>,
     /// The answer's body as text (pretty JSON when it is JSON), the token masked.
     pub answer: String,
+    /// The answer's rate-limit headers.
+    pub rate: RateHeaders,
     /// The answer's JSON on success, or what went wrong.
     pub result: Result<Value, ApiError>,
 }
@@ -48,6 +50,7 @@ pub fn call(
         url: url.to_owned(),
         http_status: None,
         answer: String::new(),
+        rate: RateHeaders::default(),
         result: Err(ApiError::network(&NetError {
             message: redact(&redact(&err.message, secret), &encoded_secret),
             url: url.to_owned(),
@@ -75,51 +78,44 @@ pub fn call(
             }));
         shown_url = shown.to_string();
     }
-    let http = match client(server.timeout) {
-        Ok(c) => c,
-        Err(err) => return failed(&shown_url, err),
+    let method = match method {
+        Method::Get => http::Method::GET,
+        Method::Post => http::Method::POST,
     };
-    let mut request = match method {
-        Method::Get => http.get(url),
-        Method::Post => http.post(url),
-    };
+    let mut request = net::Request::new(method, url);
     for header in &server.headers {
-        let name = reqwest::header::HeaderName::from_bytes(header.name.trim().as_bytes());
-        let value = reqwest::header::HeaderValue::from_str(header.value.trim());
-        let (Ok(name), Ok(value)) = (name, value) else {
-            let err = NetError {
-                kind: NetErrorKind::Other,
-                message: format!("header '{}' is not valid; nothing was sent", header.name),
-                url: shown_url.clone(),
-            };
-            return failed(&shown_url, err);
-        };
-        request = request.header(name, value);
+        if let Err(err) = request.header(&header.name, &header.value) {
+            return failed(
+                &shown_url,
+                NetError {
+                    url: shown_url.clone(),
+                    ..err
+                },
+            );
+        }
     }
     if let Some(body) = body {
-        request = request.json(body);
+        request.body = serde_json::to_vec(body).unwrap_or_default().into();
+        let _ = request.header("Content-Type", "application/json");
     }
-    let response = match request.send() {
+    let _ = request.header("Accept", "application/json");
+    let _ = request.header("User-Agent", net::USER_AGENT);
+    let mut options = net::Options::new(server.timeout);
+    options.body_cap = ANSWER_CAP;
+    options.credentials = !server.headers.is_empty();
+    let response = match net::fetch(&request, &options, None) {
         Ok(r) => r,
-        Err(e) => return failed(&shown_url, NetError::from_reqwest(&e, &shown_url)),
+        Err(err) => return failed(&shown_url, err),
     };
-    let status = response.status().as_u16();
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
+    let status = response.status;
+    let header = |name: &str| response.header(name).map(str::to_owned);
     let rate = RateHeaders {
+        limit: header("x-ratelimit-limit"),
+        remaining: header("x-ratelimit-remaining"),
         reset: header("x-ratelimit-reset"),
         retry_after: header("retry-after"),
     };
-    let body = match read_capped(response, ANSWER_CAP, &shown_url) {
-        Ok(b) => b,
-        Err(err) => return failed(&shown_url, err),
-    };
-    let text = redact(&String::from_utf8_lossy(&body.bytes), secret);
+    let text = redact(&String::from_utf8_lossy(&response.body), secret);
     let result = read_answer(status, &rate, &text, &shown_url, now_ms());
     let answer = match serde_json::from_str::<Value>(&text) {
         Ok(v) => serde_json::to_string_pretty(&v).unwrap_or(text),
@@ -129,182 +125,19 @@ pub fn call(
         url: shown_url,
         http_status: Some(status),
         answer,
+        rate,
         result,
     }
 }
 
 /// `text` as it appears in a URL's query.
 fn form_encoded(text: &str) -> String {
-    let Ok(mut url) = reqwest::Url::parse("http://localhost/") else {
-        return text.to_owned();
-    };
-    url.query_pairs_mut().append_pair("t", text);
-    url.query()
-        .and_then(|q| q.strip_prefix("t="))
-        .unwrap_or(text)
-        .to_owned()
-}
-
-/// A survey that was refused before sending (empty rid or token).
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("the survey was not sent: {}", .reasons.join(" "))]
-pub struct NotSent {
-    /// Why, one sentence each.
-    pub reasons: Vec<String>,
-}
-
-/// What came of a `room.survey` call.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SurveyOutcome {
-    /// The URL called.
-    pub url: String,
-    /// The room: the server's answer's `rid` on success, else the one sent.
-    pub rid: String,
-    /// The visitor token, masked.
-    pub token_masked: String,
-    /// The items sent.
-    pub sent: Vec<SurveyItem>,
-    /// The HTTP status, when there was an answer.
-    pub http_status: Option<u16>,
-    /// The server's answer as text (token masked), for display.
-    pub answer: String,
-    /// What the server accepted (its answer's `data`); empty on failure.
-    pub accepted: Vec<SurveyItem>,
-    /// On success, the items sent that the server did not keep; on failure, those it would have
-    /// dropped by its rules.
-    pub dropped: Vec<Dropped>,
-    /// Why the call failed; `None` on success.
-    pub error: Option<ApiError>,
-}
-
-impl SurveyOutcome {
-    /// True when the server answered success.
-    pub fn success(&self) -> bool {
-        self.error.is_none()
-    }
-
-    /// The outcome as the CLI's `--json`: `{success, http_status, rid, accepted, dropped,
-    /// error}`.
-    pub fn to_json(&self) -> Value {
-        let accepted: serde_json::Map<String, Value> = self
-            .accepted
-            .iter()
-            .map(|i| (i.name.clone(), Value::String(i.value.clone())))
-            .collect();
-        let dropped: Vec<Value> = self
-            .dropped
-            .iter()
-            .map(|d| json!({"name": d.name, "value": d.value, "reason": d.reason.as_str()}))
-            .collect();
-        let error = self.error.as_ref().map(|e| {
-            json!({"code": e.code.as_str(), "message": e.message, "retry_after_s": e.retry_after_s})
-        });
-        json!({
-            "success": self.success(),
-            "http_status": self.http_status,
-            "rid": self.rid,
-            "accepted": accepted,
-            "dropped": dropped,
-            "error": error,
-        })
-    }
-}
-
-/// Sends a survey of `items` for room `rid` of the visitor with `token`. An empty rid or token
-/// is refused before anything is sent; every other failure is in the outcome's `error`.
-pub fn submit_survey(
-    server: &Server,
-    rid: &str,
-    token: &str,
-    items: &[SurveyItem],
-) -> Result<SurveyOutcome, NotSent> {
-    let check = precheck(rid, token, items);
-    if !check.can_send() {
-        return Err(NotSent {
-            reasons: check.errors,
-        });
-    }
-    let data: Vec<Value> = items
-        .iter()
-        .map(|i| json!({"name": i.name, "value": i.value}))
-        .collect();
-    let body = json!({"rid": rid, "token": token, "data": data});
-    let exchange = call(
-        server,
-        Method::Post,
-        "livechat/room.survey",
-        &[],
-        Some(&body),
-        token,
-    );
-    let mut outcome = SurveyOutcome {
-        url: exchange.url,
-        rid: rid.to_owned(),
-        token_masked: mask_token(token),
-        sent: items.to_vec(),
-        http_status: exchange.http_status,
-        answer: exchange.answer,
-        accepted: Vec::new(),
-        dropped: check.dropped,
-        error: None,
-    };
-    match exchange.result {
-        Ok(json) => {
-            if let Some(r) = json.get("rid").and_then(Value::as_str) {
-                outcome.rid = r.to_owned();
-            }
-            outcome.accepted = accepted_items(json.get("data"));
-            outcome.dropped = compare(items, &outcome.accepted);
-        }
-        Err(err) => outcome.error = Some(err),
-    }
-    Ok(outcome)
-}
-
-/// The answer's `data`: an object of name to value, or (leniently) a list of `{name, value}`.
-fn accepted_items(data: Option<&Value>) -> Vec<SurveyItem> {
-    let text = |v: &Value| match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    match data {
-        Some(Value::Object(map)) => map
-            .iter()
-            .map(|(k, v)| SurveyItem::new(k.clone(), text(v)))
-            .collect(),
-        Some(Value::Array(list)) => list
-            .iter()
-            .filter_map(|i| {
-                let name = i.get("name")?.as_str()?;
-                Some(SurveyItem::new(name, text(i.get("value")?)))
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
+    query_encoded(text)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::livechat::ErrorCode;
-
-    #[test]
-    fn accepted_data_is_read_in_order() {
-        let data = json!({"satisfaction": "5", "additionalFeedback": "ok"});
-        assert_eq!(
-            accepted_items(Some(&data)),
-            [
-                SurveyItem::new("satisfaction", "5"),
-                SurveyItem::new("additionalFeedback", "ok")
-            ]
-        );
-        let list = json!([{"name": "satisfaction", "value": 4}]);
-        assert_eq!(
-            accepted_items(Some(&list)),
-            [SurveyItem::new("satisfaction", "4")]
-        );
-        assert!(accepted_items(None).is_empty());
-    }
 
     #[test]
     fn tokens_in_queries_are_masked_even_when_encoded() {
@@ -333,25 +166,5 @@ mod tests {
             !text.contains(secret) && !text.contains(&form_encoded(secret)),
             "{text}"
         );
-    }
-
-    #[test]
-    fn empty_rid_is_refused_before_sending() {
-        // Port 9 (discard) is never contacted: the check comes first.
-        let server = Server::new("http://127.0.0.1:9");
-        let err =
-            submit_survey(&server, "", "tok", &[SurveyItem::new("satisfaction", "3")]).unwrap_err();
-        assert_eq!(err.reasons, ["The room id (rid) is empty."]);
-    }
-
-    #[test]
-    fn unusable_urls_are_network_errors() {
-        let server = Server::new("ftp://example.invalid");
-        let out =
-            submit_survey(&server, "r", "t", &[SurveyItem::new("satisfaction", "3")]).unwrap();
-        let err = out.error.clone().unwrap();
-        assert_eq!(err.code, ErrorCode::Network);
-        assert_eq!(err.net_kind, Some(NetErrorKind::InvalidUrl));
-        assert_eq!(out.to_json()["error"]["code"], "network");
     }
 }

@@ -1,10 +1,14 @@
-//! A test conversation: a new visitor with a generated token, its livechat room, and optionally
-//! the room closed, so that a survey can be tried against a real server.
+//! A test conversation: a new visitor with a generated token, its livechat room, optionally the
+//! room closed and its transcript asked for, so that a survey can be tried against a real
+//! server.
 
 use serde_json::{Value, json};
 
-use super::client::{Exchange, Method, call};
+use super::client::Exchange;
 use super::errors::{ApiError, ErrorCode};
+use super::rate::RateLimits;
+use super::routes::{Route, send};
+use super::transcript::{TranscriptOutcome, request_transcript};
 use super::{Server, mask_token, random_token};
 
 /// What to create.
@@ -16,6 +20,8 @@ pub struct ConversationRequest {
     pub close: bool,
     /// The visitor token; `None` generates a new random one.
     pub token: Option<String>,
+    /// After closing the room, ask the server to e-mail its transcript to this address.
+    pub transcript: Option<String>,
 }
 
 impl Default for ConversationRequest {
@@ -24,7 +30,22 @@ impl Default for ConversationRequest {
             name: "survey-console test visitor".to_owned(),
             close: false,
             token: None,
+            transcript: None,
         }
+    }
+}
+
+impl ConversationRequest {
+    /// The routes this conversation calls, in order (for the rate-limit forecast).
+    pub fn routes(&self) -> Vec<Route> {
+        let mut routes = vec![Route::Visitor, Route::Room];
+        if self.close {
+            routes.push(Route::RoomClose);
+            if self.transcript.is_some() {
+                routes.push(Route::Transcript);
+            }
+        }
+        routes
     }
 }
 
@@ -46,10 +67,10 @@ pub struct ConversationStep {
 }
 
 impl ConversationStep {
-    fn new(title: &'static str, call: &'static str, exchange: &Exchange) -> Self {
+    fn new(title: &'static str, route: Route, exchange: &Exchange) -> Self {
         ConversationStep {
             title,
-            call,
+            call: route.label(),
             url: exchange.url.clone(),
             http_status: exchange.http_status,
             answer: exchange.answer.clone(),
@@ -69,6 +90,8 @@ pub struct Conversation {
     pub visitor_id: String,
     /// True when the room was closed.
     pub closed: bool,
+    /// The transcript request, when one was asked for.
+    pub transcript: Option<TranscriptOutcome>,
     /// Each call and its answer.
     pub steps: Vec<ConversationStep>,
 }
@@ -95,26 +118,45 @@ struct Progress {
     steps: Vec<ConversationStep>,
     visitor_id: Option<String>,
     rid: Option<String>,
+    transcript: Option<TranscriptOutcome>,
 }
 
-/// Creates a visitor, opens its room and, when asked, closes it.
+/// Creates a visitor, opens its room and, when asked, closes it and asks for its transcript.
+/// A refused transcript request does not fail the conversation: it is in `transcript`.
 pub fn start_conversation(
     server: &Server,
+    limits: &RateLimits,
     request: &ConversationRequest,
 ) -> Result<Conversation, ConversationFailure> {
-    let token = request
-        .token
-        .clone()
-        .filter(|t| !t.trim().is_empty())
-        .unwrap_or_else(random_token);
+    let given = request.token.clone().filter(|t| !t.trim().is_empty());
+    let Some(token) = given.or_else(random_token) else {
+        return Err(ConversationFailure {
+            token: String::new(),
+            visitor_id: None,
+            rid: None,
+            steps: Vec::new(),
+            error: Box::new(ApiError {
+                code: ErrorCode::Network,
+                message: "The operating system gave no random bytes for a visitor token; \
+                          nothing was sent"
+                    .to_owned(),
+                server_error: None,
+                http_status: None,
+                retry_after_s: None,
+                net_kind: None,
+                url: server.url.clone(),
+            }),
+        });
+    };
     let mut progress = Progress::default();
-    let result = run_steps(server, request, &token, &mut progress);
+    let result = run_steps(server, limits, request, &token, &mut progress);
     match (result, progress.visitor_id, progress.rid) {
         (Ok(()), Some(visitor_id), Some(rid)) => Ok(Conversation {
             rid,
             token,
             visitor_id,
             closed: request.close,
+            transcript: progress.transcript,
             steps: progress.steps,
         }),
         (result, visitor_id, rid) => Err(ConversationFailure {
@@ -137,6 +179,7 @@ pub fn start_conversation(
 
 fn run_steps(
     server: &Server,
+    limits: &RateLimits,
     request: &ConversationRequest,
     token: &str,
     progress: &mut Progress,
@@ -145,27 +188,21 @@ fn run_steps(
     if !request.name.trim().is_empty() {
         visitor["name"] = Value::String(request.name.trim().to_owned());
     }
-    let exchange = call(
-        server,
-        Method::Post,
-        "livechat/visitor",
-        &[],
-        Some(&json!({ "visitor": visitor })),
-        token,
-    );
+    let body = json!({ "visitor": visitor });
+    let exchange = send(server, limits, Route::Visitor, &[], Some(&body), token);
     let visitor_id = step(
         progress,
         "Create the visitor",
-        "POST livechat/visitor",
+        Route::Visitor,
         exchange,
         &["visitor", "_id"],
     )?;
     progress.visitor_id = Some(visitor_id);
 
-    let exchange = call(
+    let exchange = send(
         server,
-        Method::Get,
-        "livechat/room",
+        limits,
+        Route::Room,
         &[("token", token)],
         None,
         token,
@@ -173,28 +210,28 @@ fn run_steps(
     let rid = step(
         progress,
         "Open the visitor's room",
-        "GET livechat/room",
+        Route::Room,
         exchange,
         &["room", "_id"],
     )?;
     progress.rid = Some(rid.clone());
 
     if request.close {
-        let exchange = call(
-            server,
-            Method::Post,
-            "livechat/room.close",
-            &[],
-            Some(&json!({"rid": rid, "token": token})),
-            token,
-        );
-        step(
-            progress,
-            "Close the room",
-            "POST livechat/room.close",
-            exchange,
-            &[],
-        )?;
+        let body = json!({"rid": rid, "token": token});
+        let exchange = send(server, limits, Route::RoomClose, &[], Some(&body), token);
+        step(progress, "Close the room", Route::RoomClose, exchange, &[])?;
+        if let Some(email) = &request.transcript {
+            let outcome = request_transcript(server, limits, &rid, token, email);
+            progress.steps.push(ConversationStep {
+                title: "Ask for the transcript",
+                call: Route::Transcript.label(),
+                url: outcome.url.clone(),
+                http_status: outcome.http_status,
+                answer: outcome.answer.clone(),
+                ok: outcome.sent(),
+            });
+            progress.transcript = Some(outcome);
+        }
     }
     Ok(())
 }
@@ -203,7 +240,7 @@ fn run_steps(
 fn step(
     progress: &mut Progress,
     title: &'static str,
-    route: &'static str,
+    route: Route,
     exchange: Exchange,
     path: &[&str],
 ) -> Result<String, ApiError> {
@@ -245,11 +282,33 @@ fn step(
 }
 
 /// Adds what the step means to errors that are not self-explanatory there.
-fn explain(mut error: ApiError, route: &str) -> ApiError {
-    if error.code == ErrorCode::InvalidToken && route == "GET livechat/room" {
-        error.message.push_str(" (the visitor was not created)");
+fn explain(mut error: ApiError, route: Route) -> ApiError {
+    match (error.code, route) {
+        (ErrorCode::InvalidToken, Route::Room) => {
+            error.message.push_str(" (the visitor was not created)");
+        }
+        (ErrorCode::CloseNotAllowed, _) => error.message.push_str(
+            ": an administrator turns on Omnichannel > \"Allow visitors to close the \
+             conversation\"; the room stays open and still takes a survey",
+        ),
+        _ => {}
     }
     error
+}
+
+/// Closes room `rid` as its visitor (`POST livechat/room.close`): the call a test conversation
+/// makes with `close`.
+pub fn close_room(
+    server: &Server,
+    limits: &RateLimits,
+    rid: &str,
+    token: &str,
+) -> Result<(), ApiError> {
+    let body = json!({"rid": rid, "token": token});
+    send(server, limits, Route::RoomClose, &[], Some(&body), token)
+        .result
+        .map(|_| ())
+        .map_err(|e| explain(e, Route::RoomClose))
 }
 
 impl Conversation {

@@ -1,78 +1,14 @@
 //! The answers of a Rocket.Chat server read into one error code, whichever generation of the
-//! server answered: older ones send `{"success":false,"error":"[invalid-token]",
-//! "errorType":"invalid-token"}`, newer ones `{"success":false,"error":"invalid-token"}`.
+//! server answered: `Meteor.Error`s come as `{"success":false,"error":"reason [word]",
+//! "errorType":"word"}`, plain errors of newer servers as `{"success":false,"error":"word"}`,
+//! typed-route validation as `{"success":false,"errorType":"invalid-params","error":"…"}` and
+//! Meteor's `check` as `{"success":false,"error":"Match error: …"}`. The codes themselves are in
+//! [`super::codes`].
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use super::codes::ErrorCode;
 use crate::net::{NetError, NetErrorKind};
-
-/// What went wrong with a call, as one code for both server generations.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ErrorCode {
-    /// The token belongs to no visitor.
-    InvalidToken,
-    /// The room is not a livechat room of that visitor.
-    InvalidRoom,
-    /// No survey item was valid.
-    InvalidData,
-    /// The request body does not have the expected shape.
-    InvalidParams,
-    /// No agent is online to take the test conversation.
-    NoAgentOnline,
-    /// Too many calls: HTTP 429.
-    RateLimited,
-    /// Any other HTTP error.
-    HttpError,
-    /// The answer is not JSON (a proxy's HTML page, a wrong URL).
-    NotJson,
-    /// No HTTP answer at all (refused, DNS, TLS, timeout, unusable URL).
-    Network,
-}
-
-impl ErrorCode {
-    /// Every code, for documentation.
-    pub const ALL: [ErrorCode; 9] = [
-        ErrorCode::InvalidToken,
-        ErrorCode::InvalidRoom,
-        ErrorCode::InvalidData,
-        ErrorCode::InvalidParams,
-        ErrorCode::NoAgentOnline,
-        ErrorCode::RateLimited,
-        ErrorCode::HttpError,
-        ErrorCode::NotJson,
-        ErrorCode::Network,
-    ];
-
-    /// The code as its JSON word.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::InvalidToken => "invalid-token",
-            ErrorCode::InvalidRoom => "invalid-room",
-            ErrorCode::InvalidData => "invalid-data",
-            ErrorCode::InvalidParams => "invalid-params",
-            ErrorCode::NoAgentOnline => "no-agent-online",
-            ErrorCode::RateLimited => "rate-limited",
-            ErrorCode::HttpError => "http-error",
-            ErrorCode::NotJson => "not-json",
-            ErrorCode::Network => "network",
-        }
-    }
-
-    /// The code for an error word a server sent, brackets removed.
-    fn from_server_word(word: &str) -> Option<ErrorCode> {
-        Some(match word {
-            "invalid-token" => ErrorCode::InvalidToken,
-            "invalid-room" => ErrorCode::InvalidRoom,
-            "invalid-data" => ErrorCode::InvalidData,
-            "invalid-params" => ErrorCode::InvalidParams,
-            "no-agent-online" => ErrorCode::NoAgentOnline,
-            "too-many-requests" | "error-too-many-requests" => ErrorCode::RateLimited,
-            _ => return None,
-        })
-    }
-}
 
 /// A call that did not succeed, explained in plain words.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -121,13 +57,35 @@ impl ApiError {
     }
 }
 
-/// What the answer's rate-limit headers said.
+/// What the answer's rate-limit headers said. Rocket.Chat sends the three `X-RateLimit-*`
+/// headers with every answer of a rate-limited route, not only with a 429.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RateHeaders {
+    /// `X-RateLimit-Limit`: calls allowed in the route's window.
+    pub limit: Option<String>,
+    /// `X-RateLimit-Remaining`: calls left in the window.
+    pub remaining: Option<String>,
     /// `X-RateLimit-Reset`: epoch milliseconds in Rocket.Chat (seconds also understood).
     pub reset: Option<String>,
     /// `Retry-After`: seconds (a proxy may send it).
     pub retry_after: Option<String>,
+}
+
+impl RateHeaders {
+    /// `X-RateLimit-Limit` as a number.
+    pub fn limit(&self) -> Option<u32> {
+        self.limit.as_deref()?.trim().parse().ok()
+    }
+
+    /// `X-RateLimit-Remaining` as a number.
+    pub fn remaining(&self) -> Option<u32> {
+        self.remaining.as_deref()?.trim().parse().ok()
+    }
+
+    /// True when the answer carried any rate-limit header.
+    pub fn any(&self) -> bool {
+        self.limit.is_some() || self.remaining.is_some() || self.reset.is_some()
+    }
 }
 
 /// Reads an HTTP answer: the JSON of a success, or the error it means.
@@ -161,35 +119,14 @@ pub fn read_answer(
     }
     let detail = text.clone().unwrap_or_default();
     let (code, message) = match word_code {
-        Some(ErrorCode::InvalidToken) => (
-            ErrorCode::InvalidToken,
-            "This server does not know that visitor token".to_owned(),
-        ),
-        Some(ErrorCode::InvalidRoom) => (
-            ErrorCode::InvalidRoom,
-            "This room does not belong to that visitor (or is not a livechat room)".to_owned(),
-        ),
-        Some(ErrorCode::InvalidData) => (
-            ErrorCode::InvalidData,
-            "The server kept no item of this survey: ratings must be satisfaction, \
-             agentKnowledge, agentResposiveness or agentFriendliness with a value 1 to 5, \
-             or additionalFeedback"
-                .to_owned(),
-        ),
-        Some(ErrorCode::InvalidParams) => (
-            ErrorCode::InvalidParams,
-            if detail.is_empty() {
-                "The server refused the request's shape (invalid-params)".to_owned()
+        Some(code) if code != ErrorCode::RateLimited => {
+            let message = if detail.is_empty() {
+                code.summary().to_owned()
             } else {
-                format!("The server refused the request's shape (invalid-params): {detail}")
-            },
-        ),
-        Some(ErrorCode::NoAgentOnline) => (
-            ErrorCode::NoAgentOnline,
-            "No agent is online: the server needs an online livechat agent, or must be set to \
-             accept chats with no online agents"
-                .to_owned(),
-        ),
+                format!("{}: {detail}", code.summary())
+            };
+            (code, message)
+        }
         _ => {
             let what = if ok_status {
                 format!("The server answered HTTP {status} with success: false")
@@ -299,6 +236,24 @@ pub fn clip_collapsed(text: &str, max: usize) -> String {
     }
 }
 
+/// When the window of `X-RateLimit-Reset` ends, in epoch milliseconds: Rocket.Chat sends epoch
+/// milliseconds; epoch seconds and a small number of seconds from now are understood too.
+pub fn reset_at_ms(rate: &RateHeaders, now_ms: u64) -> Option<u64> {
+    let n = rate
+        .reset
+        .as_deref()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|n| n.is_finite() && *n >= 0.0)?;
+    let at = if n >= 1e12 {
+        n
+    } else if n >= 1e9 {
+        n * 1000.0
+    } else {
+        now_ms as f64 + n * 1000.0
+    };
+    Some(at.max(0.0) as u64)
+}
+
 /// Seconds to wait: `Retry-After`, else `X-RateLimit-Reset` (epoch ms or s, or a small number
 /// of seconds), else "wait N seconds" in the message.
 pub fn retry_after_s(rate: &RateHeaders, message: Option<&str>, now_ms: u64) -> Option<u64> {
@@ -309,21 +264,8 @@ pub fn retry_after_s(rate: &RateHeaders, message: Option<&str>, now_ms: u64) -> 
     {
         return Some(secs);
     }
-    if let Some(n) = rate
-        .reset
-        .as_deref()
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|n| n.is_finite() && *n >= 0.0)
-    {
-        let now = now_ms as f64;
-        let wait_ms = if n >= 1e12 {
-            n - now
-        } else if n >= 1e9 {
-            n * 1000.0 - now
-        } else {
-            n * 1000.0
-        };
-        return Some((wait_ms.max(0.0) / 1000.0).ceil() as u64);
+    if let Some(at) = reset_at_ms(rate, now_ms) {
+        return Some(at.saturating_sub(now_ms).div_ceil(1000));
     }
     let words: Vec<&str> = message?.split_whitespace().collect();
     words.windows(2).find_map(|w| {
@@ -387,6 +329,78 @@ mod tests {
     }
 
     #[test]
+    fn the_bodies_of_every_server_generation_are_read() {
+        // As ApiClass and http-router write them, oldest and newest.
+        let cases = [
+            (
+                r#"{"success":false,"error":"Token cannot be empty [error-invalid-token]","errorType":"error-invalid-token","details":{"method":"livechat/visitor"}}"#,
+                ErrorCode::InvalidToken,
+                "This server does not know that visitor token: Token cannot be empty",
+            ),
+            (
+                r#"{"success":false,"errorType":"error-invalid-params","error":"must have required property 'rid'"}"#,
+                ErrorCode::InvalidParams,
+                "The server refused the request's shape (invalid-params): must have required property 'rid'",
+            ),
+            (
+                r#"{"success":false,"errorType":"invalid-params","error":"must NOT have additional properties"}"#,
+                ErrorCode::InvalidParams,
+                "The server refused the request's shape (invalid-params): must NOT have additional properties",
+            ),
+            (
+                r#"{"success":false,"error":"Match error: Missing key 'token' in field visitor"}"#,
+                ErrorCode::InvalidParams,
+                "The server refused the request's shape (invalid-params): Missing key 'token' in field visitor",
+            ),
+            (
+                r#"{"success":false,"error":"error-not-allowed-to-close-conversation"}"#,
+                ErrorCode::CloseNotAllowed,
+                "The server does not let visitors close conversations (setting Omnichannel_allow_visitors_to_close_conversation is off)",
+            ),
+            (
+                r#"{"success":false,"error":"room-closed"}"#,
+                ErrorCode::RoomClosed,
+                "The room is already closed",
+            ),
+            (
+                r#"{"success":false,"error":"[room-closed]","errorType":"room-closed"}"#,
+                ErrorCode::RoomClosed,
+                "The room is already closed",
+            ),
+            (
+                r#"{"success":false,"error":"invalid-livechat-config"}"#,
+                ErrorCode::LivechatDisabled,
+                "Livechat is turned off on this server, or its survey settings are missing",
+            ),
+            (
+                r#"{"success":false,"error":"[error-omnichannel-is-disabled]","errorType":"error-omnichannel-is-disabled"}"#,
+                ErrorCode::LivechatDisabled,
+                "Livechat is turned off on this server, or its survey settings are missing",
+            ),
+            (
+                r#"{"success":false,"error":"Sorry, no online agents [no-agent-online]","errorType":"no-agent-online"}"#,
+                ErrorCode::NoAgentOnline,
+                "No agent is online: the server needs an online livechat agent, or must be set to accept chats with no online agents: Sorry, no online agents",
+            ),
+            (
+                r#"{"success":false,"error":"error-invalid-visitor"}"#,
+                ErrorCode::InvalidRoom,
+                "This room does not belong to that visitor (or is not a livechat room)",
+            ),
+        ];
+        for (body, code, message) in cases {
+            let e = err(400, body);
+            assert_eq!((e.code, e.message.as_str()), (code, message), "{body}");
+        }
+        let limited = err(
+            429,
+            r#"{"success":false,"error":"Error, too many requests. Please slow down. You must wait 55 seconds before trying this endpoint again. [error-too-many-requests]"}"#,
+        );
+        assert_eq!(limited.code, ErrorCode::RateLimited);
+        assert_eq!(limited.retry_after_s, Some(55));
+    }
+
+    #[test]
     fn other_errors_are_http_errors() {
         let e = err(500, r#"{"success":false,"error":"boom"}"#);
         assert_eq!(e.code, ErrorCode::HttpError);
@@ -413,17 +427,17 @@ mod tests {
         let now = 1_700_000_000_000;
         let reset_ms = RateHeaders {
             reset: Some((now + 41_200).to_string()),
-            retry_after: None,
+            ..RateHeaders::default()
         };
         assert_eq!(retry_after_s(&reset_ms, None, now), Some(42));
         let reset_s = RateHeaders {
             reset: Some((now / 1000 + 30).to_string()),
-            retry_after: None,
+            ..RateHeaders::default()
         };
         assert_eq!(retry_after_s(&reset_s, None, now), Some(30));
         let delta = RateHeaders {
             reset: Some("12".into()),
-            retry_after: None,
+            ..RateHeaders::default()
         };
         assert_eq!(retry_after_s(&delta, None, now), Some(12));
         let msg = "Error, too many requests. Please slow down. You must wait 55 seconds before \

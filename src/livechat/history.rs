@@ -8,9 +8,9 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-use super::client::SurveyOutcome;
 use super::errors::ErrorCode;
 use super::rules::{Dropped, SurveyItem};
+use super::survey::SurveyOutcome;
 use crate::functions::write_atomic;
 
 /// How many submissions are kept.

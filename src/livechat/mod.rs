@@ -1,33 +1,53 @@
 //! Rocket.Chat livechat: room surveys (`POST /api/v1/livechat/room.survey`) and test
-//! conversations (visitor, room, close), with the server's rules applied before sending, its
-//! answers of both server generations read into one error code, and a history of submissions.
+//! conversations (visitor, room, close, transcript), with the server's own survey rules applied
+//! before sending, its answers of every server generation read into one error code, its rate
+//! limits forecast per route, and a history of submissions.
 //!
 //! Plain Rust with blocking calls: the CLI calls it directly, the GUI on a worker thread.
 //!
+//! - [`routes`]: the routes called, and the one way to call them.
+//! - [`client`]: the blocking exchange under every route.
 //! - [`rules`]: what the server accepts, the pre-send check, sent vs accepted.
-//! - [`client`]: the `room.survey` call and its outcome.
-//! - [`errors`]: the error codes and how answers are read into them.
-//! - [`conversation`]: a test visitor and its room.
+//! - [`draft`]: the survey as the console's form holds it.
+//! - [`info`]: the server's version and published survey rules.
+//! - [`survey`]: the `room.survey` call and its outcome.
+//! - [`codes`] and [`errors`]: the error codes and how answers are read into them.
+//! - [`rate`]: what each route's rate limit allows next.
+//! - [`conversation`] and [`transcript`]: a test visitor, its room, its transcript.
 //! - [`history`]: the JSON-lines history of submissions (token masked).
 
 pub mod client;
+pub mod codes;
 pub mod conversation;
+pub mod draft;
 pub mod errors;
 pub mod history;
+pub mod info;
+pub mod rate;
+pub mod routes;
 pub mod rules;
+pub mod survey;
+pub mod transcript;
 
 use std::time::Duration;
 
-pub use client::{SurveyOutcome, submit_survey};
+pub use codes::codes_help;
 pub use conversation::{
-    Conversation, ConversationFailure, ConversationRequest, ConversationStep, start_conversation,
+    Conversation, ConversationFailure, ConversationRequest, ConversationStep, close_room,
+    start_conversation,
 };
+pub use draft::SurveyDraft;
 pub use errors::{ApiError, ErrorCode};
 pub use history::{HISTORY_MAX, History, HistoryEntry, HistoryError};
+pub use info::{LivechatConfig, ServerInfo, server_info};
+pub use rate::{RateLimits, Refusal};
+pub use routes::Route;
 pub use rules::{
-    DropReason, Dropped, FEEDBACK_NAME, Precheck, RATINGS, Rating, SurveyDraft, SurveyItem,
-    compare, precheck, rating_name,
+    DropReason, Dropped, EMPTY_RID_NOTE, FEEDBACK_NAME, Precheck, RATINGS, Rating, RulesSource,
+    SurveyItem, SurveyRules, compare, precheck, question, rating_name,
 };
+pub use survey::{NotSent, SurveyOutcome, SurveyRequest, submit_survey};
+pub use transcript::{TranscriptOutcome, check_email, request_transcript};
 
 /// How long a call may take unless told otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -48,10 +68,10 @@ impl Header {
         if name.is_empty() {
             return Err("the header has no name".to_owned());
         }
-        reqwest::header::HeaderName::from_bytes(name.as_bytes())
+        http::header::HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| format!("'{name}' is not a valid header name"))?;
         let value = value.trim();
-        reqwest::header::HeaderValue::from_str(value).map_err(|_| {
+        http::header::HeaderValue::from_str(value).map_err(|_| {
             format!("the value of header '{name}' has characters a header cannot carry")
         })?;
         Ok(Header {
@@ -91,9 +111,30 @@ impl Server {
         }
     }
 
-    /// The full URL of a REST route such as `livechat/room.survey`.
+    /// A server at `url` (checked: an absolute http(s) URL) with extra headers and a timeout of
+    /// `timeout_s` seconds (at least 1).
+    pub fn checked(
+        url: &str,
+        headers: Vec<Header>,
+        timeout_s: u64,
+    ) -> Result<Server, crate::net::NetError> {
+        crate::net::check_url(url)?;
+        Ok(Server {
+            url: url.to_owned(),
+            headers,
+            timeout: Duration::from_secs(timeout_s.max(1)),
+        })
+    }
+
+    /// The full URL of a REST route such as `livechat/room.survey` (under `/api/v1/`), or of an
+    /// absolute path such as `/api/info`.
     pub fn endpoint(&self, route: &str) -> String {
-        format!("{}/api/v1/{route}", self.url.trim().trim_end_matches('/'))
+        let base = self.url.trim().trim_end_matches('/');
+        if route.starts_with('/') {
+            format!("{base}{route}")
+        } else {
+            format!("{base}/api/v1/{route}")
+        }
     }
 }
 
@@ -118,28 +159,12 @@ pub fn redact(text: &str, token: &str) -> String {
     text.replace(token, &mask_token(token))
 }
 
-/// A new random visitor token: 32 hexadecimal characters.
-pub fn random_token() -> String {
-    use std::collections::hash_map::RandomState;
-    use std::hash::{BuildHasher as _, Hasher as _};
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    let mut token = String::with_capacity(32);
-    for round in 0..2u64 {
-        // Each RandomState is seeded from the OS; mixing in time and a counter keeps tokens
-        // apart even if it were not.
-        let mut hasher = RandomState::new().build_hasher();
-        hasher.write_u128(nanos);
-        hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-        hasher.write_u64(round);
-        hasher.write_u32(std::process::id());
-        token.push_str(&format!("{:016x}", hasher.finish()));
-    }
-    token
+/// A new random visitor token: 32 hexadecimal characters from the operating system's
+/// randomness; `None` when the system has none to give.
+pub fn random_token() -> Option<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).ok()?;
+    Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 #[cfg(test)]
@@ -185,9 +210,10 @@ mod tests {
 
     #[test]
     fn random_tokens_differ() {
-        let a = random_token();
-        let b = random_token();
+        let a = random_token().unwrap();
+        let b = random_token().unwrap();
         assert_eq!(a.len(), 32);
+        assert!(a.chars().all(|c| c.is_ascii_hexdigit()), "{a}");
         assert_ne!(a, b);
     }
 }

@@ -1,9 +1,12 @@
 //! What a Rocket.Chat server accepts in a room survey, said before sending and checked after.
 //!
-//! The server keeps items named `satisfaction`, `agentKnowledge`, `agentResposiveness` (spelled
-//! so in the server) and `agentFriendliness` with a value "1" to "5", and `additionalFeedback`
-//! with any text. Everything else is dropped without a word; when nothing is left it answers
-//! `invalid-data`. A later item of the same name replaces an earlier one.
+//! The server keeps the items of its survey (`config.survey.items` of `GET livechat/config`;
+//! every server so far: `satisfaction`, `agentKnowledge`, `agentResposiveness`, spelled so, and
+//! `agentFriendliness`) with one of its values (`config.survey.values`: "1" to "5"), and
+//! `additionalFeedback` with any text. Everything else is dropped without a word; when nothing
+//! is left it answers `invalid-data`. A later item of the same name replaces an earlier one.
+//! [`SurveyRules`] holds what the server published, or the built-in list when it published
+//! nothing.
 
 use serde::{Deserialize, Serialize};
 
@@ -35,7 +38,7 @@ pub struct Rating {
     pub question: &'static str,
 }
 
-/// The four ratings, in the widget's order.
+/// The four ratings of the built-in survey, in the widget's order.
 pub const RATINGS: [Rating; 4] = [
     Rating {
         name: "satisfaction",
@@ -55,16 +58,147 @@ pub const RATINGS: [Rating; 4] = [
     },
 ];
 
-/// The free-text item.
+/// The values of the built-in survey.
+pub const RATING_VALUES: [&str; 5] = ["1", "2", "3", "4", "5"];
+
+/// The free-text item: always kept, whatever the survey's items.
 pub const FEEDBACK_NAME: &str = "additionalFeedback";
 
-/// The server's name of a rating, also accepting the correctly spelled `agentResponsiveness`
-/// (the server spells it `agentResposiveness`). `None` for anything else.
+/// The widget's question for a survey item, or the item's name when the widget has none.
+pub fn question(name: &str) -> &str {
+    RATINGS
+        .iter()
+        .find(|r| r.name == name)
+        .map_or(name, |r| r.question)
+}
+
+/// The server's name of a built-in rating, also accepting the correctly spelled
+/// `agentResponsiveness` (the server spells it `agentResposiveness`). `None` for anything else.
 pub fn rating_name(name: &str) -> Option<&'static str> {
     if name == "agentResponsiveness" {
         return Some("agentResposiveness");
     }
     RATINGS.iter().find(|r| r.name == name).map(|r| r.name)
+}
+
+/// Where the survey rules came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RulesSource {
+    /// The server published them in `GET livechat/config`.
+    Server,
+    /// The server did not publish them (or was not asked): the built-in list.
+    BuiltIn,
+}
+
+impl RulesSource {
+    /// The source as its JSON word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RulesSource::Server => "server",
+            RulesSource::BuiltIn => "built-in",
+        }
+    }
+}
+
+/// Which items a server keeps in a room survey and which values they may have.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveyRules {
+    /// The rating items, in the widget's order.
+    pub items: Vec<String>,
+    /// The values a rating may have.
+    pub values: Vec<String>,
+    /// Where the rules came from.
+    pub source: RulesSource,
+}
+
+impl Default for SurveyRules {
+    fn default() -> Self {
+        SurveyRules::builtin()
+    }
+}
+
+impl SurveyRules {
+    /// The rules every Rocket.Chat server has shipped: four ratings, "1" to "5".
+    pub fn builtin() -> SurveyRules {
+        SurveyRules {
+            items: RATINGS.iter().map(|r| r.name.to_owned()).collect(),
+            values: RATING_VALUES.iter().map(|v| (*v).to_owned()).collect(),
+            source: RulesSource::BuiltIn,
+        }
+    }
+
+    /// The rules a server publishes in its livechat config (`config.survey.items` and
+    /// `.values`, both lists of strings); `None` when it publishes none.
+    pub fn from_config(config: &serde_json::Value) -> Option<SurveyRules> {
+        let survey = config.get("survey")?;
+        let strings = |key: &str| -> Option<Vec<String>> {
+            let list = survey.get(key)?.as_array()?;
+            let strings: Option<Vec<String>> =
+                list.iter().map(|v| v.as_str().map(str::to_owned)).collect();
+            strings.filter(|s| !s.is_empty())
+        };
+        Some(SurveyRules {
+            items: strings("items")?,
+            values: strings("values")?,
+            source: RulesSource::Server,
+        })
+    }
+
+    /// The server's name for `name`: the correctly spelled `agentResponsiveness` becomes the
+    /// server's `agentResposiveness` when the server uses that spelling.
+    pub fn canonical_name(&self, name: &str) -> String {
+        if name == "agentResponsiveness"
+            && !self.items.iter().any(|i| i == name)
+            && self.items.iter().any(|i| i == "agentResposiveness")
+        {
+            return "agentResposiveness".to_owned();
+        }
+        name.to_owned()
+    }
+
+    /// True when the server keeps an item of this name (the ratings and the feedback).
+    pub fn knows(&self, name: &str) -> bool {
+        name == FEEDBACK_NAME || self.items.iter().any(|i| i == name)
+    }
+
+    /// The rating items as a list for messages: `satisfaction, agentKnowledge, …`.
+    pub fn items_text(&self) -> String {
+        self.items.join(", ")
+    }
+
+    /// The values as a list for messages: `1, 2, 3, 4, 5`.
+    pub fn values_text(&self) -> String {
+        self.values.join(", ")
+    }
+
+    /// Why the server would drop this item, if it would; `later` are the items after it.
+    fn drop_reason(&self, item: &SurveyItem, later: &[SurveyItem]) -> Option<DropReason> {
+        if !self.knows(&item.name) {
+            return Some(DropReason::UnknownName);
+        }
+        if item.name != FEEDBACK_NAME && !self.values.contains(&item.value) {
+            return Some(DropReason::OutOfRange);
+        }
+        let replaced = later
+            .iter()
+            .any(|l| l.name == item.name && self.drop_reason(l, &[]).is_none());
+        replaced.then_some(DropReason::Replaced)
+    }
+
+    /// The reason in plain words, with these rules' items and values.
+    pub fn describe(&self, reason: DropReason) -> String {
+        match reason {
+            DropReason::UnknownName => format!(
+                "the server's survey has no item of this name (it keeps {} and {FEEDBACK_NAME})",
+                self.items_text()
+            ),
+            DropReason::OutOfRange => {
+                format!("a rating must be one of {}", self.values_text())
+            }
+            other => other.describe().to_owned(),
+        }
+    }
 }
 
 /// Why the server drops (or dropped) an item.
@@ -73,7 +207,7 @@ pub fn rating_name(name: &str) -> Option<&'static str> {
 pub enum DropReason {
     /// The server does not know the name.
     UnknownName,
-    /// A rating whose value is not "1" to "5".
+    /// A rating whose value is not one of the server's values.
     OutOfRange,
     /// A later item of the same name replaces it.
     Replaced,
@@ -92,14 +226,12 @@ impl DropReason {
         }
     }
 
-    /// The reason in plain words.
+    /// The reason in plain words (see [`SurveyRules::describe`] for the words with the
+    /// server's items and values).
     pub fn describe(self) -> &'static str {
         match self {
-            DropReason::UnknownName => {
-                "the server does not know this name (it keeps satisfaction, agentKnowledge, \
-                 agentResposiveness, agentFriendliness and additionalFeedback)"
-            }
-            DropReason::OutOfRange => "a rating must be \"1\" to \"5\"",
+            DropReason::UnknownName => "the server's survey has no item of this name",
+            DropReason::OutOfRange => "the value is not one of the server's rating values",
             DropReason::Replaced => "a later item of the same name replaces it",
             DropReason::NotAccepted => "the server's answer does not contain it",
         }
@@ -117,28 +249,15 @@ pub struct Dropped {
     pub reason: DropReason,
 }
 
-/// Why the server would drop this item, if it would; `later` are the items after it.
-fn drop_reason(item: &SurveyItem, later: &[SurveyItem]) -> Option<DropReason> {
-    let known = item.name == FEEDBACK_NAME || RATINGS.iter().any(|r| r.name == item.name);
-    if !known {
-        return Some(DropReason::UnknownName);
-    }
-    if item.name != FEEDBACK_NAME && !matches!(item.value.as_str(), "1" | "2" | "3" | "4" | "5") {
-        return Some(DropReason::OutOfRange);
-    }
-    let replaced = later
-        .iter()
-        .any(|l| l.name == item.name && drop_reason(l, &[]).is_none());
-    replaced.then_some(DropReason::Replaced)
-}
-
 /// What the server will do with a survey, said before sending.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Precheck {
-    /// Problems that stop the survey from being sent (empty rid or token).
+    /// Problems that stop the survey from being sent (an empty token).
     pub errors: Vec<String>,
     /// What the server will do that the operator may not expect; sending is still allowed.
     pub warnings: Vec<String>,
+    /// What the server will do that is worth knowing (an empty rid).
+    pub notes: Vec<String>,
     /// The items the server will keep.
     pub kept: Vec<SurveyItem>,
     /// The items it will drop silently, with the reason.
@@ -152,23 +271,28 @@ impl Precheck {
     }
 }
 
-/// Applies the server's rules to a survey before it is sent.
-pub fn precheck(rid: &str, token: &str, items: &[SurveyItem]) -> Precheck {
+/// What the console says when the rid is empty.
+pub const EMPTY_RID_NOTE: &str = "The room id is empty: it is sent empty, and the server then \
+                                  uses the visitor's own room (its open room).";
+
+/// Applies the server's rules to a survey before it is sent. The CLI and the console both
+/// decide with this: an item the server will drop is a warning, never a refusal.
+pub fn precheck(rid: &str, token: &str, items: &[SurveyItem], rules: &SurveyRules) -> Precheck {
     let mut check = Precheck::default();
-    if rid.trim().is_empty() {
-        check.errors.push("The room id (rid) is empty.".to_owned());
-    }
     if token.trim().is_empty() {
         check.errors.push("The visitor token is empty.".to_owned());
     }
+    if rid.trim().is_empty() {
+        check.notes.push(EMPTY_RID_NOTE.to_owned());
+    }
     for (i, item) in items.iter().enumerate() {
-        match drop_reason(item, &items[i + 1..]) {
+        match rules.drop_reason(item, &items[i + 1..]) {
             Some(reason) => {
                 check.warnings.push(format!(
                     "{} = \"{}\" will be dropped silently: {}.",
                     display_name(&item.name),
                     item.value,
-                    reason.describe()
+                    rules.describe(reason)
                 ));
                 check.dropped.push(Dropped {
                     name: item.name.clone(),
@@ -202,59 +326,36 @@ fn display_name(name: &str) -> String {
     }
 }
 
-/// After a success: the items sent that are not in what the server accepted, with the reason.
-pub fn compare(sent: &[SurveyItem], accepted: &[SurveyItem]) -> Vec<Dropped> {
+/// After a success: the items sent that are not in what the server accepted, with the reason
+/// by `rules` (the server's answer decides: an item it kept is never listed, whatever the rules
+/// said before sending).
+pub fn compare(sent: &[SurveyItem], accepted: &[SurveyItem], rules: &SurveyRules) -> Vec<Dropped> {
     let mut dropped = Vec::new();
     for (i, item) in sent.iter().enumerate() {
-        let reason = drop_reason(item, &sent[i + 1..]).or_else(|| {
-            let kept = accepted
+        let later = &sent[i + 1..];
+        let in_answer = |i: &SurveyItem| {
+            accepted
                 .iter()
-                .any(|a| a.name == item.name && a.value == item.value);
-            (!kept).then_some(DropReason::NotAccepted)
-        });
-        if let Some(reason) = reason {
-            dropped.push(Dropped {
-                name: item.name.clone(),
-                value: item.value.clone(),
-                reason,
-            });
+                .any(|a| a.name == i.name && a.value == i.value)
+        };
+        let replaced = later
+            .iter()
+            .any(|l| l.name == item.name && l.value != item.value && in_answer(l));
+        let kept = !replaced && in_answer(item);
+        if kept {
+            continue;
         }
+        let reason = rules
+            .drop_reason(item, later)
+            .or(replaced.then_some(DropReason::Replaced))
+            .unwrap_or(DropReason::NotAccepted);
+        dropped.push(Dropped {
+            name: item.name.clone(),
+            value: item.value.clone(),
+            reason,
+        });
     }
     dropped
-}
-
-/// A survey as a form holds it: a rating 1..5 (or none) per question, feedback text and free
-/// extra items.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct SurveyDraft {
-    /// The rating of each of [`RATINGS`], in order.
-    pub ratings: [Option<u8>; 4],
-    /// The additional feedback; empty means none.
-    pub feedback: String,
-    /// Extra items sent as they are (for trying out the server's rules).
-    pub extra: Vec<SurveyItem>,
-}
-
-impl SurveyDraft {
-    /// The items to send: ratings, then feedback, then the extra items.
-    pub fn items(&self) -> Vec<SurveyItem> {
-        let mut items: Vec<SurveyItem> = RATINGS
-            .iter()
-            .zip(self.ratings)
-            .filter_map(|(r, v)| v.map(|v| SurveyItem::new(r.name, v.to_string())))
-            .collect();
-        if !self.feedback.trim().is_empty() {
-            items.push(SurveyItem::new(FEEDBACK_NAME, self.feedback.clone()));
-        }
-        items.extend(
-            self.extra
-                .iter()
-                .filter(|i| !(i.name.is_empty() && i.value.is_empty()))
-                .cloned(),
-        );
-        items
-    }
 }
 
 #[cfg(test)]
@@ -273,7 +374,7 @@ mod tests {
             item("agentHelpfulness", "3"),
             item("additionalFeedback", "fine"),
         ];
-        let check = precheck("rid1", "tok1", &items);
+        let check = precheck("rid1", "tok1", &items, &SurveyRules::builtin());
         assert!(check.can_send());
         assert_eq!(
             check.kept,
@@ -290,27 +391,91 @@ mod tests {
 
     #[test]
     fn nothing_valid_left_warns_of_invalid_data() {
-        let check = precheck("r", "t", &[item("nps", "10")]);
+        let check = precheck("r", "t", &[item("nps", "10")], &SurveyRules::builtin());
         assert!(check.can_send());
         assert!(check.kept.is_empty());
         assert!(check.warnings.last().unwrap().contains("invalid-data"));
-        let empty = precheck("r", "t", &[]);
+        let empty = precheck("r", "t", &[], &SurveyRules::builtin());
         assert!(empty.warnings[0].contains("invalid-params"));
     }
 
     #[test]
-    fn empty_rid_or_token_is_refused() {
-        let check = precheck(" ", "", &[item("satisfaction", "3")]);
+    fn an_empty_token_is_refused_and_an_empty_rid_sent_with_a_note() {
+        let rules = SurveyRules::builtin();
+        let check = precheck(" ", "", &[item("satisfaction", "3")], &rules);
         assert!(!check.can_send());
-        assert_eq!(check.errors.len(), 2);
+        assert_eq!(check.errors, ["The visitor token is empty."]);
+        let check = precheck("", "tok", &[item("satisfaction", "3")], &rules);
+        assert!(check.can_send());
+        assert_eq!(check.notes, [EMPTY_RID_NOTE]);
+        assert!(check.warnings.is_empty());
+    }
+
+    #[test]
+    fn the_servers_published_rules_replace_the_builtin_ones() {
+        let config = serde_json::json!({"survey": {
+            "items": ["satisfaction", "nps"],
+            "values": ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]
+        }});
+        let rules = SurveyRules::from_config(&config).unwrap();
+        assert_eq!(rules.source, RulesSource::Server);
+        let items = [
+            item("nps", "9"),
+            item("satisfaction", "7"),
+            item("agentKnowledge", "3"),
+        ];
+        let check = precheck("r", "t", &items, &rules);
+        assert_eq!(check.kept, [item("nps", "9"), item("satisfaction", "7")]);
+        assert_eq!(check.dropped[0].reason, DropReason::UnknownName);
+        assert!(
+            check.warnings[0].contains("(it keeps satisfaction, nps and additionalFeedback)"),
+            "{:?}",
+            check.warnings
+        );
+        // The same items by the built-in rules.
+        let builtin = precheck("r", "t", &items, &SurveyRules::builtin());
+        assert_eq!(builtin.kept, [item("agentKnowledge", "3")]);
+        // A config without a usable survey publishes no rules.
+        for config in [
+            serde_json::json!({"enabled": false}),
+            serde_json::json!({"survey": {"items": [], "values": ["1"]}}),
+            serde_json::json!({"survey": {"items": ["a", 1], "values": ["1"]}}),
+        ] {
+            assert_eq!(SurveyRules::from_config(&config), None, "{config}");
+        }
     }
 
     #[test]
     fn a_later_item_replaces_an_earlier_one() {
         let items = [item("satisfaction", "2"), item("satisfaction", "4")];
-        let check = precheck("r", "t", &items);
+        let check = precheck("r", "t", &items, &SurveyRules::builtin());
         assert_eq!(check.kept, [item("satisfaction", "4")]);
         assert_eq!(check.dropped[0].reason, DropReason::Replaced);
+    }
+
+    #[test]
+    fn the_answer_decides_what_was_kept() {
+        let rules = SurveyRules::builtin();
+        // The server kept an item the built-in rules did not know, and the earlier of two
+        // ratings because the later one was out of range.
+        let sent = [
+            item("nps", "9"),
+            item("satisfaction", "4"),
+            item("satisfaction", "8"),
+        ];
+        let accepted = [item("nps", "9"), item("satisfaction", "4")];
+        let dropped = compare(&sent, &accepted, &rules);
+        assert_eq!(dropped.len(), 1);
+        assert_eq!(
+            (dropped[0].value.as_str(), dropped[0].reason),
+            ("8", DropReason::OutOfRange)
+        );
+        let replaced = compare(
+            &[item("satisfaction", "2"), item("satisfaction", "3")],
+            &[item("satisfaction", "3")],
+            &rules,
+        );
+        assert_eq!(replaced[0].reason, DropReason::Replaced);
     }
 
     #[test]
@@ -321,7 +486,7 @@ mod tests {
             item("agentFriendliness", "4"),
         ];
         let accepted = [item("satisfaction", "5")];
-        let dropped = compare(&sent, &accepted);
+        let dropped = compare(&sent, &accepted, &SurveyRules::builtin());
         assert_eq!(
             dropped,
             [
@@ -351,23 +516,16 @@ mod tests {
         );
         assert_eq!(rating_name("additionalFeedback"), None);
         assert_eq!(rating_name("nps"), None);
-    }
-
-    #[test]
-    fn a_draft_lists_its_items() {
-        let draft = SurveyDraft {
-            ratings: [Some(5), None, Some(3), None],
-            feedback: "Thanks".into(),
-            extra: vec![item("nps", "9"), item("", "")],
-        };
+        let rules = SurveyRules::builtin();
         assert_eq!(
-            draft.items(),
-            [
-                item("satisfaction", "5"),
-                item("agentResposiveness", "3"),
-                item("additionalFeedback", "Thanks"),
-                item("nps", "9"),
-            ]
+            rules.canonical_name("agentResponsiveness"),
+            "agentResposiveness"
         );
+        assert_eq!(rules.canonical_name("nps"), "nps");
+        assert_eq!(
+            question("agentKnowledge"),
+            "How knowledgeable was the chat agent?"
+        );
+        assert_eq!(question("nps"), "nps");
     }
 }

@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use super::flat::{Flat, Kind};
 use super::load::Payload;
-use crate::catalog::{EventId, FieldSpec};
+use crate::catalog::{EVENTS, EventId, EventSpec, FieldSpec};
 
 /// How the event of a payload was chosen.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,14 +63,7 @@ fn is_present_in_rows(
     parent_len: usize,
     path: &str,
 ) -> bool {
-    let (segment, rest) = match path.split_once('.') {
-        Some((segment, rest)) => (segment, Some(rest)),
-        None => (path, None),
-    };
-    let (key, is_array) = match segment.strip_suffix("[]") {
-        Some(key) => (key, true),
-        None => (segment, false),
-    };
+    let (key, is_array, rest) = first_segment(path);
     let Some(child) = flat
         .children(rows)
         .find(|&child| flat.key(child, parent_len) == key)
@@ -97,20 +90,26 @@ fn is_present_in_rows(
     }
 }
 
+/// The first segment of a documented path: its key, whether it is an array (`key[]`), and the
+/// rest of the path after it.
+fn first_segment(path: &str) -> (&str, bool, Option<&str>) {
+    let (segment, rest) = match path.split_once('.') {
+        Some((segment, rest)) => (segment, Some(rest)),
+        None => (path, None),
+    };
+    match segment.strip_suffix("[]") {
+        Some(key) => (key, true, rest),
+        None => (segment, false, rest),
+    }
+}
+
 /// Counts the documented fields of `fields` present in `body`.
 pub fn present_fields(body: &Value, fields: &[FieldSpec]) -> usize {
     fields.iter().filter(|f| is_present(body, f.path)).count()
 }
 
 fn is_present(value: &Value, path: &str) -> bool {
-    let (segment, rest) = match path.split_once('.') {
-        Some((segment, rest)) => (segment, Some(rest)),
-        None => (path, None),
-    };
-    let (key, is_array) = match segment.strip_suffix("[]") {
-        Some(key) => (key, true),
-        None => (segment, false),
-    };
+    let (key, is_array, rest) = first_segment(path);
     let Some(child) = value.get(key) else {
         return false;
     };
@@ -123,54 +122,91 @@ fn is_present(value: &Value, path: &str) -> bool {
     }
 }
 
-/// Chooses the event: the user's choice, or the event whose documented fields the payload has
-/// the largest share of. Messaging Survey Started and Ended share their fields; a file name that
-/// says "ended" or "started" settles it, otherwise Started is chosen and the tie is reported.
+/// An event of a catalog that a payload matches, and how well.
+#[derive(Clone, Copy, Debug)]
+pub struct EventMatch<'c> {
+    /// The event's spec.
+    pub spec: &'c EventSpec,
+    /// Its documented fields present in the payload.
+    pub present: usize,
+    /// Its documented fields.
+    pub documented: usize,
+    /// Another event with exactly the same fields, when the payload cannot tell them apart.
+    pub also_matches: Option<&'c EventSpec>,
+}
+
+/// The event of `candidates` whose documented fields the payload has the largest share of (the
+/// first in order on a tie). Among events with the same fields, a file name holding one's
+/// [`EventSpec::file_hint`] settles it; otherwise the first is chosen and the other reported.
+/// `None` only when there is no candidate.
+pub fn detect_among<'c>(payload: &Payload, candidates: &[&'c EventSpec]) -> Option<EventMatch<'c>> {
+    let score = |spec: &EventSpec| (present_rows(&payload.flat, spec.fields), spec.fields.len());
+    let mut best: Option<EventMatch<'c>> = None;
+    for &spec in candidates {
+        let (present, documented) = score(spec);
+        // Compare shares: present / documented against best.present / best.documented.
+        let better = best.is_none_or(|b| present * b.documented > b.present * documented);
+        if better {
+            best = Some(EventMatch {
+                spec,
+                present,
+                documented,
+                also_matches: None,
+            });
+        }
+    }
+    let best = best?;
+    let peers: Vec<&'c EventSpec> = candidates
+        .iter()
+        .copied()
+        .filter(|s| s.same_payload(best.spec))
+        .collect();
+    if peers.len() < 2 {
+        return Some(best);
+    }
+    let name = payload.file_name().to_ascii_lowercase();
+    if let Some(&hinted) = peers
+        .iter()
+        .find(|s| !s.file_hint.is_empty() && name.contains(s.file_hint))
+    {
+        return Some(EventMatch {
+            spec: hinted,
+            ..best
+        });
+    }
+    let first = peers[0];
+    Some(EventMatch {
+        spec: first,
+        also_matches: peers.iter().copied().find(|s| s.key != first.key),
+        ..best
+    })
+}
+
+/// Chooses the event: the user's choice, or the catalog's event detected by [`detect_among`].
 pub fn detect(payload: &Payload, chosen: Option<EventId>) -> Detection {
-    let score = |event: EventId| {
-        let fields = event.spec().fields;
-        (present_rows(&payload.flat, fields), fields.len())
-    };
     if let Some(event) = chosen {
-        let (present, documented) = score(event);
+        let fields = event.spec().fields;
         return Detection {
             event,
             chosen_by_user: true,
-            present,
-            documented,
+            present: present_rows(&payload.flat, fields),
+            documented: fields.len(),
             also_matches: None,
         };
     }
-    let (m_present, m_documented) = score(EventId::MessagingSurveyStarted);
-    let (t_present, t_documented) = score(EventId::ChatPostSurveyEmailTranscript);
-    // Compare shares: m_present / m_documented against t_present / t_documented.
-    let transcript = t_present * m_documented > m_present * t_documented;
-    if transcript {
-        return Detection {
-            event: EventId::ChatPostSurveyEmailTranscript,
-            chosen_by_user: false,
-            present: t_present,
-            documented: t_documented,
-            also_matches: None,
-        };
-    }
-    let name = payload.file_name().to_ascii_lowercase();
-    let (event, also_matches) = if name.contains("ended") {
-        (EventId::MessagingSurveyEnded, None)
-    } else if name.contains("started") {
-        (EventId::MessagingSurveyStarted, None)
-    } else {
-        (
-            EventId::MessagingSurveyStarted,
-            Some(EventId::MessagingSurveyEnded),
-        )
-    };
+    let catalog: Vec<&'static EventSpec> = EVENTS.iter().collect();
+    let found = detect_among(payload, &catalog);
+    let event = found
+        .and_then(|m| EventId::of_spec(m.spec))
+        .unwrap_or(EventId::ALL[0]);
     Detection {
         event,
         chosen_by_user: false,
-        present: m_present,
-        documented: m_documented,
-        also_matches,
+        present: found.map_or(0, |m| m.present),
+        documented: found.map_or(0, |m| m.documented),
+        also_matches: found
+            .and_then(|m| m.also_matches)
+            .and_then(EventId::of_spec),
     }
 }
 

@@ -8,19 +8,37 @@ use super::flat::{Flat, Kind};
 use super::load::Payload;
 use super::rows::{Finding, Inspection, Severity, kind_matches, kind_type_name, node_value};
 use super::schema::Schema;
-use crate::catalog::{ENVELOPE_FIELDS, EventId, FieldSpec, FieldType};
+use crate::catalog::{ENVELOPE_FIELDS, EventId, EventSpec, FieldSpec, FieldType};
 
 /// Flattens and validates a payload. With `event` given the payload is checked against it;
 /// otherwise the event is detected from the fields.
 pub fn inspect(payload: &Payload, event: Option<EventId>) -> Inspection {
     let detection = detect(payload, event);
-    let spec = detection.event.spec();
+    let checker = check(payload, detection.event.spec());
+    Inspection {
+        detection,
+        is_envelope: payload.flat.is_envelope,
+        findings: checker.findings,
+        flat: payload.flat.clone(),
+        docs: checker.docs,
+        row_findings: checker.row_findings,
+    }
+}
+
+/// The findings of a payload checked against any event's spec, the catalog's or another (what
+/// [`inspect`] finds for a catalog event).
+pub fn findings_for(payload: &Payload, spec: &'static EventSpec) -> Vec<Finding> {
+    check(payload, spec).findings
+}
+
+/// Runs the checks of `spec` over the payload's rows.
+fn check<'a>(payload: &'a Payload, spec: &'static EventSpec) -> Checker<'a> {
     let flat = &payload.flat;
     let mut checker = Checker {
         flat,
         fields: spec.fields,
         event_name: spec.name,
-        schema: Schema::of(detection.event),
+        schema: Schema::of_spec(spec),
         findings: Vec::new(),
         docs: Vec::new(),
         row_findings: Vec::new(),
@@ -31,14 +49,7 @@ pub fn inspect(payload: &Payload, event: Option<EventId>) -> Inspection {
     } else {
         checker.object_children(payload_rows, "", 0);
     }
-    Inspection {
-        detection,
-        is_envelope: flat.is_envelope,
-        findings: checker.findings,
-        flat: payload.flat.clone(),
-        docs: checker.docs,
-        row_findings: checker.row_findings,
-    }
+    checker
 }
 
 struct Checker<'a> {
@@ -235,18 +246,14 @@ impl Checker<'_> {
             self.finding(Severity::Error, flat.path(row).to_owned(), message);
             return;
         }
-        if spec.path == "csatRank" {
+        if let Some(rule) = spec.rule {
             let value = node_value(flat, found);
-            let rank = value.as_number().and_then(|n| n.as_i64());
-            let in_range = matches!(rank, Some(1..=5) | Some(-1));
-            if !in_range {
+            let number = value.as_number().and_then(|n| n.as_i64());
+            if !rule.allows(number) {
                 self.finding(
                     Severity::Error,
                     flat.path(row).to_owned(),
-                    format!(
-                        "csatRank {} is outside the documented range: 1 (very dissatisfied) to 5 (very satisfied), or -1 when unanswered",
-                        value.preview(20)
-                    ),
+                    rule.violation(spec.name(), &value.preview(20)),
                 );
             }
         }

@@ -10,10 +10,11 @@ mod rows;
 mod scan;
 mod schema;
 
-pub use detect::{Detection, detect, present_fields};
+pub use detect::{Detection, EventMatch, detect, detect_among, present_fields};
 pub use filter::RowFilter;
-pub use inspect::inspect;
+pub use inspect::{findings_for, inspect};
 pub use load::{
     DEFAULT_SIZE_LIMIT, MAX_DEPTH, Payload, PayloadError, json_kind_name, load_file, parse_bytes,
 };
 pub use rows::{Counts, Finding, Inspection, Row, RowValue, Section, Severity};
+pub use schema::Schema;

@@ -1,10 +1,11 @@
-//! Lookup tables derived once from the catalog: which normalized paths are documented, which are
-//! the objects that hold documented fields, and which documented objects are free-form.
+//! Lookup tables derived once per event from its field table: which normalized paths are
+//! documented, which are the objects that hold documented fields, and which documented objects
+//! are free-form.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
-use crate::catalog::{EventId, FieldSpec, FieldType};
+use crate::catalog::{EventId, EventSpec, FieldSpec, FieldType};
 
 /// The derived lookup tables of one event's fields.
 #[derive(Debug, Default)]
@@ -46,14 +47,28 @@ pub struct SchemaNode {
 impl Schema {
     /// The cached schema of an event.
     pub fn of(event: EventId) -> &'static Schema {
-        static MESSAGING: OnceLock<Schema> = OnceLock::new();
-        static TRANSCRIPT: OnceLock<Schema> = OnceLock::new();
-        let cell = if event.is_transcript() {
-            &TRANSCRIPT
-        } else {
-            &MESSAGING
-        };
-        cell.get_or_init(|| Schema::build(event.spec().fields))
+        Schema::of_spec(event.spec())
+    }
+
+    /// The cached schema of an event's spec, the catalog's or any other: built once per field
+    /// table, so events with the same fields share one.
+    pub fn of_spec(spec: &'static EventSpec) -> &'static Schema {
+        type Cache = Mutex<Vec<(&'static [FieldSpec], &'static Schema)>>;
+        static CACHE: OnceLock<Cache> = OnceLock::new();
+        let mut cache = CACHE
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some((_, schema)) = cache
+            .iter()
+            .find(|(fields, _)| std::ptr::eq(*fields, spec.fields) || *fields == spec.fields)
+        {
+            return schema;
+        }
+        // One schema per distinct field table of a static spec: a bounded, deliberate leak.
+        let schema: &'static Schema = Box::leak(Box::new(Schema::build(spec.fields)));
+        cache.push((spec.fields, schema));
+        schema
     }
 
     fn build(fields: &'static [FieldSpec]) -> Schema {
@@ -200,5 +215,13 @@ mod tests {
         );
         // questionWithAnswers has documented item fields, so its items are checked.
         assert!(!transcript.free_form.contains("questionWithAnswers"));
+        // Each field table has its own schema; events sharing one share it.
+        assert!(std::ptr::eq(
+            messaging,
+            Schema::of(EventId::MessagingSurveyStarted)
+        ));
+        assert!(!std::ptr::eq(messaging, transcript));
+        assert!(transcript.documented.contains_key("csatRank"));
+        assert!(!messaging.documented.contains_key("csatRank"));
     }
 }

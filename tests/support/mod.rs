@@ -2,9 +2,12 @@
 //! closure, so slow answers do not hold up the next request.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod broken;
 pub mod gui;
 pub mod junit;
+pub mod liveperson;
 pub mod rocketchat;
+pub mod tls;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -42,6 +42,25 @@ impl SurveyConsoleApp {
         self.session.history = entries;
     }
 
+    /// Asks LivePerson, on a worker, whether a function is deployed for `event`.
+    pub(super) fn ask_deployed(&mut self, ctx: &egui::Context, event: EventId) {
+        let Some(target) = self.session.function_target(event) else {
+            self.session.deployed.insert(event, Err(no_function(event)));
+            return;
+        };
+        let secrets = self.session.secrets.clone();
+        let _ = self.jobs.spawn(
+            ctx,
+            JobKind::Deployed,
+            "asking LivePerson what is deployed",
+            move |_| Command::DeployedAnswered {
+                event,
+                answer: crate::invoke::is_implemented(&target, &secrets)
+                    .map_err(|e| format!("{} ({}): {}", e.kind, e.code, e.message)),
+            },
+        );
+    }
+
     /// Where an invocation of `event` goes: `url`, else the function in use.
     fn target(&mut self, event: EventId, url: Option<String>) -> Option<Target> {
         if let Some(url) = url {

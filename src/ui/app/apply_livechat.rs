@@ -1,11 +1,18 @@
-//! Applying the Livechat survey view's calls: a submission, a test conversation and the history
-//! read each run as their own job; the panel builds the request from its form and the answers
-//! come back here.
+//! Applying the Livechat survey view's calls: a server check, a submission, a test conversation
+//! and the history read each run as their own job; the panel builds the request from its form
+//! and the answers come back here. Every call notes the server's rate-limit answers in the
+//! session's [`RateLimits`](crate::livechat::RateLimits), which the panel reads to say which
+//! call the server will refuse next.
+
+use std::sync::Arc;
 
 use super::SurveyConsoleApp;
 use super::commands::{Command, LivechatCommand};
 use super::jobs::JobKind;
-use crate::livechat::{History, HistoryEntry, start_conversation, submit_survey};
+use super::session::CheckedServer;
+use crate::livechat::{
+    History, HistoryEntry, SurveyRequest, server_info, start_conversation, submit_survey,
+};
 
 impl SurveyConsoleApp {
     /// Reads the Livechat submission history on a worker.
@@ -24,20 +31,45 @@ impl SurveyConsoleApp {
 
     pub(super) fn run_livechat(&mut self, ctx: &egui::Context, command: LivechatCommand) {
         let livechat = &mut self.session.livechat;
+        let limits = Arc::clone(&livechat.limits);
         match command {
+            LivechatCommand::CheckServer { server } => {
+                let _ = self.jobs.spawn(
+                    ctx,
+                    JobKind::LivechatServer,
+                    "checking the server",
+                    move |_| {
+                        let info = server_info(&server, &limits);
+                        Command::Livechat(LivechatCommand::ServerChecked {
+                            url: server.url,
+                            info: Box::new(info),
+                        })
+                    },
+                );
+            }
+            LivechatCommand::ServerChecked { url, info } => {
+                livechat.server = Some(CheckedServer { url, info: *info });
+            }
             LivechatCommand::Submit {
                 server,
                 rid,
                 token,
                 items,
+                rules,
             } => {
                 let history = History::at(self.session.files.livechat_history.clone());
+                let request = SurveyRequest {
+                    rid,
+                    token: token.0,
+                    items,
+                    rules,
+                };
                 let _ = self.jobs.spawn(
                     ctx,
                     JobKind::LivechatSubmit,
                     "sending the survey",
                     move |_| {
-                        let submitted = match submit_survey(&server, &rid, &token.0, &items) {
+                        let submitted = match submit_survey(&server, &limits, &request) {
                             Ok(outcome) => {
                                 let entry = HistoryEntry::from_outcome(&server.url, &outcome);
                                 let error = history.append(&entry).err().map(|e| e.to_string());
@@ -63,8 +95,8 @@ impl SurveyConsoleApp {
                     JobKind::LivechatConversation,
                     "starting a test conversation",
                     move |_| {
-                        let done = start_conversation(&server, &request);
-                        Command::Livechat(LivechatCommand::ConversationDone(done))
+                        let done = start_conversation(&server, &limits, &request);
+                        Command::Livechat(LivechatCommand::ConversationDone(Box::new(done)))
                     },
                 );
                 if spawned.is_ok() {
@@ -83,10 +115,16 @@ impl SurveyConsoleApp {
                 }
             }
             LivechatCommand::ConversationDone(done) => {
-                if done.is_ok() {
+                // A room that was made (even one the server would not let the visitor close)
+                // is what the survey is for.
+                let room = match done.as_ref() {
+                    Ok(_) => true,
+                    Err(failure) => failure.rid.is_some(),
+                };
+                if room {
                     livechat.conversation_generation += 1;
                 }
-                livechat.conversation = Some(done);
+                livechat.conversation = Some(*done);
             }
             LivechatCommand::HistoryRead(read) => match read {
                 Ok(mut entries) => {

@@ -135,6 +135,10 @@ impl SurveyConsoleApp {
                 self.say("Copied the request to the clipboard as a curl command.".to_owned());
             }
             Command::HistoryRead(entries) => self.history_read(entries),
+            Command::AskDeployed(event) => self.ask_deployed(ctx, event),
+            Command::DeployedAnswered { event, answer } => {
+                self.session.deployed.insert(event, answer);
+            }
 
             Command::SetBatchPayloads(payloads) => self.session.batch.payloads = payloads,
             Command::SetBatchForm(form) => self.session.batch.form = form,
@@ -231,10 +235,11 @@ impl SurveyConsoleApp {
             | JobKind::FilterRows
             | JobKind::History
             | JobKind::Curl
+            | JobKind::Deployed
             | JobKind::LivechatConversation
+            | JobKind::LivechatServer
             | JobKind::CheckRequest
-            | JobKind::WriteFile
-            | JobKind::BatchFindings => {
+            | JobKind::WriteFile => {
                 session.notice = Some(Notice {
                     text: message,
                     error: true,

@@ -18,8 +18,8 @@ use crate::catalog::samples::Sample;
 use crate::functions::{FunctionConfig, FunctionStore};
 use crate::invoke::Invocation;
 use crate::livechat::{
-    Conversation, ConversationFailure, ConversationRequest, HistoryEntry, Server, SurveyItem,
-    SurveyOutcome,
+    Conversation, ConversationFailure, ConversationRequest, HistoryEntry, Server, ServerInfo,
+    SurveyItem, SurveyOutcome, SurveyRules,
 };
 use crate::payload::{Inspection, Payload, RowFilter};
 
@@ -178,6 +178,14 @@ pub enum Command {
     CurlCopied,
     /// The invocation history was read.
     HistoryRead(Vec<Invocation>),
+    /// Ask LivePerson whether a function is deployed for the event (its LivePerson function's
+    /// account and credentials).
+    AskDeployed(EventId),
+    /// LivePerson's answer: deployed or not, or why there is none.
+    DeployedAnswered {
+        event: EventId,
+        answer: Result<bool, String>,
+    },
 
     // Batches.
     /// Use these payloads for the next batch.
@@ -281,6 +289,8 @@ pub enum Copied {
     Response,
     /// A request body.
     Request,
+    /// An invocation's request id.
+    RequestId,
 }
 
 impl Copied {
@@ -483,12 +493,17 @@ impl std::fmt::Debug for SecretText {
 
 /// Livechat calls (built on the UI thread from the form) and what they bring back.
 pub enum LivechatCommand {
-    /// Send a room survey.
+    /// Ask a server for its version and livechat settings (its survey rules).
+    CheckServer { server: Server },
+    /// A server answered (or not) about itself.
+    ServerChecked { url: String, info: Box<ServerInfo> },
+    /// Send a room survey, checked against `rules`.
     Submit {
         server: Server,
         rid: String,
         token: SecretText,
         items: Vec<SurveyItem>,
+        rules: SurveyRules,
     },
     /// Make a test conversation.
     StartConversation {
@@ -503,7 +518,7 @@ pub enum LivechatCommand {
         history_error: Option<String>,
     },
     /// A test conversation finished.
-    ConversationDone(Result<Conversation, ConversationFailure>),
+    ConversationDone(Box<Result<Conversation, ConversationFailure>>),
     /// The submission history was read.
     HistoryRead(Result<Vec<HistoryEntry>, String>),
 }

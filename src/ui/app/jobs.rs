@@ -51,14 +51,16 @@ pub enum JobKind {
     LivechatConversation,
     /// Reading the Livechat submission history.
     LivechatHistory,
+    /// Asking a Rocket.Chat server for its version and survey rules.
+    LivechatServer,
+    /// Asking LivePerson whether a function is deployed for an event (`isImplemented`).
+    Deployed,
     /// Checking a typed path (a stat can hang on a network mount).
     PathCheck,
     /// Checking a large edited request against its event.
     CheckRequest,
     /// Writing a file the operator asked for (an edited payload).
     WriteFile,
-    /// Checking the payloads of a batch against its event, for the results table.
-    BatchFindings,
 }
 
 impl JobKind {
@@ -77,10 +79,11 @@ impl JobKind {
             JobKind::LivechatSubmit => "sending the survey",
             JobKind::LivechatConversation => "the test conversation",
             JobKind::LivechatHistory => "reading the survey history",
+            JobKind::LivechatServer => "checking the server",
+            JobKind::Deployed => "asking LivePerson what is deployed",
             JobKind::PathCheck => "checking the path",
             JobKind::CheckRequest => "checking the request",
             JobKind::WriteFile => "writing the file",
-            JobKind::BatchFindings => "checking the batch's payloads",
         }
     }
 }

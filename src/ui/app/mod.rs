@@ -89,12 +89,14 @@ impl SurveyConsoleApp {
         history: std::path::PathBuf,
     ) -> Self {
         let livechat_history = history.with_file_name("livechat-history.jsonl");
+        let livechat_rate_limits = history.with_file_name("livechat-rate-limits.json");
         Self::with_files(
             state,
             Files {
                 functions,
                 history,
                 livechat_history,
+                livechat_rate_limits,
             },
         )
     }

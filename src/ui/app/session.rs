@@ -18,7 +18,10 @@ use crate::catalog::EventId;
 use crate::catalog::samples::{Sample, samples_for};
 use crate::functions::{FunctionConfig, FunctionStore, validate};
 use crate::invoke::{History, Invocation, SessionSecrets, Target};
-use crate::livechat::{Conversation, ConversationFailure, HistoryEntry, SurveyOutcome};
+use crate::livechat::{
+    Conversation, ConversationFailure, HistoryEntry, RateLimits, ServerInfo, SurveyOutcome,
+    SurveyRules,
+};
 use crate::payload::{Inspection, Payload, RowFilter};
 
 /// What the console says when an event has no function to invoke.
@@ -80,6 +83,8 @@ pub struct Files {
     pub history: PathBuf,
     /// The Livechat submission history.
     pub livechat_history: PathBuf,
+    /// The Livechat rate-limit windows seen (shared with the CLI).
+    pub livechat_rate_limits: PathBuf,
 }
 
 impl Files {
@@ -90,6 +95,7 @@ impl Files {
             functions: functions.unwrap_or_else(crate::functions::default_path),
             history: crate::invoke::default_history_path(),
             livechat_history: crate::livechat::History::default_path(),
+            livechat_rate_limits: crate::livechat::RateLimits::default_path(),
         }
     }
 
@@ -99,6 +105,7 @@ impl Files {
             functions: dir.join("functions.json"),
             history: dir.join("history.jsonl"),
             livechat_history: dir.join("livechat-history.jsonl"),
+            livechat_rate_limits: dir.join("livechat-rate-limits.json"),
         }
     }
 }
@@ -172,9 +179,21 @@ pub struct FunctionInUse<'a> {
     pub edit: EditUse,
 }
 
+/// What a Rocket.Chat server said about itself (`Check server`).
+pub struct CheckedServer {
+    /// The server URL as it was checked.
+    pub url: String,
+    /// Its version and livechat settings.
+    pub info: ServerInfo,
+}
+
 /// What the Livechat survey view shows after its calls.
 #[derive(Default)]
 pub struct LivechatSession {
+    /// The last server checked.
+    pub server: Option<CheckedServer>,
+    /// The rate-limit windows of each server and route, shared with the workers.
+    pub limits: Arc<RateLimits>,
     /// The last submission's outcome, or why it was not sent.
     pub outcome: Option<Result<SurveyOutcome, String>>,
     /// The last test conversation.
@@ -244,10 +263,28 @@ pub struct Session {
     pub history: Vec<Invocation>,
     /// The history file (appended to by invocation workers).
     pub history_file: Arc<Mutex<History>>,
+    /// What LivePerson said per event: a function deployed for it or not (`isImplemented`).
+    pub deployed: HashMap<EventId, Result<bool, String>>,
     /// Batches.
     pub batch: BatchSession,
     /// The Livechat survey view's results.
     pub livechat: LivechatSession,
+}
+
+impl LivechatSession {
+    /// The survey rules of `url`: the server's when that server was checked, else the built-in
+    /// ones.
+    pub fn rules(&self, url: &str) -> SurveyRules {
+        self.checked(url)
+            .map_or_else(SurveyRules::builtin, |c| c.info.rules())
+    }
+
+    /// The check of `url`, when that is the server last checked.
+    pub fn checked(&self, url: &str) -> Option<&CheckedServer> {
+        self.server
+            .as_ref()
+            .filter(|c| c.url.trim().trim_end_matches('/') == url.trim().trim_end_matches('/'))
+    }
 }
 
 impl Session {
@@ -274,6 +311,7 @@ impl Session {
             secrets: SessionSecrets::default(),
             version: FunctionVersion::default(),
             invoke_payload: HashMap::new(),
+            deployed: HashMap::new(),
             invoke_url: String::new(),
             invocation: InvokeStatus::Idle,
             latest: None,
@@ -281,7 +319,10 @@ impl Session {
             history: Vec::new(),
             history_file: Arc::new(Mutex::new(History::open(&files.history))),
             batch: BatchSession::default(),
-            livechat: LivechatSession::default(),
+            livechat: LivechatSession {
+                limits: Arc::new(RateLimits::at(files.livechat_rate_limits.clone())),
+                ..LivechatSession::default()
+            },
             files,
         }
     }

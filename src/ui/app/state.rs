@@ -112,7 +112,7 @@ pub struct State {
 impl Default for State {
     fn default() -> Self {
         State {
-            selected: EventId::MessagingSurveyStarted,
+            selected: EventId::ALL[0],
             tab: Tab::Fields,
             recent: Vec::new(),
             functions_path: None,

@@ -79,7 +79,7 @@ impl InvokePanel {
                     .ui(ui, event, &session.history, session.find_requests, commands);
             });
         let shown = self.history.shown(&session.history);
-        let copied = [Copied::Response, Copied::Request]
+        let copied = [Copied::Response, Copied::Request, Copied::RequestId]
             .into_iter()
             .find(|c| session.just_copied(*c));
         let options = ResultOptions {

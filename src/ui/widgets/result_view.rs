@@ -9,7 +9,7 @@ use egui_extras::{Column, TableBuilder};
 use serde_json::Value;
 
 use super::theme;
-use crate::invoke::{Body, Invocation, LogLevel};
+use crate::invoke::{Body, ErrorKind, Invocation, LogLevel};
 use crate::ui::app::commands::Copied;
 
 /// Children shown per JSON level before "… N more".
@@ -61,6 +61,24 @@ pub fn invocation_ui(
             ui,
             &format!("{} ({}): {}", error.kind, error.code, error.message),
         );
+        ui.weak(whose_fault(error.kind));
+    }
+    if let Some(id) = &record.request_id {
+        action = action.or(request_id_ui(ui, id, options));
+    }
+    if record.attempts.len() > 1 {
+        egui::CollapsingHeader::new(format!("Attempts ({})", record.attempts.len()))
+            .id_salt("invocation-attempts")
+            .default_open(true)
+            .show(ui, |ui| {
+                for (i, attempt) in record.attempts.iter().enumerate() {
+                    ui.horizontal_wrapped(|ui| {
+                        ui.label(format!("{}.", i + 1));
+                        ui.label(&attempt.reason);
+                        ui.weak(format!("{} · {:.0} ms", attempt.outcome, attempt.time_ms));
+                    });
+                }
+            });
     }
     if !record.checks.is_empty() {
         ui.add_space(4.0);
@@ -186,6 +204,44 @@ fn headline_ui(ui: &mut Ui, record: &Invocation, options: &ResultOptions) {
     ui.add(
         egui::Label::new(egui::RichText::new(sent).color(ui.visuals().weak_text_color())).wrap(),
     );
+}
+
+/// The request id with a copy button: what LivePerson support asks for.
+fn request_id_ui(ui: &mut Ui, id: &str, options: &ResultOptions) -> Option<ResultAction> {
+    let mut action = None;
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Request id");
+        ui.monospace(id);
+        if ui
+            .small_button("Copy")
+            .on_hover_text("Put the request id on the clipboard")
+            .clicked()
+        {
+            action = Some(ResultAction::Copy(Copied::RequestId, id.to_owned()));
+        }
+        let note = if options.copied == Some(Copied::RequestId) {
+            "Copied"
+        } else {
+            "quote this to LivePerson support"
+        };
+        ui.weak(note);
+    });
+    action
+}
+
+/// Whose fault a failure of this kind is, in a sentence.
+pub fn whose_fault(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Function => "The function's own code failed.",
+        ErrorKind::Platform => "LivePerson's platform refused or could not run the call.",
+        ErrorKind::Auth => "The credentials were refused.",
+        ErrorKind::Network => "The network failed on the way: nothing answered completely.",
+        ErrorKind::Config => "The configuration cannot be used as it is.",
+        ErrorKind::Http => "The URL answered with an error status.",
+        ErrorKind::Payload => "The payload cannot be sent.",
+        ErrorKind::Cancelled => "The call was cancelled.",
+        ErrorKind::Engine => "The local engine could not run the code (not the function's fault).",
+    }
 }
 
 /// The e-mails as a table that fits the width (cells cut, whole on hover).

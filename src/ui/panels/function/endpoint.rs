@@ -3,7 +3,8 @@
 
 use crate::catalog::EventId;
 use crate::functions::{
-    Auth, Endpoint, EndpointKind, FieldError, LivepersonEndpoint, LocalEndpoint, Region, SecretRef,
+    Auth, DEFAULT_EXTERNAL_SYSTEM, Endpoint, EndpointKind, FieldError, InvokeBy,
+    LivepersonEndpoint, LocalEndpoint, MAX_RETRIES, Platform, Region, SecretRef,
 };
 use crate::invoke::SessionSecrets;
 use crate::ui::app::commands::{Command, SecretText};
@@ -174,6 +175,28 @@ fn http_ui(
     }
 }
 
+/// Where a LivePerson endpoint's hosts come from, as the form offers it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Hosts {
+    Csds,
+    Region(Region),
+    Explicit,
+}
+
+/// A text row for an optional field: empty means unset.
+fn optional_row(
+    ui: &mut egui::Ui,
+    label: &str,
+    value: &mut Option<String>,
+    errors: &[FieldError],
+    field: &str,
+    hint: &str,
+) {
+    let mut text = value.clone().unwrap_or_default();
+    text_row(ui, label, &mut text, errors, field, hint);
+    *value = Some(text).filter(|t| !t.trim().is_empty());
+}
+
 fn liveperson_ui(
     ui: &mut egui::Ui,
     endpoint: &mut LivepersonEndpoint,
@@ -186,6 +209,12 @@ fn liveperson_ui(
         region,
         gateway_url,
         sentinel_url,
+        csds_url,
+        platform,
+        invoke,
+        retries,
+        skill_id,
+        external_system,
         client_id,
         client_secret,
     } = endpoint;
@@ -197,45 +226,115 @@ fn liveperson_ui(
         "endpoint.account_id",
         "12345678",
     );
-    text_row(
-        ui,
-        "Lambda UUID",
-        lambda_uuid,
-        errors,
-        "endpoint.lambda_uuid",
-        "5e7a8a7b-3b61-4c9e-b9a6-2f5a1c0e8d11",
-    );
-    ui.label("Region");
+    ui.label("Invoke");
     ui.horizontal(|ui| {
-        for r in Region::ALL {
-            ui.radio_value(region, Some(r), r.as_str());
-        }
-        ui.radio_value(region, None, "explicit URLs");
+        ui.radio_value(invoke, InvokeBy::Lambda, "By lambda UUID");
+        ui.radio_value(
+            invoke,
+            InvokeBy::Event,
+            "By event, as the event source does",
+        );
     });
     ui.end_row();
-    if region.is_none() {
-        let gateway = gateway_url.get_or_insert_with(String::new);
-        text_row(
+    match invoke {
+        InvokeBy::Lambda => text_row(
             ui,
-            "Gateway URL",
-            gateway,
+            "Lambda UUID",
+            lambda_uuid,
             errors,
-            "endpoint.gateway_url",
-            "http://127.0.0.1:9000",
-        );
-        let sentinel = sentinel_url.get_or_insert_with(String::new);
-        text_row(
-            ui,
-            "Sentinel URL",
-            sentinel,
-            errors,
-            "endpoint.sentinel_url",
-            "http://127.0.0.1:9000",
-        );
-    } else {
-        *gateway_url = None;
-        *sentinel_url = None;
+            "endpoint.lambda_uuid",
+            "5e7a8a7b-3b61-4c9e-b9a6-2f5a1c0e8d11",
+        ),
+        InvokeBy::Event => {
+            ui.label("Event id");
+            ui.monospace(secrets.event.spec().platform_id);
+            ui.end_row();
+        }
     }
+    let mut hosts = match (*region, gateway_url.is_some() || sentinel_url.is_some()) {
+        (Some(r), _) => Hosts::Region(r),
+        (None, true) => Hosts::Explicit,
+        (None, false) => Hosts::Csds,
+    };
+    let before = hosts;
+    ui.label("Hosts");
+    ui.horizontal(|ui| {
+        ui.radio_value(&mut hosts, Hosts::Csds, "From CSDS")
+            .on_hover_text("Found per account, as LivePerson's own client finds them");
+        for r in Region::ALL {
+            ui.radio_value(&mut hosts, Hosts::Region(r), r.as_str());
+        }
+        ui.radio_value(&mut hosts, Hosts::Explicit, "Explicit URLs");
+    });
+    ui.end_row();
+    if hosts != before {
+        *region = match hosts {
+            Hosts::Region(r) => Some(r),
+            Hosts::Csds | Hosts::Explicit => None,
+        };
+        if hosts == Hosts::Explicit {
+            gateway_url.get_or_insert_with(String::new);
+            sentinel_url.get_or_insert_with(String::new);
+        } else {
+            *gateway_url = None;
+            *sentinel_url = None;
+        }
+    }
+    match hosts {
+        Hosts::Csds => optional_row(
+            ui,
+            "CSDS URL",
+            csds_url,
+            errors,
+            "endpoint.csds_url",
+            "LivePerson's, by the account's prefix",
+        ),
+        Hosts::Explicit => {
+            let gateway = gateway_url.get_or_insert_with(String::new);
+            text_row(
+                ui,
+                "Gateway URL",
+                gateway,
+                errors,
+                "endpoint.gateway_url",
+                "http://127.0.0.1:9000",
+            );
+            let sentinel = sentinel_url.get_or_insert_with(String::new);
+            text_row(
+                ui,
+                "Sentinel URL",
+                sentinel,
+                errors,
+                "endpoint.sentinel_url",
+                "http://127.0.0.1:9000",
+            );
+        }
+        Hosts::Region(_) => {}
+    }
+    ui.label("Platform");
+    ui.horizontal(|ui| {
+        ui.radio_value(platform, Platform::Auto, "Auto")
+            .on_hover_text("V2 when the gateway's domain contains fninvocations or functions");
+        ui.radio_value(platform, Platform::V1, "V1");
+        ui.radio_value(platform, Platform::V2, "V2");
+    });
+    ui.end_row();
+    let label = ui.label("Retries");
+    ui.horizontal(|ui| {
+        ui.add(egui::DragValue::new(retries).range(0..=MAX_RETRIES))
+            .labelled_by(label.id);
+        ui.weak("on resets, timeouts and 5xx, 350 ms × the attempt apart (0: none)");
+    });
+    ui.end_row();
+    optional_row(ui, "Skill id", skill_id, errors, "endpoint.skill_id", "");
+    optional_row(
+        ui,
+        "External system",
+        external_system,
+        errors,
+        "endpoint.external_system",
+        DEFAULT_EXTERNAL_SYSTEM,
+    );
     text_row(ui, "Client id", client_id, errors, "endpoint.client_id", "");
     secret_row(
         ui,

@@ -11,7 +11,9 @@ use std::collections::HashMap;
 
 use self::form::form_ui;
 use crate::catalog::EventId;
-use crate::functions::{EndpointKind, FunctionConfig, FunctionState, FunctionStore, validate};
+use crate::functions::{
+    Endpoint, EndpointKind, FunctionConfig, FunctionState, FunctionStore, validate,
+};
 use crate::ui::app::commands::{Command, FilePurpose, FunctionsMessage, UiAction};
 use crate::ui::app::context::ViewContext;
 use crate::ui::app::jobs::JobKind;
@@ -127,6 +129,9 @@ impl FunctionPanel {
                         &errors,
                         commands,
                     );
+                    if let Endpoint::Liveperson(_) = &draft.endpoint {
+                        deployed_ui(ui, ctx, event, commands);
+                    }
                     ui.add_space(6.0);
                     let label = ui
                         .horizontal(|ui| {
@@ -477,4 +482,52 @@ mod tests {
         );
         assert_eq!(error_location("no position here"), None);
     }
+}
+
+/// Whether the platform has a function deployed for the event: LivePerson's `isImplemented`,
+/// asked on a worker.
+fn deployed_ui(
+    ui: &mut egui::Ui,
+    ctx: &ViewContext<'_>,
+    event: EventId,
+    commands: &mut Vec<Command>,
+) {
+    ui.add_space(4.0);
+    ui.horizontal_wrapped(|ui| {
+        let asking = ctx.is_running(JobKind::Deployed);
+        let button = ui
+            .add_enabled(
+                !asking,
+                egui::Button::new("Ask LivePerson what is deployed"),
+            )
+            .on_hover_text(format!(
+                "…/events/{}/isImplemented, with this function's account and credentials",
+                event.spec().platform_id
+            ));
+        if button.clicked() {
+            commands.push(Command::AskDeployed(event));
+        }
+        if asking {
+            busy::spinner(ui);
+        }
+        match ctx.session.deployed.get(&event) {
+            Some(Ok(true)) => {
+                ui.label(format!(
+                    "Deployed: the platform has a function for {}.",
+                    event.spec().platform_id
+                ));
+            }
+            Some(Ok(false)) => {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    format!(
+                        "Not deployed: the platform has no function for {}.",
+                        event.spec().platform_id
+                    ),
+                );
+            }
+            Some(Err(error)) => theme::error_label(ui, error),
+            None => {}
+        }
+    });
 }

@@ -1,11 +1,14 @@
-//! The **Livechat survey** view: a Rocket.Chat server, a test conversation, the survey form
-//! with the widget's questions, and the submission with its pre-send warnings. The result and
-//! the history are drawn by `result.rs`.
+//! The **Livechat survey** view: a Rocket.Chat server (its version and own survey rules on
+//! `Check server`), a test conversation (with its transcript, `conversation.rs`), the survey
+//! form with the server's questions, and the submission with its pre-send notes, warnings and
+//! rate-limit forecast. The result and the history are drawn by `result.rs`.
 //!
-//! The panel keeps the form as typed; the server URL lives in the persisted state, the results
-//! and the history in the session. Submissions and test conversations are commands, run as
-//! jobs by the app; a conversation's rid and token are taken into the form once it succeeds.
+//! The panel keeps the form as typed; the server URL lives in the persisted state, the results,
+//! the checked server and the rate-limit windows in the session. Checks, submissions and test
+//! conversations are commands, run as jobs by the app; a conversation's rid and token are taken
+//! into the form once its room exists.
 
+mod conversation;
 mod result;
 
 use std::time::Duration;
@@ -13,7 +16,7 @@ use std::time::Duration;
 use egui::{RichText, TextEdit, Ui};
 
 use crate::livechat::{
-    ConversationRequest, Header, Precheck, RATINGS, Server, SurveyDraft, SurveyItem, precheck,
+    Header, Precheck, Route, Server, SurveyDraft, SurveyItem, SurveyRules, precheck, question,
 };
 use crate::ui::app::commands::{Command, LivechatCommand, SecretText};
 use crate::ui::app::context::ViewContext;
@@ -31,6 +34,10 @@ struct Form {
     headers: Vec<(String, String)>,
     visitor_name: String,
     close_room: bool,
+    /// Ask for the closed room's transcript.
+    send_transcript: bool,
+    /// Where the transcript goes.
+    transcript_email: String,
 }
 
 /// The Livechat survey view.
@@ -60,12 +67,21 @@ impl LivechatPanel {
         if livechat.conversation_generation != self.adopted {
             // A new test conversation: its room and token are what the survey is for.
             self.adopted = livechat.conversation_generation;
-            if let Some(Ok(conv)) = &livechat.conversation {
-                self.form.rid = conv.rid.clone();
-                self.form.token = conv.token.clone();
+            match &livechat.conversation {
+                Some(Ok(conv)) => {
+                    self.form.rid = conv.rid.clone();
+                    self.form.token = conv.token.clone();
+                }
+                // The room exists (e.g. the server would not let the visitor close it).
+                Some(Err(failure)) if failure.rid.is_some() => {
+                    self.form.rid = failure.rid.clone().unwrap_or_default();
+                    self.form.token = failure.token.clone();
+                }
+                _ => {}
             }
         }
         let mut server_url = ctx.state.livechat_server.clone();
+        let rules = livechat.rules(&server_url);
         ui.heading("Livechat survey");
         ui.weak("Send a room survey to a Rocket.Chat server, as the livechat widget does.");
         ui.add_space(6.0);
@@ -73,12 +89,12 @@ impl LivechatPanel {
             .id_salt("livechat-scroll")
             .auto_shrink([false, false])
             .show(ui, |ui| {
-                self.server_ui(ui, &mut server_url);
+                self.server_ui(ui, ctx, &mut server_url, commands);
                 ui.separator();
                 self.conversation_ui(ui, ctx, &server_url, commands);
                 ui.separator();
-                let check = self.form_ui(ui);
-                self.submit_ui(ui, ctx, &server_url, &check, commands);
+                let check = self.form_ui(ui, &rules);
+                self.submit_ui(ui, ctx, &server_url, &check, &rules, commands);
                 ui.separator();
                 result::outcome_ui(ui, livechat.outcome.as_ref());
                 ui.separator();
@@ -89,24 +105,62 @@ impl LivechatPanel {
         }
     }
 
-    fn server_ui(&mut self, ui: &mut Ui, server_url: &mut String) {
-        egui::Grid::new("livechat-server")
-            .num_columns(2)
-            .spacing([8.0, 4.0])
-            .show(ui, |ui| {
-                let label = ui.label("Server URL");
-                ui.add(
-                    TextEdit::singleline(server_url)
-                        .hint_text("https://chat.example.com")
-                        .desired_width(420.0),
+    fn server_ui(
+        &mut self,
+        ui: &mut Ui,
+        ctx: &ViewContext<'_>,
+        server_url: &mut String,
+        commands: &mut Vec<Command>,
+    ) {
+        ui.horizontal(|ui| {
+            let label = ui.label("Server URL");
+            ui.add(
+                TextEdit::singleline(server_url)
+                    .hint_text("https://chat.example.com")
+                    .desired_width(420.0),
+            )
+            .labelled_by(label.id);
+            let running = ctx.is_running(JobKind::LivechatServer);
+            let server = self.server(server_url);
+            if ui
+                .add_enabled(
+                    !running && server.is_ok(),
+                    egui::Button::new("Check server"),
                 )
-                .labelled_by(label.id);
-                ui.end_row();
-            });
+                .on_hover_text(
+                    "Ask for its version (GET /api/info) and survey (GET livechat/config)",
+                )
+                .clicked()
+                && let Ok(server) = server
+            {
+                commands.push(Command::Livechat(LivechatCommand::CheckServer { server }));
+            }
+            if running {
+                busy::spinner(ui);
+                ui.label("Checking the server…");
+            }
+        });
         if !server_url.trim().is_empty()
             && let Err(err) = crate::net::check_url(server_url)
         {
             theme::error_label(ui, &err.to_string());
+        }
+        match ctx.session.livechat.checked(server_url) {
+            Some(checked) => {
+                match &checked.info.version {
+                    Ok(_) => ui.label(format!("Server: {}", checked.info.version_text())),
+                    Err(err) => ui.label(
+                        RichText::new(format!("Server version unknown: {}", err.message))
+                            .color(ui.visuals().warn_fg_color),
+                    ),
+                };
+                for note in checked.info.notes() {
+                    ui.weak(note);
+                }
+            }
+            None => {
+                ui.weak("Survey rules: the built-in list (Check server reads the server's own).");
+            }
         }
         let headers = &mut self.form.headers;
         egui::CollapsingHeader::new(format!("Extra headers ({})", headers.len()))
@@ -141,53 +195,8 @@ impl LivechatPanel {
             });
     }
 
-    fn conversation_ui(
-        &mut self,
-        ui: &mut Ui,
-        ctx: &ViewContext<'_>,
-        server_url: &str,
-        commands: &mut Vec<Command>,
-    ) {
-        ui.strong("Test conversation");
-        ui.weak(
-            "Creates a visitor with a new token and opens its room; rid and token are then \
-             filled in below.",
-        );
-        ui.horizontal(|ui| {
-            let label = ui.label("Visitor name");
-            ui.add(TextEdit::singleline(&mut self.form.visitor_name).desired_width(220.0))
-                .labelled_by(label.id);
-            ui.checkbox(&mut self.form.close_room, "Close the room afterwards");
-        });
-        ui.horizontal(|ui| {
-            let running = ctx.is_running(JobKind::LivechatConversation);
-            let server = self.server(server_url);
-            let ready = !running && server.is_ok();
-            if ui
-                .add_enabled(ready, egui::Button::new("Start test conversation"))
-                .clicked()
-                && let Ok(server) = server
-            {
-                let request = ConversationRequest {
-                    name: self.form.visitor_name.clone(),
-                    close: self.form.close_room,
-                    token: None,
-                };
-                commands.push(Command::Livechat(LivechatCommand::StartConversation {
-                    server,
-                    request,
-                }));
-            }
-            if running {
-                busy::spinner(ui);
-                ui.label("Starting the conversation…");
-            }
-        });
-        result::conversation_ui(ui, ctx.session.livechat.conversation.as_ref());
-    }
-
     /// Draws the form and returns what the server will do with it.
-    fn form_ui(&mut self, ui: &mut Ui) -> Precheck {
+    fn form_ui(&mut self, ui: &mut Ui, rules: &SurveyRules) -> Precheck {
         ui.strong("Survey");
         egui::Grid::new("livechat-room")
             .num_columns(2)
@@ -214,16 +223,21 @@ impl LivechatPanel {
             .num_columns(2)
             .spacing([12.0, 6.0])
             .show(ui, |ui| {
-                for (rating, value) in RATINGS.iter().zip(self.form.draft.ratings.iter_mut()) {
-                    ui.label(rating.question)
-                        .on_hover_text(format!("Sent as {}", rating.name));
+                for name in &rules.items {
+                    ui.label(question(name))
+                        .on_hover_text(format!("Sent as {name}"));
+                    let mut value = self.form.draft.ratings.get(name).cloned();
                     ui.horizontal(|ui| {
-                        ui.selectable_value(value, None, "–")
+                        ui.selectable_value(&mut value, None, "–")
                             .on_hover_text("Not answered: not sent");
-                        for v in 1..=5u8 {
-                            ui.selectable_value(value, Some(v), v.to_string());
+                        for v in &rules.values {
+                            ui.selectable_value(&mut value, Some(v.clone()), v.as_str());
                         }
                     });
+                    match value {
+                        Some(v) => self.form.draft.ratings.insert(name.clone(), v),
+                        None => self.form.draft.ratings.remove(name),
+                    };
                     ui.end_row();
                 }
             });
@@ -257,7 +271,8 @@ impl LivechatPanel {
         if ui.button("Add item").clicked() {
             self.form.draft.extra.push(SurveyItem::new("", ""));
         }
-        precheck(&self.form.rid, &self.form.token, &self.form.draft.items())
+        let items = self.form.draft.items(rules);
+        precheck(&self.form.rid, &self.form.token, &items, rules)
     }
 
     fn submit_ui(
@@ -266,6 +281,7 @@ impl LivechatPanel {
         ctx: &ViewContext<'_>,
         server_url: &str,
         check: &Precheck,
+        rules: &SurveyRules,
         commands: &mut Vec<Command>,
     ) {
         ui.add_space(6.0);
@@ -276,11 +292,13 @@ impl LivechatPanel {
         if server_url.trim().is_empty() {
             theme::error_label(ui, "Enter the server URL.");
         }
-        for warning in &check.warnings {
-            ui.label(
-                RichText::new(format!("Warning: {warning}")).color(ui.visuals().warn_fg_color),
-            );
+        for note in &check.notes {
+            ui.label(format!("Note: {note}"));
         }
+        for warning in &check.warnings {
+            warning_label(ui, &format!("Warning: {warning}"));
+        }
+        refusals_ui(ui, ctx, server_url, &[Route::RoomSurvey]);
         ui.horizontal(|ui| {
             let running = ctx.is_running(JobKind::LivechatSubmit);
             let ready = check.can_send() && server.is_ok() && !running;
@@ -291,7 +309,8 @@ impl LivechatPanel {
                     server,
                     rid: self.form.rid.trim().to_owned(),
                     token: SecretText(self.form.token.trim().to_owned()),
-                    items: self.form.draft.items(),
+                    items: self.form.draft.items(rules),
+                    rules: rules.clone(),
                 }));
             }
             if running {
@@ -313,11 +332,23 @@ impl LivechatPanel {
 
     /// The server to call, or why it cannot be called.
     fn server(&self, url: &str) -> Result<Server, String> {
-        crate::net::check_url(url).map_err(|e| e.to_string())?;
-        Ok(Server {
-            url: url.trim().to_owned(),
-            headers: self.headers()?,
-            timeout: Duration::from_secs(30),
-        })
+        Server::checked(url.trim(), self.headers()?, 30).map_err(|e| e.to_string())
+    }
+}
+
+/// A warning in the theme's warning colour.
+fn warning_label(ui: &mut Ui, text: &str) {
+    ui.label(RichText::new(text).color(ui.visuals().warn_fg_color));
+}
+
+/// Says which of `routes` the server will refuse next, and for how long; keeps the countdown
+/// moving while one is refused.
+fn refusals_ui(ui: &mut Ui, ctx: &ViewContext<'_>, server_url: &str, routes: &[Route]) {
+    let refusals = ctx.session.livechat.limits.refusals(server_url, routes);
+    for refusal in &refusals {
+        warning_label(ui, &format!("Rate limit: {refusal}."));
+    }
+    if !refusals.is_empty() {
+        ui.ctx().request_repaint_after(Duration::from_secs(1));
     }
 }

@@ -6,7 +6,7 @@ use egui::{Color32, RichText, Ui};
 
 use crate::livechat::{
     ApiError, Conversation, ConversationFailure, ConversationStep, HistoryEntry, SurveyOutcome,
-    mask_token,
+    TranscriptOutcome, mask_token,
 };
 use crate::ui::widgets::theme;
 
@@ -77,9 +77,16 @@ pub fn outcome_ui(ui: &mut Ui, outcome: Option<&Result<SurveyOutcome, String>>) 
         }
         Some(error) => api_error_ui(ui, error),
     }
+    let room = if outcome.rid.is_empty() {
+        "the visitor's own (empty rid)"
+    } else {
+        outcome.rid.as_str()
+    };
     ui.weak(format!(
-        "Room {} · visitor token {} · {}",
-        outcome.rid, outcome.token_masked, outcome.url
+        "Room {room} · visitor token {} · {} rules · {}",
+        outcome.token_masked,
+        outcome.rules.as_str(),
+        outcome.url
     ));
     if outcome.success() {
         ui.label(format!("Accepted ({})", outcome.accepted.len()));
@@ -162,6 +169,9 @@ pub fn conversation_ui(
                 ))
                 .color(ok_color(ui)),
             );
+            if let Some(transcript) = &conv.transcript {
+                transcript_ui(ui, transcript);
+            }
         }
         Err(failure) => {
             for (i, step) in failure.steps.iter().enumerate() {
@@ -172,6 +182,34 @@ pub fn conversation_ui(
                 "Visitor token used: {}",
                 mask_token(&failure.token)
             ));
+            if let Some(rid) = &failure.rid {
+                ui.label(format!(
+                    "Room {rid} was opened and takes a survey: filled in below."
+                ));
+            }
+        }
+    }
+}
+
+/// What came of the transcript request.
+fn transcript_ui(ui: &mut Ui, transcript: &TranscriptOutcome) {
+    match &transcript.error {
+        None => {
+            ui.label(
+                RichText::new(format!(
+                    "Transcript sent to {} ({})",
+                    transcript.email,
+                    transcript
+                        .message
+                        .as_deref()
+                        .unwrap_or("the server said success")
+                ))
+                .color(ok_color(ui)),
+            );
+        }
+        Some(error) => {
+            ui.label(format!("Transcript not sent to {}:", transcript.email));
+            api_error_ui(ui, error);
         }
     }
 }

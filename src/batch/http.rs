@@ -1,0 +1,185 @@
+//! The batch engine for HTTP targets, on the model of oha: one current-thread tokio runtime
+//! per core, the batch's concurrent requests spread over them as tasks, each task keeping its
+//! own connection (HTTP/1.1 keep-alive, or HTTP/2 where a TLS server offers it) and
+//! reconnecting when it is not ready. Every payload's request is prepared once (its envelope
+//! serialized once and shared); every answer goes through the same send, contract checks and
+//! explanations as a single invocation ([`crate::invoke::send_async`]), so both paths give the
+//! same verdicts. Cancel and fail-fast drop the tasks: the requests in flight end at once.
+
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use super::run::{BatchResult, Shared, unreadable};
+use crate::invoke::{
+    ErrorKind, HttpRequest, Invocation, InvokeError, Via, apply_outcome, fail, http_request,
+    new_record, now_ms, send_async,
+};
+use crate::net::{self, Slot};
+
+/// How often a pausing task looks at the stop and cancel flags.
+const POLL: Duration = Duration::from_millis(25);
+
+/// What every task of a batch shares: the prepared request of each payload and the record
+/// every result starts from.
+struct Prepared {
+    requests: Vec<Result<HttpRequest, InvokeError>>,
+    template: Invocation,
+}
+
+/// Starts the engine's threads and returns; each thread sends its results on `tx` and drops
+/// its sender when done, so the caller knows the run ended when the channel closes.
+pub(super) fn start(shared: &Arc<Shared>, workers: usize, tx: &mpsc::Sender<BatchResult>) {
+    let base = match http_request(&shared.batch.target, &shared.secrets) {
+        Ok(Some(request)) => Ok(request),
+        Ok(None) => Err(InvokeError::new(
+            ErrorKind::Config,
+            "not-http",
+            "the target runs in-process",
+        )),
+        Err(error) => Err(error),
+    };
+    let requests = shared
+        .batch
+        .items
+        .iter()
+        .map(|item| {
+            let mut request = base.clone()?;
+            if let Ok(envelope) = &item.envelope {
+                request.body = envelope.bytes.clone();
+            }
+            Ok(request)
+        })
+        .collect();
+    let prepared = Arc::new(Prepared {
+        requests,
+        template: new_record(&shared.batch.target),
+    });
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = cores.clamp(1, workers.max(1));
+    for t in 0..threads {
+        let tasks = workers / threads + usize::from(t < workers % threads);
+        let thread = (Arc::clone(shared), Arc::clone(&prepared), tx.clone());
+        let spawned = std::thread::Builder::new()
+            .name(format!("batch-net-{t}"))
+            .spawn(move || {
+                let (shared, prepared, tx) = thread;
+                run_thread(&shared, &prepared, tasks, &tx);
+                shared.exited();
+            });
+        if spawned.is_err() {
+            // No thread: this share of the tasks runs here.
+            run_thread(shared, &prepared, tasks, tx);
+            shared.exited();
+        }
+    }
+}
+
+fn run_thread(
+    shared: &Arc<Shared>,
+    prepared: &Arc<Prepared>,
+    tasks: usize,
+    tx: &mpsc::Sender<BatchResult>,
+) {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => {
+            runtime.block_on(tasks_until_cancelled(shared, prepared, tasks, tx));
+            // Dropping the runtime drops every task and connection still open.
+            drop(runtime);
+        }
+        Err(_) => {
+            let _ = net::block_on(tasks_until_cancelled(shared, prepared, tasks, tx));
+        }
+    }
+}
+
+/// Runs `tasks` tasks until the queue is empty, the batch stops, or it is cancelled.
+async fn tasks_until_cancelled(
+    shared: &Arc<Shared>,
+    prepared: &Arc<Prepared>,
+    tasks: usize,
+    tx: &mpsc::Sender<BatchResult>,
+) {
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..tasks {
+        set.spawn(task(Arc::clone(shared), Arc::clone(prepared), tx.clone()));
+    }
+    tokio::select! {
+        () = async { while set.join_next().await.is_some() {} } => {}
+        () = until_halted(shared) => set.abort_all(),
+    }
+}
+
+/// Resolves once the batch is cancelled or stopped at its first failure: the requests in
+/// flight are then ended at once.
+async fn until_halted(shared: &Shared) {
+    while !shared.halted() {
+        tokio::time::sleep(net::engine::CANCEL_POLL).await;
+    }
+}
+
+/// One of the batch's concurrent requests: takes the next request from the queue until none
+/// is left, over its own connection.
+async fn task(shared: Arc<Shared>, prepared: Arc<Prepared>, tx: mpsc::Sender<BatchResult>) {
+    let mut slot = Slot::new();
+    let delay = shared.batch.settings.delay;
+    let mut first = true;
+    loop {
+        if shared.halted() {
+            return;
+        }
+        if !first && !delay.is_zero() && !pause(&shared, delay).await {
+            return;
+        }
+        first = false;
+        let Some((index, iteration)) = shared.take() else {
+            return;
+        };
+        let (Some(item), Some(request)) =
+            (shared.batch.items.get(index), prepared.requests.get(index))
+        else {
+            return;
+        };
+        let (record, sent) = match (&item.envelope, request) {
+            (Err(message), _) => (unreadable(&shared.batch, message), false),
+            (Ok(_), Err(error)) => {
+                let mut record = prepared.template.clone();
+                record.at_ms = now_ms();
+                fail(&mut record, error.clone());
+                (record, false)
+            }
+            (Ok(_), Ok(request)) => {
+                let started = Instant::now();
+                let mut record = prepared.template.clone();
+                record.at_ms = now_ms();
+                let outcome = send_async(request, Via::Slot(&mut slot)).await;
+                apply_outcome(&mut record, outcome);
+                record.timings.total_ms = started.elapsed().as_secs_f64() * 1e3;
+                record.payload_findings.clone_from(&item.findings);
+                (record, true)
+            }
+        };
+        let result = shared.result(item, index, iteration, record, sent);
+        if !shared.deliver(result, &tx) {
+            return;
+        }
+    }
+}
+
+/// Waits `delay`, waking early when the batch is halted. False when halted.
+async fn pause(shared: &Shared, delay: Duration) -> bool {
+    let until = Instant::now() + delay;
+    loop {
+        if shared.halted() {
+            return false;
+        }
+        let now = Instant::now();
+        if now >= until {
+            return true;
+        }
+        tokio::time::sleep((until - now).min(POLL)).await;
+    }
+}

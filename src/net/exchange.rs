@@ -1,0 +1,411 @@
+//! One exchange: a request over the caller's connection [`Slot`] (reconnecting while the kept
+//! connection is not ready, as oha does), redirects followed by rule, the body read up to a
+//! cap, and one total deadline around all of it.
+//!
+//! A request is sent again only when hyper hands it back unsent (the connection closed before
+//! it was written). Once written, a failure is the caller's to judge: the server may have run
+//! the function.
+
+use std::borrow::Cow;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::header::{AUTHORIZATION, COOKIE, HOST, HeaderMap, HeaderValue, LOCATION};
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::Body as _;
+
+use super::connect::{Conn, Origin, connect};
+use super::{MAX_REDIRECTS, NetError, NetErrorKind};
+
+/// A request to send.
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// GET, POST, …
+    pub method: http::Method,
+    /// Where to.
+    pub url: url::Url,
+    /// Headers (`Host` is added per connection).
+    pub headers: HeaderMap,
+    /// The body, shared without copying.
+    pub body: Bytes,
+}
+
+impl Request {
+    /// A request without headers or body.
+    pub fn new(method: http::Method, url: url::Url) -> Request {
+        Request {
+            method,
+            url,
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+        }
+    }
+
+    /// Adds a header; an invalid name or value is an error that names it.
+    pub fn header(&mut self, name: &str, value: &str) -> Result<(), NetError> {
+        let bad = || {
+            NetError::new(
+                NetErrorKind::InvalidUrl,
+                format!("header '{}' is not valid; nothing was sent", name.trim()),
+                self.url.as_str(),
+            )
+        };
+        let name =
+            http::header::HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| bad())?;
+        let value = HeaderValue::from_str(value.trim()).map_err(|_| bad())?;
+        self.headers.append(name, value);
+        Ok(())
+    }
+}
+
+/// How an exchange runs.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// The total deadline: connect, send, headers and the whole body.
+    pub deadline: Duration,
+    /// The most body bytes kept; a longer body is cut and reported.
+    pub body_cap: usize,
+    /// The request carries credentials: a redirect to another origin is not followed.
+    pub credentials: bool,
+    /// Follow redirects (up to [`MAX_REDIRECTS`]).
+    pub follow_redirects: bool,
+}
+
+impl Options {
+    /// A deadline, the default cap, redirects followed, no credentials.
+    pub fn new(deadline: Duration) -> Options {
+        Options {
+            deadline,
+            body_cap: super::DEFAULT_BODY_CAP,
+            credentials: false,
+            follow_redirects: true,
+        }
+    }
+}
+
+/// A redirect that was followed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Redirect {
+    /// Its status (301, 302, 303, 307, 308).
+    pub status: u16,
+    /// Where it pointed.
+    pub to: String,
+    /// The method the next request used.
+    pub method: String,
+}
+
+/// A complete answer.
+#[derive(Clone, Debug)]
+pub struct Response {
+    /// The HTTP status.
+    pub status: u16,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body, at most the cap.
+    pub body: Vec<u8>,
+    /// True when the body was longer than the cap and was cut.
+    pub truncated: bool,
+    /// The URL that answered (after redirects).
+    pub url: url::Url,
+    /// The redirects followed on the way.
+    pub redirects: Vec<Redirect>,
+    /// Time from the start until the final answer's headers, in milliseconds.
+    pub headers_ms: f64,
+    /// True when the answer came over HTTP/2.
+    pub http2: bool,
+}
+
+impl Response {
+    /// A header's value as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The headers as name/value text pairs, for records.
+    pub fn header_pairs(&self) -> Vec<(String, String)> {
+        self.headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// A caller's connection, kept between its exchanges: a batch task keeps one for its run, a
+/// single invocation borrows one from the shared pool.
+#[derive(Default)]
+pub struct Slot {
+    conn: Option<(Origin, Conn)>,
+}
+
+impl Slot {
+    /// An empty slot.
+    pub fn new() -> Slot {
+        Slot::default()
+    }
+
+    /// A slot holding `conn`.
+    pub fn with(origin: Origin, conn: Conn) -> Slot {
+        Slot {
+            conn: Some((origin, conn)),
+        }
+    }
+
+    /// The connection kept, if any.
+    pub fn into_inner(self) -> Option<(Origin, Conn)> {
+        self.conn
+    }
+
+    /// Drops the connection kept.
+    pub fn clear(&mut self) {
+        self.conn = None;
+    }
+
+    fn take_for(&mut self, origin: &Origin) -> Option<Conn> {
+        match self.conn.take() {
+            Some((o, c)) if o == *origin && !c.is_closed() => Some(c),
+            _ => None,
+        }
+    }
+}
+
+/// Sends `request` and reads the whole answer, all within `options.deadline`.
+pub async fn exchange(
+    slot: &mut Slot,
+    request: &Request,
+    options: &Options,
+) -> Result<Response, NetError> {
+    let started = Instant::now();
+    match tokio::time::timeout(options.deadline, run(slot, request, options, started)).await {
+        Ok(result) => result,
+        Err(_) => {
+            // The connection may be mid-answer: never reuse it.
+            slot.clear();
+            Err(NetError::timeout(options.deadline, request.url.as_str()))
+        }
+    }
+}
+
+async fn run(
+    slot: &mut Slot,
+    request: &Request,
+    options: &Options,
+    started: Instant,
+) -> Result<Response, NetError> {
+    // Borrowed until a redirect changes them: the common exchange copies nothing.
+    let mut url: Cow<'_, url::Url> = Cow::Borrowed(&request.url);
+    let mut method: Cow<'_, http::Method> = Cow::Borrowed(&request.method);
+    let mut body: Cow<'_, Bytes> = Cow::Borrowed(&request.body);
+    let mut headers: Cow<'_, HeaderMap> = Cow::Borrowed(&request.headers);
+    let mut redirects: Vec<Redirect> = Vec::new();
+    loop {
+        let shown = url.as_str();
+        let Some(origin) = Origin::of(&url) else {
+            return Err(NetError::invalid_url(shown, "no host"));
+        };
+        let (conn, response) = send(slot, &origin, &url, &method, &headers, &body, shown).await?;
+        let headers_ms = started.elapsed().as_secs_f64() * 1e3;
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let (parts, incoming) = response.into_parts();
+        let redirect = options.follow_redirects && matches!(status, 301 | 302 | 303 | 307 | 308);
+        if let (true, Some(location)) = (redirect, location) {
+            // Read what little a redirect carries so the connection can be reused.
+            let (_, _, reusable) = read_body(incoming, 64 * 1024, shown).await?;
+            if reusable {
+                *slot = Slot::with(origin.clone(), conn);
+            }
+            let next = url.join(&location).map_err(|e| {
+                NetError::new(
+                    NetErrorKind::Redirect,
+                    format!("the redirect's Location '{location}' is not a URL ({e})"),
+                    shown,
+                )
+            })?;
+            if !matches!(next.scheme(), "http" | "https") {
+                return Err(NetError::new(
+                    NetErrorKind::Redirect,
+                    format!("the endpoint redirects to {next}, which is not http(s)"),
+                    shown,
+                ));
+            }
+            if status == 303 || (matches!(status, 301 | 302) && *method == http::Method::POST) {
+                // What every HTTP client does (RFC 9110 15.4): the body is not sent on.
+                method = Cow::Owned(http::Method::GET);
+                body = Cow::Owned(Bytes::new());
+                headers.to_mut().remove(http::header::CONTENT_TYPE);
+            }
+            let chain = || {
+                let mut hops: Vec<&str> = vec![request.url.as_str()];
+                hops.extend(redirects.iter().map(|r| r.to.as_str()));
+                hops.join(" -> ")
+            };
+            if next == request.url || redirects.iter().any(|r| r.to == next.as_str()) {
+                return Err(NetError::new(
+                    NetErrorKind::Redirect,
+                    format!("redirect loop: {} -> {next}", chain()),
+                    shown,
+                ));
+            }
+            if redirects.len() >= MAX_REDIRECTS {
+                return Err(NetError::new(
+                    NetErrorKind::Redirect,
+                    format!("more than {MAX_REDIRECTS} redirects: {} -> {next}", chain()),
+                    shown,
+                ));
+            }
+            if Origin::of(&next).as_ref() != Some(&origin) {
+                if options.credentials {
+                    return Err(NetError::new(
+                        NetErrorKind::Redirect,
+                        format!(
+                            "the endpoint redirects to another origin ({next}); the request carries credentials, which are never sent to another origin: call that URL directly if you trust it"
+                        ),
+                        shown,
+                    ));
+                }
+                headers.to_mut().remove(AUTHORIZATION);
+                headers.to_mut().remove(COOKIE);
+            }
+            redirects.push(Redirect {
+                status,
+                to: next.to_string(),
+                method: method.to_string(),
+            });
+            url = Cow::Owned(next);
+            continue;
+        }
+        let (bytes, truncated, reusable) = read_body(incoming, options.body_cap, shown).await?;
+        let http2 = conn.is_h2();
+        if reusable {
+            *slot = Slot::with(origin, conn);
+        }
+        return Ok(Response {
+            status,
+            headers: parts.headers,
+            body: bytes,
+            truncated,
+            url: url.into_owned(),
+            redirects,
+            headers_ms,
+            http2,
+        });
+    }
+}
+
+/// Sends one request over the slot's connection (or a new one) and waits for the answer's
+/// head. A connection that is not ready is replaced before anything is written; a request
+/// hyper hands back unsent goes out on a new connection.
+async fn send(
+    slot: &mut Slot,
+    origin: &Origin,
+    url: &url::Url,
+    method: &http::Method,
+    headers: &HeaderMap,
+    body: &Bytes,
+    shown: &str,
+) -> Result<(Conn, http::Response<hyper::body::Incoming>), NetError> {
+    let mut kept = slot.take_for(origin);
+    let mut last_error = None;
+    for _ in 0..4 {
+        let mut conn = match kept.take() {
+            Some(conn) => conn,
+            None => connect(origin, shown).await?,
+        };
+        if let Err(e) = conn.ready().await {
+            last_error = Some(NetError::from_error(&e, shown));
+            continue;
+        }
+        let request = build(&conn, origin, url, method, headers, body)
+            .map_err(|e| NetError::invalid_url(shown, &e.to_string()))?;
+        let sent = match &mut conn {
+            Conn::H1(s) => s.try_send_request(request).await,
+            Conn::H2(s) => s.try_send_request(request).await,
+        };
+        match sent {
+            Ok(response) => return Ok((conn, response)),
+            Err(mut e) => {
+                if e.take_message().is_some() {
+                    // Not written: safe to send on a new connection.
+                    last_error = Some(NetError::from_error(e.error(), shown));
+                    continue;
+                }
+                return Err(NetError::from_error(&e.into_error(), shown));
+            }
+        }
+    }
+    Err(last_error.unwrap_or_else(|| {
+        NetError::new(
+            NetErrorKind::Reset,
+            "every connection closed before the request could be sent",
+            shown,
+        )
+    }))
+}
+
+fn build(
+    conn: &Conn,
+    origin: &Origin,
+    url: &url::Url,
+    method: &http::Method,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<http::Request<Full<Bytes>>, http::Error> {
+    let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
+    let uri: http::Uri = if conn.is_h2() {
+        url[..url::Position::AfterQuery].parse()?
+    } else {
+        target.parse()?
+    };
+    let mut request = http::Request::builder()
+        .method(method.clone())
+        .uri(uri)
+        .body(Full::new(body.clone()))?;
+    *request.headers_mut() = headers.clone();
+    if !conn.is_h2() {
+        let default_port = if origin.tls { 443 } else { 80 };
+        let host = if origin.port == default_port {
+            origin.host.clone()
+        } else {
+            format!("{}:{}", origin.host, origin.port)
+        };
+        if let Ok(value) = HeaderValue::from_str(&host) {
+            request.headers_mut().insert(HOST, value);
+        }
+    }
+    Ok(request)
+}
+
+/// Reads a body up to `cap` bytes: the bytes, whether it was cut, and whether the connection
+/// can carry another request (only when the body was read to its end).
+async fn read_body(
+    mut incoming: hyper::body::Incoming,
+    cap: usize,
+    shown: &str,
+) -> Result<(Vec<u8>, bool, bool), NetError> {
+    let mut bytes = Vec::new();
+    while let Some(frame) = incoming.frame().await {
+        let frame = frame.map_err(|e| NetError::from_error(&e, shown))?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        if bytes.len() + data.len() > cap {
+            let room = cap - bytes.len();
+            bytes.extend_from_slice(&data[..room]);
+            return Ok((bytes, true, false));
+        }
+        if bytes.is_empty() && incoming.is_end_stream() {
+            return Ok((data.to_vec(), false, true));
+        }
+        bytes.extend_from_slice(&data);
+    }
+    Ok((bytes, false, true))
+}
