@@ -189,16 +189,18 @@ impl HistoryList {
                         });
                     }
                 });
+                // What was sent first: that is what tells entries apart.
                 let detail = format!(
-                    "{} · {} · {}",
-                    record.event.name(),
+                    "{} → {} · {}",
                     record
                         .payload_name
                         .as_deref()
                         .unwrap_or("payload not named"),
-                    record.function.as_deref().unwrap_or(&record.endpoint)
+                    record.function.as_deref().unwrap_or(&record.endpoint),
+                    record.event.name(),
                 );
-                start_elided_label(ui, &detail, egui::TextStyle::Small, true, None);
+                let text = egui::RichText::new(&detail).color(ui.visuals().weak_text_color());
+                ui.add(egui::Label::new(text).truncate());
             });
         });
     }
