@@ -470,20 +470,6 @@ fn local_result_ui(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::error_location;
-
-    #[test]
-    fn the_error_position_is_read_from_the_message() {
-        assert_eq!(
-            error_location("SyntaxError: unexpected token (line 4, column 9)\nat function.js"),
-            Some((4, 9))
-        );
-        assert_eq!(error_location("no position here"), None);
-    }
-}
-
 /// Whether the platform has a function deployed for the event: LivePerson's `isImplemented`,
 /// asked on a worker.
 fn deployed_ui(
@@ -530,4 +516,18 @@ fn deployed_ui(
             None => {}
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_location;
+
+    #[test]
+    fn the_error_position_is_read_from_the_message() {
+        assert_eq!(
+            error_location("SyntaxError: unexpected token (line 4, column 9)\nat function.js"),
+            Some((4, 9))
+        );
+        assert_eq!(error_location("no position here"), None);
+    }
 }
