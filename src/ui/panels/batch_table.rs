@@ -255,14 +255,15 @@ impl ResultsTable {
                         ] {
                             header.col(|ui| {
                                 let mark = match (sort == by, descending) {
-                                    (true, false) if by != SortBy::Finished => " ▲",
-                                    (true, true) if by != SortBy::Finished => " ▼",
+                                    (true, false) if by != SortBy::Finished => " ^",
+                                    (true, true) if by != SortBy::Finished => " v",
                                     _ => "",
                                 };
                                 let hint = if by == SortBy::Finished {
                                     "Sort in the order the results finished"
                                 } else {
-                                    "Sort by this column (again: the other way)"
+                                    "Sort by this column: ^ smallest first, v largest \
+                                     first (click again for the other way)"
                                 };
                                 let title = egui::RichText::new(format!("{title}{mark}")).strong();
                                 if ui

@@ -191,7 +191,7 @@ impl HistoryList {
                 });
                 // What was sent first: that is what tells entries apart.
                 let detail = format!(
-                    "{} → {} · {}",
+                    "{} to {} · {}",
                     record
                         .payload_name
                         .as_deref()

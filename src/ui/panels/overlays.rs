@@ -104,7 +104,7 @@ impl OverlaysPanel {
                     }
                 });
             ui.add_space(4.0);
-            ui.weak("↑ ↓ to choose, Enter to run, Esc to close");
+            ui.weak("Up and Down to choose, Enter to run, Esc to close");
         });
         if let Some(action) = run {
             commands.push(Command::CloseOverlay);

@@ -152,4 +152,49 @@ mod tests {
         let v = Theme::Dark.default_visuals();
         assert!(contrast(v.weak_text_color(), v.panel_fill) < 4.5);
     }
+
+    /// Every character beyond ASCII the console's own code uses (read from its source).
+    fn characters_used() -> std::collections::BTreeSet<char> {
+        fn visit(dir: &std::path::Path, found: &mut std::collections::BTreeSet<char>) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    visit(&path, found);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap_or_default();
+                    // Comments are not drawn.
+                    let code = text.lines().filter(|l| !l.trim_start().starts_with("//"));
+                    found.extend(code.flat_map(str::chars).filter(|c| !c.is_ascii()));
+                }
+            }
+        }
+        let mut found = std::collections::BTreeSet::new();
+        visit(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ui"),
+            &mut found,
+        );
+        found
+    }
+
+    #[test]
+    fn the_bundled_fonts_draw_every_character_the_console_writes() {
+        let ctx = egui::Context::default();
+        let mut output = ctx.run_ui(egui::RawInput::default(), |_| {});
+        output.textures_delta.clear();
+        let used = characters_used();
+        assert!(used.contains(&'…'), "the source was read");
+        for font in [
+            egui::FontId::proportional(14.0),
+            egui::FontId::monospace(14.0),
+        ] {
+            let missing: String = used
+                .iter()
+                .filter(|c| !ctx.fonts_mut(|f| f.has_glyph(&font, **c)))
+                .collect();
+            assert!(missing.is_empty(), "no glyph in {font:?} for {missing:?}");
+        }
+    }
 }
