@@ -242,3 +242,42 @@ fn dialog_paths(purpose: FilePurpose, start: &std::path::Path) -> Vec<PathBuf> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::ui::app::session::Files;
+    use crate::ui::app::state::State;
+
+    fn prompted(dialog_for: Duration) -> SurveyConsoleApp {
+        let dir = std::env::temp_dir();
+        let mut app = SurveyConsoleApp::with_files(State::default(), Files::in_dir(&dir));
+        let mut prompt = PathPrompt::new(FilePurpose::OpenPayload, dir);
+        prompt.dialog_since = Instant::now().checked_sub(dialog_for);
+        app.session.prompt = Some(prompt);
+        app
+    }
+
+    #[test]
+    fn a_dialog_that_answers_nothing_at_once_means_there_is_none() {
+        let ctx = egui::Context::default();
+        let mut app = prompted(Duration::ZERO);
+        app.paths_chosen(&ctx, FilePurpose::OpenPayload, Vec::new());
+        assert!(
+            app.session.no_dialog,
+            "no dialog opened: the prompt says so"
+        );
+        assert!(
+            app.session.prompt.is_some(),
+            "and still asks for a typed path"
+        );
+
+        // A dialog the operator looked at and cancelled: nothing more is asked.
+        let mut app = prompted(NO_DIALOG_WITHIN * 3);
+        app.paths_chosen(&ctx, FilePurpose::OpenPayload, Vec::new());
+        assert!(!app.session.no_dialog);
+        assert!(app.session.prompt.is_none());
+    }
+}

@@ -114,6 +114,13 @@ impl SurveyConsoleApp {
         }
     }
 
+    /// The console as on a desktop with no file dialog: every prompt asks for a typed path and
+    /// no system dialog is started (headless runs and tests).
+    pub fn without_file_dialog(mut self) -> Self {
+        self.session.no_dialog = true;
+        self
+    }
+
     /// What the console holds while it runs (read-only: commands change it).
     pub fn session(&self) -> &Session {
         &self.session
