@@ -449,4 +449,35 @@ mod tests {
         output.textures_delta.clear();
         assert_eq!(pressed, Some(UiAction::SaveRequestAs));
     }
+
+    #[test]
+    fn the_readme_lists_every_shortcut() {
+        let readme = include_str!("../../../README.md");
+        for action in UiAction::ALL {
+            let keys = action.shortcut_names();
+            if keys.is_empty() {
+                continue;
+            }
+            let row = format!(
+                "| {} | {} | {} |",
+                action.menu().title(),
+                action.label(),
+                keys.join(" or ")
+            );
+            assert!(readme.contains(&row), "the README lacks the row {row}");
+        }
+        let rows = readme
+            .lines()
+            .filter(|l| {
+                Menu::ALL
+                    .iter()
+                    .any(|m| l.starts_with(&format!("| {} | ", m.title())))
+            })
+            .count();
+        let keyed = UiAction::ALL
+            .iter()
+            .filter(|a| !a.shortcuts().is_empty())
+            .count();
+        assert_eq!(rows, keyed, "the README lists a shortcut no action has");
+    }
 }
