@@ -296,6 +296,17 @@ pub enum Copied {
 impl Copied {
     /// How long "Copied" stays beside the button.
     pub const SHOWN_FOR: std::time::Duration = std::time::Duration::from_secs(4);
+
+    /// The button that copies it: each says what it copies, so a screen reader (and a test)
+    /// tells them apart.
+    pub fn button(self) -> &'static str {
+        match self {
+            Copied::Curl => "Copy as curl",
+            Copied::Response => "Copy response",
+            Copied::Request => "Copy request",
+            Copied::RequestId => "Copy request id",
+        }
+    }
 }
 
 /// The two report formats.

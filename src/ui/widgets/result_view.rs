@@ -213,7 +213,7 @@ fn request_id_ui(ui: &mut Ui, id: &str, options: &ResultOptions) -> Option<Resul
         ui.label("Request id");
         ui.monospace(id);
         if ui
-            .small_button("Copy")
+            .small_button(Copied::RequestId.button())
             .on_hover_text("Put the request id on the clipboard")
             .clicked()
         {
@@ -323,7 +323,7 @@ fn body_ui(
                 }
                 ui.separator();
                 let copy = ui
-                    .small_button("Copy")
+                    .small_button(what.button())
                     .on_hover_text("Put this body on the clipboard");
                 if copy.clicked() {
                     action = Some(ResultAction::Copy(what, body_text(body, BodyView::Pretty)));
