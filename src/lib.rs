@@ -7,8 +7,9 @@
 //!   contracts, templates, the platform's event ids; the only place an event is added.
 //! - [`payload`]: loading payload files, flattening them to rows, validating them.
 //! - [`functions`]: the one function of each event, kept in `functions.json`.
-//! - [`invoke`]: envelopes, HTTP and LivePerson invocations, the code run in-process
-//!   ([`invoke::local`], QuickJS), contract checks, history.
+//! - [`invoke`]: envelopes, HTTP and LivePerson invocations, local runs as the platform runs
+//!   them ([`invoke::local`]: one platform layer over QuickJS and Node.js), contract checks,
+//!   history.
 //! - [`net`]: the shared HTTP client, network errors by kind, capped bodies.
 //! - [`livechat`]: Rocket.Chat livechat room surveys (checked against the server's own rules),
 //!   test conversations and transcripts, every server generation's errors, rate-limit forecasts.

@@ -139,9 +139,11 @@ fn bundled_samples_pass_against_the_template_run_in_process() {
     // not.
     for r in &results {
         let thrown = match &*r.file {
-            "invalid-transcript-wrong-types.json" => Some("TypeError: not a function (line 10"),
+            "invalid-transcript-wrong-types.json" => {
+                Some("TypeError: skillName.match is not a function (line 14")
+            }
             "invalid-transcript-missing-fields.json" => {
-                Some("TypeError: cannot read property 'match' of undefined (line 10")
+                Some("TypeError: Cannot read properties of undefined (reading 'match') (line 14")
             }
             _ => None,
         };

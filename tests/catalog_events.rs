@@ -53,7 +53,8 @@ const ABANDONED_SPEC: EventSpec = EventSpec {
     on_error: "No e-mail is sent.",
     failure_consequence: Some("On an invocation error no e-mail is sent"),
     fields: ABANDONED_FIELDS,
-    template: "module.exports = (data, cb) => cb(null, []);",
+    template: "function lambda(input, callback) { callback(null, []); }",
+    template_v2: "async function lambda(input) { return []; }",
     suggested_function_name: "pcs-abandoned",
     file_hint: "abandoned",
 };

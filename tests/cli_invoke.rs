@@ -90,6 +90,9 @@ fn cli_invoke_prints_the_documented_json_and_exit_codes() {
             "endpoint",
             "error",
             "event",
+            "local",
+            "logs",
+            "notes",
             "ok",
             "request_id",
             "response",
@@ -302,10 +305,15 @@ fn cli_runs_code_in_process_with_the_platform_limits() {
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["response"], json!([]));
 
+    // The plain outcome of the run: engine, version, result, logs.
+    assert_eq!(json["local"]["engine"], "quickjs");
+    assert_eq!(json["local"]["runtime"], "v1");
+    assert_eq!(json["local"]["result"], json!([]));
+
     let looping = home.join("loop.js");
     std::fs::write(
         &looping,
-        "module.exports = (data, cb) => { while (true) {} };",
+        "function lambda(input, callback) { while (true) {} }",
     )
     .unwrap();
     let out = invoke_code(&looping, "transcript-csat-1.json", &["--timeout-ms", "200"]);
@@ -315,12 +323,16 @@ fn cli_runs_code_in_process_with_the_platform_limits() {
         json["error"]["code"],
         "com.liveperson.faas.handler.executiontime-exceeded"
     );
-    assert!(json["error"]["message"].as_str().unwrap().contains("30 s"));
+    assert_eq!(
+        json["local"]["error"]["message"],
+        "the function ran longer than its time limit (200 ms)"
+    );
 
+    // The platform's error code and message, plainly, with the logs written before.
     let throwing = home.join("throw.js");
     std::fs::write(
         &throwing,
-        "module.exports = (data, cb) => { data.payload.nope.x; };",
+        "function lambda(input, callback) {\n  console.warn('checking', input.payload.csatRank);\n  input.payload.nope.x;\n}",
     )
     .unwrap();
     let out = invoke_code(&throwing, "transcript-csat-1.json", &[]);
@@ -329,11 +341,47 @@ fn cli_runs_code_in_process_with_the_platform_limits() {
         json["error"]["code"],
         "com.liveperson.faas.handler.runtime-exception"
     );
-    let message = json["error"]["message"].as_str().unwrap();
-    assert!(
-        message.contains("cannot read property 'x' of undefined (line 1, column 34)"),
-        "{json}"
+    let error = &json["local"]["error"];
+    assert_eq!(
+        error["message"],
+        "Cannot read properties of undefined (reading 'x')"
     );
+    assert_eq!(
+        (error["name"].as_str(), error["line"].as_u64()),
+        (Some("TypeError"), Some(3))
+    );
+    assert_eq!(json["logs"][0]["message"], "checking 1");
+    assert_eq!(json["local"]["logs"][0]["extras"], json!([1]));
+    let message = json["error"]["message"].as_str().unwrap();
+    assert!(message.contains("(line 3, column"), "{json}");
+
+    // V2 code, an environment variable, and console.log (V2 has it).
+    let v2 = home.join("v2.js");
+    std::fs::write(
+        &v2,
+        "async function lambda(input) { console.log('region', process.env.REGION); return [process.env.REGION]; }",
+    )
+    .unwrap();
+    let out = invoke_code(
+        &v2,
+        "transcript-csat-1.json",
+        &["--runtime", "v2", "--env", "REGION=emea"],
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["local"]["runtime"], "v2");
+    assert_eq!(json["local"]["result"], json!(["emea"]));
+    assert_eq!(json["logs"][0]["message"], "region emea");
+    // The record in the history keeps the run's logs and notes.
+    let history =
+        std::fs::read_to_string(home.join("data/survey-console/history.jsonl")).unwrap_or_default();
+    let last: Value = serde_json::from_str(history.lines().last().unwrap()).unwrap();
+    assert_eq!(last["local"]["result"], json!(["emea"]));
+    assert_eq!(last["logs"][0]["message"], "region emea");
+
+    // Bad flags are bad arguments.
+    let out = invoke_code(&v2, "transcript-csat-1.json", &["--env", "NOEQUALS"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--env takes NAME=VALUE"));
 
     // An event whose configured endpoint is local runs its stored code.
     let config = home.join("functions.json");

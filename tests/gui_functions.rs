@@ -40,7 +40,7 @@ fn create_a_function_and_a_second_create_is_refused_with_its_reason() {
     let saved = FunctionStore::load(&dir.join("functions.json")).unwrap();
     let config = saved.get(EventId::MessagingSurveyEnded).unwrap();
     assert_eq!(config.name, "pcs-ended");
-    assert!(config.code.contains("cb(null, \"ok\")"));
+    assert!(config.code.contains("callback(null, \"ok\")"));
     // A new function runs in-process: it works before anything else is set up.
     assert_eq!(config.endpoint.kind(), EndpointKind::Local);
 

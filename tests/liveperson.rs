@@ -176,6 +176,43 @@ fn is_implemented_says_per_event_whether_a_function_is_deployed() {
 }
 
 #[test]
+fn v2_is_implemented_asks_as_the_official_client_does() {
+    let stand_in = StandIn::start();
+    stand_in.state.v2.store(true, Ordering::SeqCst);
+    stand_in
+        .state
+        .deployed
+        .lock()
+        .unwrap()
+        .insert("surveybot_messaging_survey_ended".into());
+    let mut lp = endpoint(&stand_in);
+    lp.platform = Platform::V2;
+    lp.invoke = InvokeBy::Event;
+    lp.external_system = Some("qa-desk".into());
+    let (ended, secrets) = target_of(EventId::MessagingSurveyEnded, lp.clone());
+    assert_eq!(is_implemented(&ended, &secrets), Ok(true));
+    lp.skill_id = Some("42".into());
+    let (started, secrets) = target_of(EventId::MessagingSurveyStarted, lp);
+    assert_eq!(is_implemented(&started, &secrets), Ok(false));
+    let asked = stand_in.invocations();
+    let urls: Vec<_> = asked.iter().map(|r| r.url.clone()).collect();
+    assert_eq!(
+        urls,
+        [
+            format!("/api/account/{ACCOUNT}/events/surveybot_messaging_survey_ended/isImplemented"),
+            format!(
+                "/api/account/{ACCOUNT}/events/surveybot_messaging_survey_started/isImplemented?skillId=42"
+            ),
+        ]
+    );
+    // The official client sends LP-EventSource with V2 invocations only, not with this GET.
+    for r in &asked {
+        assert_eq!(r.header("LP-EventSource"), None, "{}", r.url);
+        assert!(r.header("X-Request-ID").is_some(), "{}", r.url);
+    }
+}
+
+#[test]
 fn server_errors_are_retried_with_one_request_id_and_each_attempt_recorded() {
     let stand_in = StandIn::start();
     stand_in.state.fail_first.store(2, Ordering::SeqCst);

@@ -1,8 +1,8 @@
-// Messaging post-conversation survey function.
-// The Post Survey Bot invokes it with {timestamp, headers, payload} and ignores the callback
-// payload: calling back "ok" is enough.
-module.exports = (data, cb) => {
-  const payload = data.payload || {};
+// Messaging post-conversation survey (LivePerson Functions V1).
+// The Post Survey Bot invokes lambda with {timestamp, headers, payload} and ignores the
+// callback's result: calling back "ok" is enough.
+function lambda(input, callback) {
+  const payload = input.payload || {};
   console.info(
     `survey ${payload.surveyId} (revision ${payload.surveyRevision}) for conversation ` +
       `${payload.conversationId} on skill ${payload.skillId}, closed by ${payload.closeReason}`
@@ -10,5 +10,5 @@ module.exports = (data, cb) => {
 
   // Put your own logic here, e.g. call an external system with the survey's context.
 
-  cb(null, "ok");
-};
+  callback(null, "ok");
+}

@@ -45,6 +45,9 @@ macro_rules! catalog {
 const MESSAGING_TEMPLATE: &str = include_str!("../../assets/templates/messaging-survey.js");
 const TRANSCRIPT_TEMPLATE: &str =
     include_str!("../../assets/templates/chat-post-survey-email-transcript.js");
+const MESSAGING_TEMPLATE_V2: &str = include_str!("../../assets/templates/messaging-survey.v2.js");
+const TRANSCRIPT_TEMPLATE_V2: &str =
+    include_str!("../../assets/templates/chat-post-survey-email-transcript.v2.js");
 
 catalog! {
     /// Fired by the Post Survey Bot when a consumer starts a messaging survey.
@@ -62,6 +65,7 @@ catalog! {
         failure_consequence: None,
         fields: MESSAGING_SURVEY_FIELDS,
         template: MESSAGING_TEMPLATE,
+        template_v2: MESSAGING_TEMPLATE_V2,
         suggested_function_name: "pcs-started",
         file_hint: "started",
     },
@@ -80,6 +84,7 @@ catalog! {
         failure_consequence: None,
         fields: MESSAGING_SURVEY_FIELDS,
         template: MESSAGING_TEMPLATE,
+        template_v2: MESSAGING_TEMPLATE_V2,
         suggested_function_name: "pcs-ended",
         file_hint: "ended",
     },
@@ -98,6 +103,7 @@ catalog! {
         failure_consequence: Some("On an invocation error the chat server sends no e-mail, and nothing is retried"),
         fields: CHAT_TRANSCRIPT_FIELDS,
         template: TRANSCRIPT_TEMPLATE,
+        template_v2: TRANSCRIPT_TEMPLATE_V2,
         suggested_function_name: "chat-transcript-emails",
         file_hint: "transcript",
     },
@@ -323,8 +329,10 @@ pub struct EventSpec {
     pub failure_consequence: Option<&'static str>,
     /// The documented payload fields.
     pub fields: &'static [FieldSpec],
-    /// The default function code for this event.
+    /// The default function code for this event (V1: `function lambda(input, callback)`).
     pub template: &'static str,
+    /// The default code on V2 (`async function lambda(input)` returning the result).
+    pub template_v2: &'static str,
     /// A name suggested for a new function of this event.
     pub suggested_function_name: &'static str,
     /// A word in a payload file's name that picks this event among events with the same
@@ -452,10 +460,25 @@ mod tests {
 
     #[test]
     fn templates_are_the_documented_shapes() {
-        let transcript = EventId::ChatPostSurveyEmailTranscript.spec().template;
-        assert!(transcript.contains("module.exports = (data, cb)"));
-        assert!(transcript.contains("cb(null, allSurveyEmails)"));
-        let messaging = EventId::MessagingSurveyEnded.spec().template;
-        assert!(messaging.contains("cb(null, \"ok\")"));
+        let transcript = EventId::ChatPostSurveyEmailTranscript.spec();
+        assert!(
+            transcript
+                .template
+                .contains("function lambda(input, callback)")
+        );
+        assert!(
+            transcript
+                .template
+                .contains("callback(null, allSurveyEmails)")
+        );
+        assert!(
+            transcript
+                .template_v2
+                .contains("async function lambda(input)")
+        );
+        assert!(transcript.template_v2.contains("return allSurveyEmails;"));
+        let messaging = EventId::MessagingSurveyEnded.spec();
+        assert!(messaging.template.contains("callback(null, \"ok\")"));
+        assert!(messaging.template_v2.contains("return \"ok\";"));
     }
 }

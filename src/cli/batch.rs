@@ -34,6 +34,8 @@ pub struct BatchArgs {
     /// POST to this URL instead of the configured function.
     #[arg(long)]
     pub url: Option<String>,
+    #[command(flatten)]
+    pub local: super::local_flags::RunFlags,
     /// How many times each payload is sent.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub iterations: u32,
@@ -70,6 +72,7 @@ pub fn run(args: &BatchArgs) -> u8 {
         }
     };
     let cancel = Arc::new(AtomicBool::new(false));
+    super::local_flags::RunFlags::prepare_modules(&batch.target, &cancel);
     let progress = Arc::new(Progress::default());
     let show_bar = std::io::stderr().is_terminal();
     // Results are written as they arrive: a batch of any length holds only their latencies.
@@ -135,14 +138,15 @@ fn prepare(args: &BatchArgs) -> Result<Batch, String> {
     if args.iterations == 0 {
         return Err("--iterations must be at least 1".to_owned());
     }
-    let target = super::target::resolve(
+    let mut target = super::target::resolve(
         args.event,
         args.url.as_deref(),
-        None,
+        args.local.code.as_deref(),
         args.config.as_deref(),
         &[],
         args.timeout_ms,
     )?;
+    args.local.apply(&mut target, args.config.as_deref())?;
     let source = if args.samples {
         PayloadSource::Samples
     } else {

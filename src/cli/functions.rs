@@ -56,6 +56,14 @@ pub enum FunctionsAction {
     },
     /// Change an event's function (creating it from the template when it has none).
     Set(Box<SetArgs>),
+    /// Check an event's function as the platform's editor does on save (syntax, lambda, eval,
+    /// length, callback, modules); exit 1 when there are errors.
+    Check {
+        /// The event id.
+        event: EventId,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Remove an event's function.
     Remove {
         /// The event id.
@@ -179,6 +187,8 @@ pub struct SetArgs {
     /// LivePerson client secret reference (env:NAME).
     #[arg(long, value_name = "env:NAME")]
     pub client_secret: Option<String>,
+    #[command(flatten)]
+    pub local: super::local_flags::SetPlatformFlags,
 }
 
 pub fn run(args: FunctionsArgs) -> u8 {
@@ -264,6 +274,16 @@ fn execute(args: FunctionsArgs) -> Outcome {
                 for (k, v) in &config.headers {
                     println!("header: {k}: {v}");
                 }
+                println!("runtime: {}", config.runtime.as_str());
+                for (k, v) in &config.environment {
+                    println!("env: {k}={v}");
+                }
+                for domain in &config.allowlist {
+                    println!("allow: {domain}");
+                }
+                for (name, secret) in &config.secrets {
+                    println!("secret: {name}: {}", secret.describe());
+                }
                 if !config.description.is_empty() {
                     println!("description: {}", config.description);
                 }
@@ -286,6 +306,30 @@ fn execute(args: FunctionsArgs) -> Outcome {
             Ok(EXIT_OK)
         }
         FunctionsAction::Set(set) => set_function(*set),
+        FunctionsAction::Check { event, store: opts } => {
+            let store = open(&opts)?;
+            let Some(config) = store.get(event) else {
+                return Err((EXIT_FAILED, format!("{} has no function", event.name())));
+            };
+            let findings = super::local_flags::findings_of(config);
+            if opts.json {
+                print_json(
+                    &json!({"event": event.id(), "runtime": config.runtime, "findings": findings}),
+                );
+            } else if findings.is_empty() {
+                println!("{} ({}): no findings", config.name, config.runtime.as_str());
+            } else {
+                println!("{} ({}):", config.name, config.runtime.as_str());
+                for finding in &findings {
+                    println!("  {}", finding.display());
+                }
+            }
+            Ok(if crate::invoke::local::check::has_errors(&findings) {
+                EXIT_FAILED
+            } else {
+                EXIT_OK
+            })
+        }
         FunctionsAction::Deployed(opts) => deployed(&opts),
         FunctionsAction::Remove { event, store: opts } => {
             let mut store = open(&opts)?;
@@ -505,6 +549,26 @@ fn set_function(args: SetArgs) -> Outcome {
         // A local endpoint stays as it is; `--endpoint` offers no ad-hoc URL.
         Some(EndpointKind::Local | EndpointKind::Url) => {}
         None => {}
+    }
+    args.local
+        .apply(event, &mut config)
+        .map_err(|e| (EXIT_USAGE, e))?;
+    if args.code_file.is_some() || args.local.runtime.is_some() {
+        let findings = super::local_flags::findings_of(&config);
+        super::local_flags::print_findings(
+            &format!(
+                "the code of {} as the platform's editor sees it",
+                config.name
+            ),
+            &findings,
+        );
+        if crate::invoke::local::check::has_errors(&findings) && !args.local.force {
+            return Err((
+                EXIT_FAILED,
+                "not saved: the code has errors the platform would refuse (fix them, or pass --force to save anyway)"
+                    .to_owned(),
+            ));
+        }
     }
     store
         .put(event, config)

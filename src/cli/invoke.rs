@@ -6,11 +6,13 @@ use std::sync::atomic::AtomicBool;
 
 use clap::Args;
 
+use super::local_flags::RunFlags;
 use super::output::print_json;
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::catalog::EventId;
 use crate::invoke::{
-    History, SessionSecrets, Target, default_history_path, envelope, invoke, now_ms,
+    History, SessionSecrets, Target, default_history_path, envelope, envelope_text, invoke,
+    invoke_text, now_ms,
 };
 use crate::payload::{DEFAULT_SIZE_LIMIT, inspect, load_file};
 
@@ -24,12 +26,10 @@ pub struct InvokeArgs {
     #[arg(long, value_name = "FILE")]
     pub payload: PathBuf,
     /// POST to this URL instead of the configured function.
-    #[arg(long, conflicts_with = "code")]
+    #[arg(long)]
     pub url: Option<String>,
-    /// Run this JavaScript file in-process (with the platform's limits) instead of the
-    /// configured function.
-    #[arg(long, value_name = "FILE.js")]
-    pub code: Option<PathBuf>,
+    #[command(flatten)]
+    pub local: RunFlags,
     /// An extra request header, 'K: V' (repeatable).
     #[arg(long, value_name = "'K: V'")]
     pub header: Vec<String>,
@@ -58,14 +58,16 @@ pub fn run(args: &InvokeArgs) -> u8 {
 }
 
 fn target(args: &InvokeArgs) -> Result<Target, String> {
-    super::target::resolve(
+    let mut target = super::target::resolve(
         args.event,
         args.url.as_deref(),
-        args.code.as_deref(),
+        args.local.code.as_deref(),
         args.config.as_deref(),
         &args.header,
         args.timeout_ms,
-    )
+    )?;
+    args.local.apply(&mut target, args.config.as_deref())?;
+    Ok(target)
 }
 
 fn execute(args: &InvokeArgs, target: &Target) -> u8 {
@@ -77,9 +79,16 @@ fn execute(args: &InvokeArgs, target: &Target) -> u8 {
         }
     };
     let findings = inspect(&payload, Some(args.event));
-    let body = envelope(&payload, now_ms());
     let cancel = Arc::new(AtomicBool::new(false));
-    let mut record = invoke(target, &body, &SessionSecrets::default(), &cancel);
+    RunFlags::prepare_modules(target, &cancel);
+    let mut record = if matches!(target.endpoint, crate::functions::Endpoint::Local(_)) {
+        // In-process runs take the envelope as text: no document of the payload is built.
+        let text = envelope_text(&payload, now_ms());
+        invoke_text(target, &text, &SessionSecrets::default(), &cancel)
+    } else {
+        let body = envelope(&payload, now_ms());
+        invoke(target, &body, &SessionSecrets::default(), &cancel)
+    };
     if !findings.findings.is_empty() {
         record.payload_findings = Some(findings.summary());
     }
@@ -139,6 +148,22 @@ fn print_human(record: &crate::invoke::Invocation) {
             "  e-mail to {} from {} <{}>: {}",
             e.target_email, e.sender_name, e.sender_email, e.subject
         );
+    }
+    if let Some(local) = &record.local {
+        println!(
+            "ran locally on {} as {}",
+            local.engine.name(),
+            local.runtime.as_str().to_uppercase()
+        );
+        if let Some(value) = &local.result {
+            println!(
+                "result: {}",
+                serde_json::to_string(value).unwrap_or_default()
+            );
+        }
+        for line in &local.logs {
+            println!("  log {}: {}", line.level.as_str(), line.message);
+        }
     }
     if let Some(error) = &record.error {
         println!("error ({}, {}): {}", error.kind, error.code, error.message);

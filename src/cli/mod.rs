@@ -6,6 +6,8 @@ mod events;
 mod functions;
 mod inspect;
 mod invoke;
+mod local_flags;
+mod modules;
 mod output;
 mod survey;
 mod target;
@@ -46,6 +48,8 @@ pub enum Command {
     Survey(survey::SurveyArgs),
     /// Send many payloads to an event's function at once and judge every answer.
     Batch(Box<batch::BatchArgs>),
+    /// Install or list the platform's modules that local runs load (npm, into the data dir).
+    Modules(modules::ModulesArgs),
 }
 
 /// Runs a subcommand and returns the process exit code.
@@ -58,6 +62,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Conversation(args) => conversation::run(&args),
         Command::Survey(args) => survey::run(&args),
         Command::Batch(args) => batch::run(&args),
+        Command::Modules(args) => modules::run(&args),
     };
     ExitCode::from(code)
 }

@@ -498,6 +498,10 @@ pub struct FunctionConfig {
     /// Domains the function may call out to (the platform's allowlist).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub allowlist: Vec<String>,
+    /// What the toolbelt's `SecretClient` reads in a local run, by secret name: `env:NAME` or
+    /// empty (typed in for the session); never the secret itself.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub secrets: BTreeMap<String, SecretRef>,
     /// Keys this version of the console does not know, kept as they are when saving.
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
@@ -516,13 +520,14 @@ impl Default for FunctionConfig {
             runtime: Runtime::default(),
             environment: BTreeMap::new(),
             allowlist: Vec::new(),
+            secrets: BTreeMap::new(),
             extra: BTreeMap::new(),
         }
     }
 }
 
 impl FunctionConfig {
-    /// A new draft function for `event`, its code from the event's template. It runs
+    /// A new draft function for `event`, its code from the event's template (V1). It runs
     /// in-process (the engine is always there), so its first invocation works before an
     /// endpoint is set up.
     pub fn from_template(event: EventId, name: &str) -> FunctionConfig {
@@ -532,6 +537,14 @@ impl FunctionConfig {
             code: event.spec().template.to_owned(),
             endpoint: Endpoint::Local(LocalEndpoint::default()),
             ..FunctionConfig::default()
+        }
+    }
+
+    /// The event's template for a platform version.
+    pub fn template(event: EventId, runtime: Runtime) -> &'static str {
+        match runtime {
+            Runtime::V1 => event.spec().template,
+            Runtime::V2 => event.spec().template_v2,
         }
     }
 

@@ -13,4 +13,4 @@ pub use config::{
 pub use store::{
     FILE_VERSION, FunctionStore, FunctionsFile, StoreError, default_path, parse, write_atomic,
 };
-pub use validate::{FieldError, MAX_TIMEOUT_MS, validate};
+pub use validate::{FieldError, MAX_TIMEOUT_MS, check_domain, environment_limits, validate};

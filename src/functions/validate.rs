@@ -1,7 +1,9 @@
 //! Rules for a function's configuration, each error keyed by the field it is about, so a form can
 //! show it next to that field.
 
-use super::config::{Auth, Endpoint, FunctionConfig, InvokeBy, LivepersonEndpoint, MAX_RETRIES};
+use super::config::{
+    Auth, Endpoint, FunctionConfig, InvokeBy, LivepersonEndpoint, MAX_RETRIES, Runtime,
+};
 
 /// Largest timeout the console accepts (10 minutes); the platform itself stops at 30 s.
 pub const MAX_TIMEOUT_MS: u64 = 600_000;
@@ -53,7 +55,118 @@ pub fn validate(config: &FunctionConfig) -> Vec<FieldError> {
         }
     }
     validate_endpoint(&config.endpoint, &mut errors);
+    validate_platform(config, &mut errors);
     errors
+}
+
+/// The platform's limits on environment variables: V1 allows 200 characters per name and per
+/// value; V2 200 per name, 1,024 per value, and at most 512 variables.
+pub fn environment_limits(runtime: Runtime) -> (usize, usize, usize) {
+    match runtime {
+        Runtime::V1 => (200, 200, usize::MAX),
+        Runtime::V2 => (200, 1024, 512),
+    }
+}
+
+/// The rules of the platform settings: environment variables, the allowlist, secrets.
+fn validate_platform(config: &FunctionConfig, errors: &mut Vec<FieldError>) {
+    let (max_name, max_value, max_count) = environment_limits(config.runtime);
+    if config.environment.len() > max_count {
+        errors.push(err(
+            "environment",
+            format!(
+                "at most {max_count} environment variables on {}",
+                config.runtime.as_str().to_uppercase()
+            ),
+        ));
+    }
+    for (name, value) in &config.environment {
+        let field = format!("environment.{name}");
+        if !is_variable_name(name) {
+            errors.push(err(
+                field,
+                "a variable name is letters, digits and _, not starting with a digit",
+            ));
+        } else if name.chars().count() > max_name {
+            errors.push(err(
+                field,
+                format!("the platform allows names of at most {max_name} characters"),
+            ));
+        } else if value.chars().count() > max_value {
+            errors.push(err(
+                field,
+                format!(
+                    "the platform allows values of at most {max_value} characters on {}",
+                    config.runtime.as_str().to_uppercase()
+                ),
+            ));
+        } else if value.chars().any(|c| c == '\0') {
+            errors.push(err(field, "a value has no NUL character"));
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, domain) in config.allowlist.iter().enumerate() {
+        let field = format!("allowlist.{i}");
+        if let Err(message) = check_domain(domain) {
+            errors.push(err(field, message));
+        } else if !seen.insert(domain.to_ascii_lowercase()) {
+            errors.push(err(field, format!("{domain} is on the allowlist twice")));
+        }
+    }
+    for (name, secret) in &config.secrets {
+        let field = format!("secrets.{name}");
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
+        {
+            errors.push(err(field, "a secret's name is letters, digits, _, - and ."));
+        } else if secret.is_plain() {
+            errors.push(err(
+                field,
+                "write env:NAME to read it from the environment, or leave it empty to type it in for the session; plain secrets are not stored",
+            ));
+        }
+    }
+}
+
+fn is_variable_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// An allowlist entry: a domain name, or `*.` and a domain (one wildcard, leftmost only), as
+/// the platform accepts them.
+pub fn check_domain(domain: &str) -> Result<(), String> {
+    let name = domain.strip_prefix("*.").unwrap_or(domain);
+    if domain.contains("://") || domain.contains('/') || domain.contains(':') {
+        return Err(format!(
+            "{domain}: a domain name only, without scheme, path or port"
+        ));
+    }
+    if name.contains('*') {
+        return Err(format!(
+            "{domain}: only one leading wildcard is allowed (*.example.com)"
+        ));
+    }
+    let labels: Vec<&str> = name.split('.').collect();
+    let valid_label = |l: &&str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if name.len() > 253
+        || !labels.iter().all(valid_label)
+        || (domain.starts_with("*.") && labels.len() < 2)
+    {
+        return Err(format!("{domain}: not a valid domain name"));
+    }
+    Ok(())
 }
 
 fn validate_endpoint(endpoint: &Endpoint, errors: &mut Vec<FieldError>) {
@@ -178,6 +291,45 @@ mod tests {
                 "endpoint.url"
             ]
         );
+    }
+
+    #[test]
+    fn platform_settings_follow_the_platform_s_limits() {
+        let mut config = FunctionConfig::from_template(EventId::MessagingSurveyEnded, "f");
+        config.environment.insert("REGION".into(), "emea".into());
+        config.environment.insert("1BAD".into(), "x".into());
+        config.environment.insert("LONG".into(), "v".repeat(300));
+        config.allowlist = vec![
+            "api.example.com".into(),
+            "*.example.org".into(),
+            "https://x.test/".into(),
+            "*.*.example.net".into(),
+            "API.example.com".into(),
+        ];
+        config
+            .secrets
+            .insert("apiKey".into(), SecretRef::env("API_KEY"));
+        config
+            .secrets
+            .insert("plain".into(), SecretRef("hunter2".into()));
+        let fields: Vec<_> = validate(&config).into_iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            [
+                "environment.1BAD",
+                "environment.LONG",
+                "allowlist.2",
+                "allowlist.3",
+                "allowlist.4",
+                "secrets.plain"
+            ]
+        );
+        // V2 allows longer values.
+        config.runtime = Runtime::V2;
+        config.environment.remove("1BAD");
+        config.allowlist.truncate(2);
+        config.secrets.remove("plain");
+        assert_eq!(validate(&config), []);
     }
 
     #[test]

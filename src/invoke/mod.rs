@@ -7,11 +7,16 @@ pub mod contract;
 mod curl;
 mod history;
 pub mod liveperson;
+// A local run's error carries the platform's whole report (code, message, name, value, stack,
+// position); it is returned once per run, so its size does not matter.
+#[allow(clippy::result_large_err)]
 pub mod local;
+mod local_run;
 mod record;
 mod send;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
@@ -25,9 +30,10 @@ pub use contract::{
 pub use curl::curl_command;
 pub use history::{History, HistoryError, MAX_HISTORY, default_history_path};
 pub use liveperson::token_url;
+pub use local_run::{mask_secrets, options_for as local_options};
 pub use record::{
-    Attempt, Body, Check, Email, ErrorKind, FunctionLog, Invocation, InvokeError, LogLevel,
-    RecordedRequest, RecordedResponse, Timings, now_ms,
+    Attempt, Body, Check, Email, ErrorKind, FunctionLog, Invocation, InvokeError, LocalSummary,
+    LogLevel, RecordedRequest, RecordedResponse, Timings, now_ms,
 };
 pub use send::{
     Credentials, Destination, HttpOutcome, HttpRequest, Purpose, REDACTED, RETRY_STATUSES,
@@ -36,7 +42,9 @@ pub use send::{
 };
 
 use crate::catalog::EventId;
-use crate::functions::{Auth, Endpoint, EndpointKind, FunctionConfig, LocalEndpoint, SecretRef};
+use crate::functions::{
+    Auth, Endpoint, EndpointKind, FunctionConfig, LocalEndpoint, Runtime, SecretRef,
+};
 use crate::net;
 use crate::payload::Payload;
 
@@ -55,6 +63,8 @@ pub struct Target {
     pub timeout: Duration,
     /// The function's code (for in-process runs).
     pub code: String,
+    /// How an in-process run runs: platform version, environment, allowlist, secrets, fixtures.
+    pub local: LocalSettings,
     /// True when the target is an ad-hoc URL rather than a configured function.
     pub ad_hoc: bool,
 }
@@ -73,6 +83,7 @@ impl Target {
                 .collect(),
             timeout: Duration::from_millis(config.timeout_ms.max(1)),
             code: config.code.clone(),
+            local: LocalSettings::from_config(config),
             ad_hoc: false,
         }
     }
@@ -86,6 +97,7 @@ impl Target {
             headers: Vec::new(),
             timeout: Duration::from_millis(crate::functions::DEFAULT_TIMEOUT_MS),
             code,
+            local: LocalSettings::default(),
             ad_hoc: false,
         }
     }
@@ -111,7 +123,39 @@ impl Target {
             headers: Vec::new(),
             timeout,
             code: String::new(),
+            local: LocalSettings::default(),
             ad_hoc: true,
+        }
+    }
+}
+
+/// How a target's code runs in-process: the function's platform settings.
+#[derive(Clone, Debug, Default)]
+pub struct LocalSettings {
+    /// The platform version the code is written for.
+    pub runtime: Runtime,
+    /// `process.env` of the function.
+    pub environment: BTreeMap<String, String>,
+    /// Domains HTTPClient and fetch may call.
+    pub allowlist: Vec<String>,
+    /// The function's secrets, by name (`env:NAME` or typed in for the session).
+    pub secrets: BTreeMap<String, SecretRef>,
+    /// The toolbelt's fixtures file (answers of the clients that need LivePerson's services).
+    pub fixtures_file: Option<PathBuf>,
+    /// Where the platform's modules are installed (default: the data dir's).
+    pub modules_dir: Option<PathBuf>,
+}
+
+impl LocalSettings {
+    /// The settings of a configured function.
+    pub fn from_config(config: &FunctionConfig) -> LocalSettings {
+        LocalSettings {
+            runtime: config.runtime,
+            environment: config.environment.clone(),
+            allowlist: config.allowlist.clone(),
+            secrets: config.secrets.clone(),
+            fixtures_file: None,
+            modules_dir: None,
         }
     }
 }
@@ -244,6 +288,56 @@ pub fn invoke_prepared(
     )
 }
 
+/// Largest envelope kept in the record of an invocation made from its text ([`invoke_text`]);
+/// a larger one is left out, as batches leave out large bodies.
+pub const KEEP_ENVELOPE_MAX: usize = 1024 * 1024;
+
+/// The envelope of a payload as JSON text, without building its document: the file's text for
+/// an envelope, the bare payload's text wrapped in `{timestamp, headers, payload}`.
+pub fn envelope_text(payload: &Payload, now_ms: u64) -> std::borrow::Cow<'_, [u8]> {
+    if payload.is_envelope {
+        std::borrow::Cow::Borrowed(payload.text().as_bytes())
+    } else {
+        let head = format!("{{\"timestamp\":{now_ms},\"headers\":[],\"payload\":");
+        let mut bytes = Vec::with_capacity(head.len() + payload.text().len() + 1);
+        bytes.extend_from_slice(head.as_bytes());
+        bytes.extend_from_slice(payload.text().as_bytes());
+        bytes.push(b'}');
+        std::borrow::Cow::Owned(bytes)
+    }
+}
+
+/// Invokes an in-process target with the envelope as JSON text: no document of the payload is
+/// built (a large payload's document takes several times its size). The record keeps the
+/// envelope when it is at most [`KEEP_ENVELOPE_MAX`] bytes. Other targets go through
+/// [`invoke`].
+pub fn invoke_text(
+    target: &Target,
+    envelope: &[u8],
+    secrets: &SessionSecrets,
+    cancel: &Arc<AtomicBool>,
+) -> Invocation {
+    if !matches!(target.endpoint, Endpoint::Local(_)) {
+        let value: Value = serde_json::from_slice(envelope).unwrap_or(Value::Null);
+        return invoke(target, &value, secrets, cancel);
+    }
+    let started = Instant::now();
+    let kept = (envelope.len() <= KEEP_ENVELOPE_MAX)
+        .then(|| serde_json::from_slice(envelope).ok())
+        .flatten();
+    let mut record = new_record(target);
+    record.request.body = kept.clone().unwrap_or(Value::Null);
+    local_run::run_local(target, envelope, secrets, cancel, &mut record);
+    if kept.is_none() {
+        record.notes.push(format!(
+            "The envelope ({} bytes) is not kept in this record.",
+            envelope.len()
+        ));
+    }
+    record.timings.total_ms = started.elapsed().as_secs_f64() * 1e3;
+    record
+}
+
 fn invoke_with(
     target: &Target,
     envelope: &Value,
@@ -262,7 +356,7 @@ fn invoke_with(
             let outcome = send(&request, cancel);
             apply_outcome(&mut record, outcome);
         }
-        Ok(None) => run_local(target, envelope, cancel, &mut record),
+        Ok(None) => local_run::run_local(target, bytes, secrets, cancel, &mut record),
         Err(error) => fail(&mut record, error),
     }
     record.timings.total_ms = started.elapsed().as_secs_f64() * 1e3;
@@ -407,50 +501,6 @@ fn build_request(
         timeout,
         body_cap: net::DEFAULT_BODY_CAP,
     }))
-}
-
-/// Runs the function's code in-process and records the result like an HTTP answer.
-fn run_local(target: &Target, envelope: &Value, cancel: &Arc<AtomicBool>, record: &mut Invocation) {
-    let limits = local::LocalLimits::with_timeout(target.timeout);
-    let run = local::run_function(&target.code, envelope, &limits, Arc::clone(cancel));
-    let logs_note = run.logs_note();
-    record.logs = run
-        .logs
-        .iter()
-        .map(|l| FunctionLog {
-            level: l.level.as_str().to_owned(),
-            message: l.message.clone(),
-        })
-        .collect();
-    match run.result {
-        Ok(value) => {
-            let report = check_result(record.event, None, &Body::Json(value.clone()));
-            record.ok = report.ok();
-            record.checks = report.checks;
-            record.emails = report.emails;
-            record.notes = report.notes;
-            record.local_result = Some(value);
-        }
-        Err(e) => {
-            let mut message = e.message.clone();
-            if let (Some(line), Some(column)) = (e.line, e.column) {
-                message.push_str(&format!(" (line {line}, column {column})"));
-            }
-            if let Some(stack) = e.stack.as_deref().filter(|s| !s.trim().is_empty()) {
-                message.push_str(&format!("\n{}", stack.trim_end()));
-            }
-            if let Some(meaning) = contract::explain_error_code(&e.code) {
-                message = format!("{meaning}: {message}");
-            }
-            let kind = match e.code.as_str() {
-                local::errors::CANCELLED => ErrorKind::Cancelled,
-                local::errors::ENGINE_ERROR => ErrorKind::Engine,
-                _ => ErrorKind::Function,
-            };
-            fail(record, InvokeError::new(kind, &e.code, message));
-        }
-    }
-    record.notes.extend(logs_note);
 }
 
 /// Records a response: the contract checks, the e-mails, and the error of a non-2xx answer.

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::catalog::EventId;
-use crate::functions::EndpointKind;
+use crate::functions::{EndpointKind, LocalEngine, Runtime};
+use crate::invoke::local::{LocalError, LogLine};
 
 /// One contract rule and whether the response kept it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -206,9 +207,9 @@ pub struct FunctionLog {
 /// The level of a function's log line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LogLevel {
-    /// `console.debug` (and `console.log`).
+    /// `console.debug`.
     Debug,
-    /// `console.info`.
+    /// `console.info` (and V2's `console.log`).
     Info,
     /// `console.warn`.
     Warn,
@@ -226,6 +227,31 @@ impl FunctionLog {
             _ => LogLevel::Debug,
         }
     }
+}
+
+/// What an in-process run reported, kept plainly for scripts (`--json`) and the history.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LocalSummary {
+    /// The engine that ran it.
+    pub engine: LocalEngine,
+    /// The platform version it ran as.
+    pub runtime: Runtime,
+    /// The result, when it answered.
+    #[serde(default)]
+    pub result: Option<Value>,
+    /// The error, when it failed: `code` (the platform's errorCode), `message` (its errorMsg),
+    /// `name`, `value`, `line`, `column`, `stack`.
+    #[serde(default)]
+    pub error: Option<LocalError>,
+    /// The console lines kept, with the values they logged.
+    #[serde(default)]
+    pub logs: Vec<LogLine>,
+    /// Lines dropped past the platform's limits.
+    #[serde(default)]
+    pub logs_dropped: usize,
+    /// How long the run took.
+    #[serde(default)]
+    pub duration_ms: f64,
 }
 
 /// Everything about one invocation.
@@ -262,6 +288,10 @@ pub struct Invocation {
     pub logs: Vec<FunctionLog>,
     /// The value an in-process run called back with.
     pub local_result: Option<Value>,
+    /// An in-process run as the platform would report it: engine, version, the result or the
+    /// error (code, message, name), and the logs with their values.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub local: Option<LocalSummary>,
     /// Summary of the payload's findings when it was sent ("1 error, 2 warnings").
     pub payload_findings: Option<String>,
     /// The `X-Request-ID` sent (the same on every attempt): quote it to LivePerson support.
@@ -294,6 +324,7 @@ impl Default for Invocation {
             notes: Vec::new(),
             logs: Vec::new(),
             local_result: None,
+            local: None,
             payload_findings: None,
             request_id: None,
             attempts: Vec::new(),
@@ -309,7 +340,7 @@ impl Invocation {
     }
 
     /// The `--json` form: `{"event","endpoint","status","ok","time_ms","request_id","attempts",
-    /// "response","checks","emails","error"}`.
+    /// "response","checks","emails","error","logs","notes","local"}`.
     pub fn to_cli_json(&self) -> Value {
         serde_json::json!({
             "event": self.event.id(),
@@ -327,6 +358,9 @@ impl Invocation {
             "checks": self.checks,
             "emails": self.emails,
             "error": self.error,
+            "logs": self.logs,
+            "notes": self.notes,
+            "local": self.local,
         })
     }
 

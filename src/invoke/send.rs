@@ -240,9 +240,11 @@ pub async fn send_async(request: &HttpRequest, mut via: Via<'_>) -> HttpOutcome 
         },
     };
     outcome.url.clone_from(&url);
+    // V2 invocations name their source in LP-EventSource; the official client's isImplemented
+    // GET sends none.
     let event_source = sentinel
         .as_ref()
-        .filter(|_| v2)
+        .filter(|_| v2 && matches!(request.purpose, Purpose::Invoke))
         .map(|(_, _, source)| source.as_str());
     outcome.sent_headers = redacted_headers(request, Some((&request_id, event_source)));
     let parsed = match net::check_url(&url) {
@@ -382,6 +384,11 @@ pub async fn send_async(request: &HttpRequest, mut via: Via<'_>) -> HttpOutcome 
         outcome.result = match answer {
             Ok(response) => {
                 outcome.headers_ms = Some(response.headers_ms);
+                if let Some(proxy) = &response.proxy {
+                    outcome
+                        .notes
+                        .push(format!("Sent through the proxy {proxy}."));
+                }
                 for r in &response.redirects {
                     outcome.notes.push(format!(
                         "Redirected (HTTP {}) to {}, sent as {}.",

@@ -1,7 +1,9 @@
-//! Connections: TCP (name resolution and connect with typed errors), TLS through hyper-rustls
-//! with the platform's verifier (the same roots for every exchange: the system's, or
-//! `SSL_CERT_FILE` / `SSL_CERT_DIR`), and the HTTP/1.1 or HTTP/2 handshake the TLS server
-//! chose by ALPN. The connection's task runs on the runtime of whoever connected.
+//! Connections: TCP (name resolution and connect with typed errors), directly or through the
+//! proxy the environment names ([`super::proxy`]: a `CONNECT` tunnel for https, the proxy
+//! itself for http), TLS through hyper-rustls with the platform's verifier (the same roots for
+//! every exchange: the system's, or `SSL_CERT_FILE` / `SSL_CERT_DIR`), and the HTTP/1.1 or
+//! HTTP/2 handshake the TLS server chose by ALPN. The connection's task runs on the runtime of
+//! whoever connected.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -10,13 +12,16 @@ use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
+use http::HeaderValue;
 use http_body_util::Full;
 use hyper::client::conn::{http1, http2};
 use hyper_rustls::{HttpsConnector, MaybeHttpsStream};
 use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use tower_service::Service as _;
 
+use super::proxy::{self, Proxy, Route};
 use super::{NetError, NetErrorKind};
 
 /// Where a connection goes: scheme, host and port.
@@ -50,34 +55,46 @@ impl Origin {
     }
 }
 
-/// A live connection: HTTP/1.1 keep-alive, or HTTP/2 (shared by clones).
-pub enum Conn {
+/// The sending half of a connection's HTTP handshake.
+pub enum Sender {
     /// HTTP/1.1: one request at a time.
     H1(http1::SendRequest<Full<Bytes>>),
     /// HTTP/2, offered by a TLS server.
     H2(http2::SendRequest<Full<Bytes>>),
 }
 
+/// A live connection: HTTP/1.1 keep-alive, or HTTP/2 (shared by clones), direct or through a
+/// proxy.
+pub struct Conn {
+    /// The handshake's sender.
+    pub sender: Sender,
+    /// The proxy the connection goes through, as shown in notes.
+    pub via: Option<String>,
+    /// For an http origin behind a forward proxy: requests go in absolute form, with this
+    /// `Proxy-Authorization` (if the proxy URL had credentials).
+    pub forward: Option<Option<HeaderValue>>,
+}
+
 impl Conn {
     /// True once the connection cannot carry another request.
     pub fn is_closed(&self) -> bool {
-        match self {
-            Conn::H1(s) => s.is_closed(),
-            Conn::H2(s) => s.is_closed(),
+        match &self.sender {
+            Sender::H1(s) => s.is_closed(),
+            Sender::H2(s) => s.is_closed(),
         }
     }
 
     /// Waits until the connection can take a request; an error when it is gone.
     pub async fn ready(&mut self) -> Result<(), hyper::Error> {
-        match self {
-            Conn::H1(s) => s.ready().await,
-            Conn::H2(s) => s.ready().await,
+        match &mut self.sender {
+            Sender::H1(s) => s.ready().await,
+            Sender::H2(s) => s.ready().await,
         }
     }
 
     /// True for HTTP/2.
     pub fn is_h2(&self) -> bool {
-        matches!(self, Conn::H2(_))
+        matches!(self.sender, Sender::H2(_))
     }
 }
 
@@ -88,7 +105,7 @@ pub struct ConnectError {
     kind: NetErrorKind,
     message: String,
     #[source]
-    source: Option<std::io::Error>,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
 impl ConnectError {
@@ -107,7 +124,7 @@ async fn tcp_connect(host: &str, port: u16) -> Result<TcpStream, ConnectError> {
             return Err(ConnectError {
                 kind: NetErrorKind::Dns,
                 message: format!("cannot resolve {host}"),
-                source: Some(e),
+                source: Some(Box::new(e)),
             });
         }
     };
@@ -137,15 +154,22 @@ async fn tcp_connect(host: &str, port: u16) -> Result<TcpStream, ConnectError> {
             NetErrorKind::Other
         },
         message: format!("cannot connect to {host}:{port}"),
-        source: Some(source),
+        source: Some(Box::new(source)),
     })
 }
 
-/// The TCP half of the HTTPS connector.
-#[derive(Clone, Copy, Debug, Default)]
-struct Tcp;
+/// The TCP half of the HTTPS connector: to the origin, to its forward proxy, or through its
+/// proxy's `CONNECT` tunnel.
+#[derive(Clone, Debug)]
+struct Tcp {
+    route: Route,
+}
 
-impl tower_service::Service<http::Uri> for Tcp {
+/// Plain TCP to the host and port of a URI.
+#[derive(Clone, Copy, Debug, Default)]
+struct Direct;
+
+impl tower_service::Service<http::Uri> for Direct {
     type Response = TokioIo<TcpStream>;
     type Error = ConnectError;
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, ConnectError>> + Send>>;
@@ -160,6 +184,130 @@ impl tower_service::Service<http::Uri> for Tcp {
             let port = uri.port_u16().unwrap_or(80);
             tcp_connect(&host, port).await.map(TokioIo::new)
         })
+    }
+}
+
+impl tower_service::Service<http::Uri> for Tcp {
+    type Response = TokioIo<TcpStream>;
+    type Error = ConnectError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, ConnectError>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), ConnectError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, uri: http::Uri) -> Self::Future {
+        let route = self.route.clone();
+        Box::pin(async move {
+            match route {
+                Route::Direct => Direct.call(uri).await,
+                Route::Forward(proxy) => reach_proxy(&proxy).await.map(TokioIo::new),
+                Route::Tunnel(proxy) => {
+                    let host = uri
+                        .host()
+                        .ok_or_else(|| ConnectError {
+                            kind: NetErrorKind::InvalidUrl,
+                            message: "no host to tunnel to".to_owned(),
+                            source: None,
+                        })?
+                        .to_owned();
+                    let port = uri.port_u16().unwrap_or(443);
+                    let stream = reach_proxy(&proxy).await?;
+                    tunnel(stream, &proxy, &host, port).await.map(TokioIo::new)
+                }
+            }
+        })
+    }
+}
+
+/// A TCP connection to the proxy; failing, an error that says the proxy was out of reach.
+async fn reach_proxy(proxy: &Proxy) -> Result<TcpStream, ConnectError> {
+    tcp_connect(&proxy.host, proxy.port)
+        .await
+        .map_err(|e| ConnectError {
+            kind: NetErrorKind::Proxy,
+            message: format!("cannot reach the proxy: {}", e.message),
+            source: e.source,
+        })
+}
+
+/// The most a proxy's answer to `CONNECT` may take before its blank line.
+const TUNNEL_HEAD_CAP: usize = 16 * 1024;
+
+/// Asks the proxy on `stream` for a tunnel to `host:port`; the stream, once it answers 200.
+async fn tunnel(
+    mut stream: TcpStream,
+    proxy: &Proxy,
+    host: &str,
+    port: u16,
+) -> Result<TcpStream, ConnectError> {
+    let target = if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    };
+    let failed = |message: String| ConnectError {
+        kind: NetErrorKind::Proxy,
+        message,
+        source: None,
+    };
+    let io_failed = |e: std::io::Error| ConnectError {
+        kind: NetErrorKind::Proxy,
+        message: format!("talking to the proxy failed ({e})"),
+        source: Some(Box::new(e)),
+    };
+    let mut head = format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n").into_bytes();
+    if let Some(auth) = &proxy.auth {
+        head.extend_from_slice(b"Proxy-Authorization: ");
+        head.extend_from_slice(auth.as_bytes());
+        head.extend_from_slice(b"\r\n");
+    }
+    head.extend_from_slice(b"\r\n");
+    stream.write_all(&head).await.map_err(io_failed)?;
+    // The proxy says nothing past its blank line until the client speaks (TLS starts with the
+    // client's hello), so reading in chunks takes nothing of the tunnel's.
+    let mut answer = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 2048];
+    let end = loop {
+        let n = stream.read(&mut chunk).await.map_err(io_failed)?;
+        if n == 0 {
+            return Err(failed(format!(
+                "the proxy closed the connection before answering CONNECT {target}"
+            )));
+        }
+        answer.extend_from_slice(&chunk[..n]);
+        if let Some(at) = answer.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at;
+        }
+        if answer.len() > TUNNEL_HEAD_CAP {
+            return Err(failed(format!(
+                "the proxy's answer to CONNECT {target} has no end of headers within {} KiB",
+                TUNNEL_HEAD_CAP / 1024
+            )));
+        }
+    };
+    let status_line = String::from_utf8_lossy(&answer[..end]);
+    let status_line = status_line.lines().next().unwrap_or_default();
+    let mut parts = status_line.splitn(3, ' ');
+    let version = parts.next().unwrap_or_default();
+    let code = parts.next().and_then(|c| c.parse::<u16>().ok());
+    let shown: String = status_line.chars().take(120).collect();
+    match code {
+        _ if !version.starts_with("HTTP/1.") => Err(failed(format!(
+            "the proxy's answer to CONNECT {target} is not HTTP ('{shown}')"
+        ))),
+        Some(200..=299) => Ok(stream),
+        Some(407) => Err(failed(if proxy.auth.is_some() {
+            "the proxy refused the credentials in its URL (HTTP 407)".to_owned()
+        } else {
+            "the proxy asks for credentials (HTTP 407): put them in the proxy URL, http://user:password@host:port".to_owned()
+        })),
+        Some(code) => Err(failed(format!(
+            "the proxy refused to open a tunnel to {target} (HTTP {code} to CONNECT): is that host allowed through it?"
+        ))),
+        None => Err(failed(format!(
+            "the proxy's answer to CONNECT {target} is not HTTP ('{shown}')"
+        ))),
     }
 }
 
@@ -182,39 +330,54 @@ pub fn tls_config() -> Result<Arc<rustls::ClientConfig>, String> {
         .clone()
 }
 
-fn connector() -> Result<HttpsConnector<Tcp>, String> {
-    Ok(HttpsConnector::from((Tcp, tls_config()?)))
-}
-
 /// Opens a connection to `origin` and makes the HTTP handshake: HTTP/2 when the TLS server
-/// chose it, else HTTP/1.1. `url` names the request in errors.
+/// chose it, else HTTP/1.1; through the proxy the environment names for it, if any. `url`
+/// names the request in errors.
 pub async fn connect(origin: &Origin, url: &str) -> Result<Conn, NetError> {
-    let mut https = connector().map_err(|e| NetError::new(NetErrorKind::Tls, e, url))?;
+    let route = proxy::from_env().route(origin, url)?;
+    let via = route.proxy().map(proxy::Proxy::describe);
+    let forward = match &route {
+        Route::Forward(p) => Some(p.auth.clone()),
+        Route::Direct | Route::Tunnel(_) => None,
+    };
+    let through = |mut e: NetError| {
+        if let Some(via) = &via {
+            e.message = format!("{} (through the proxy {via})", e.message);
+        }
+        e
+    };
+    let config = tls_config().map_err(|e| NetError::new(NetErrorKind::Tls, e, url))?;
+    let mut https = HttpsConnector::from((Tcp { route }, config));
     let uri = origin
         .uri()
         .map_err(|e| NetError::invalid_url(url, &e.to_string()))?;
     let stream = https.call(uri).await.map_err(|e| {
         let err: &(dyn std::error::Error + 'static) = &*e;
-        NetError::from_error(err, url)
+        through(NetError::from_error(err, url))
     })?;
     let h2 = match &stream {
         MaybeHttpsStream::Https(tls) => tls.inner().get_ref().1.alpn_protocol() == Some(b"h2"),
         MaybeHttpsStream::Http(_) => false,
     };
-    let handshake_failed = |e: hyper::Error| NetError::from_error(&e, url);
-    if h2 {
+    let handshake_failed = |e: hyper::Error| through(NetError::from_error(&e, url));
+    let sender = if h2 {
         let (send, conn) = http2::Builder::new(TokioExecutor::new())
             .handshake(stream)
             .await
             .map_err(handshake_failed)?;
         tokio::spawn(conn);
-        Ok(Conn::H2(send))
+        Sender::H2(send)
     } else {
         let (send, conn) = http1::Builder::new()
             .handshake(stream)
             .await
             .map_err(handshake_failed)?;
         tokio::spawn(conn);
-        Ok(Conn::H1(send))
-    }
+        Sender::H1(send)
+    };
+    Ok(Conn {
+        sender,
+        via,
+        forward,
+    })
 }

@@ -14,7 +14,7 @@ use http::header::{AUTHORIZATION, COOKIE, HOST, HeaderMap, HeaderValue, LOCATION
 use http_body_util::{BodyExt as _, Full};
 use hyper::body::Body as _;
 
-use super::connect::{Conn, Origin, connect};
+use super::connect::{Conn, Origin, Sender, connect};
 use super::{MAX_REDIRECTS, NetError, NetErrorKind};
 
 /// A request to send.
@@ -113,6 +113,9 @@ pub struct Response {
     pub headers_ms: f64,
     /// True when the answer came over HTTP/2.
     pub http2: bool,
+    /// The proxy the answer came through, as shown in notes (its URL without credentials and
+    /// the variable that named it).
+    pub proxy: Option<String>,
 }
 
 impl Response {
@@ -285,6 +288,7 @@ async fn run(
         }
         let (bytes, truncated, reusable) = read_body(incoming, options.body_cap, shown).await?;
         let http2 = conn.is_h2();
+        let proxy = conn.via.clone();
         if reusable {
             *slot = Slot::with(origin, conn);
         }
@@ -297,6 +301,7 @@ async fn run(
             redirects,
             headers_ms,
             http2,
+            proxy,
         });
     }
 }
@@ -326,9 +331,9 @@ async fn send(
         }
         let request = build(&conn, origin, url, method, headers, body)
             .map_err(|e| NetError::invalid_url(shown, &e.to_string()))?;
-        let sent = match &mut conn {
-            Conn::H1(s) => s.try_send_request(request).await,
-            Conn::H2(s) => s.try_send_request(request).await,
+        let sent = match &mut conn.sender {
+            Sender::H1(s) => s.try_send_request(request).await,
+            Sender::H2(s) => s.try_send_request(request).await,
         };
         match sent {
             Ok(response) => return Ok((conn, response)),
@@ -360,7 +365,8 @@ fn build(
     body: &Bytes,
 ) -> Result<http::Request<Full<Bytes>>, http::Error> {
     let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
-    let uri: http::Uri = if conn.is_h2() {
+    // HTTP/2 and a forward proxy take the whole URL; an origin server its path and query.
+    let uri: http::Uri = if conn.is_h2() || conn.forward.is_some() {
         url[..url::Position::AfterQuery].parse()?
     } else {
         target.parse()?
@@ -370,6 +376,11 @@ fn build(
         .uri(uri)
         .body(Full::new(body.clone()))?;
     *request.headers_mut() = headers.clone();
+    if let Some(Some(auth)) = &conn.forward {
+        request
+            .headers_mut()
+            .insert(http::header::PROXY_AUTHORIZATION, auth.clone());
+    }
     if !conn.is_h2() {
         let default_port = if origin.tls { 443 } else { 80 };
         let host = if origin.port == default_port {

@@ -7,12 +7,14 @@
 //! text, so every path names a failure the same way.
 //!
 //! - [`connect`]: TCP + TLS connections and their HTTP/1.1 or HTTP/2 handshakes.
+//! - [`proxy`]: the proxies the environment names (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`).
 //! - [`exchange`]: one request over a caller's connection [`Slot`], redirects, capped bodies.
 //! - [`engine`]: the shared runtime and connection pool behind the blocking [`fetch`].
 
 pub mod connect;
 pub mod engine;
 pub mod exchange;
+pub mod proxy;
 
 use serde::Serialize;
 
@@ -49,6 +51,9 @@ pub enum NetErrorKind {
     Redirect,
     /// The URL is not usable.
     InvalidUrl,
+    /// The proxy named in the environment cannot be used, refused the tunnel, or asked for
+    /// credentials.
+    Proxy,
     /// Anything else.
     Other,
 }
@@ -65,6 +70,7 @@ impl NetErrorKind {
             NetErrorKind::Protocol => "protocol",
             NetErrorKind::Redirect => "redirect",
             NetErrorKind::InvalidUrl => "invalid_url",
+            NetErrorKind::Proxy => "proxy",
             NetErrorKind::Other => "other",
         }
     }
@@ -72,15 +78,17 @@ impl NetErrorKind {
     /// Which kinds win when several are found in one error chain: the most specific first.
     fn rank(self) -> u8 {
         match self {
-            NetErrorKind::Tls => 0,
-            NetErrorKind::Refused => 1,
-            NetErrorKind::Dns => 2,
-            NetErrorKind::Timeout => 3,
-            NetErrorKind::Reset => 4,
-            NetErrorKind::Protocol => 5,
-            NetErrorKind::Redirect => 6,
-            NetErrorKind::InvalidUrl => 7,
-            NetErrorKind::Other => 8,
+            // A step with the proxy failed: that says more than the socket error under it.
+            NetErrorKind::Proxy => 0,
+            NetErrorKind::Tls => 1,
+            NetErrorKind::Refused => 2,
+            NetErrorKind::Dns => 3,
+            NetErrorKind::Timeout => 4,
+            NetErrorKind::Reset => 5,
+            NetErrorKind::Protocol => 6,
+            NetErrorKind::Redirect => 7,
+            NetErrorKind::InvalidUrl => 8,
+            NetErrorKind::Other => 9,
         }
     }
 }
@@ -126,6 +134,7 @@ impl NetError {
             }
             NetErrorKind::Protocol => format!("the answer is not valid HTTP ({chain})"),
             NetErrorKind::InvalidUrl => format!("the URL is not usable ({chain})"),
+            NetErrorKind::Proxy => chain,
             NetErrorKind::Redirect | NetErrorKind::Other => {
                 format!("the request failed ({chain})")
             }

@@ -6,6 +6,7 @@ pub mod broken;
 pub mod gui;
 pub mod junit;
 pub mod liveperson;
+pub mod proxy;
 pub mod rocketchat;
 pub mod tls;
 

@@ -1,110 +1,154 @@
-//! Errors of a local run, in the platform's codes, and how they are read from JavaScript
-//! values (thrown errors, callback errors, rejections, syntax errors).
+//! Errors of a local run, in the platform's codes: V1's `com.liveperson.faas.handler.*`, V2's
+//! `com.customer.faas.function.*`, and the console's own codes for what the platform reports
+//! elsewhere (a syntax error at save time, memory, cancel, an engine that cannot start).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::functions::Runtime;
 
 /// The function's code does not parse; [`LocalError::line`] and [`LocalError::column`] say where.
 pub const SYNTAX_ERROR: &str = "syntax-error";
-/// The function threw (or its promise was rejected, or a timer callback threw).
+/// V1: the function threw a TypeError, SyntaxError or ReferenceError.
 pub const RUNTIME_EXCEPTION: &str = "com.liveperson.faas.handler.runtime-exception";
-/// The function called back with an error, or never called back.
+/// V1: the function failed with any other error (thrown, rejected or called back).
 pub const CUSTOM_FAILURE: &str = "com.liveperson.faas.handler.custom-failure";
-/// The function ran longer than its time limit.
+/// V1: the function ran longer than its time limit (or never called back).
 pub const EXECUTION_TIME_EXCEEDED: &str = "com.liveperson.faas.handler.executiontime-exceeded";
+/// V2: the function threw a TypeError, SyntaxError or ReferenceError.
+pub const V2_JS_RUNTIME_ERROR: &str = "com.customer.faas.function.js-runtime-error";
+/// V2: the function threw (or its promise rejected with) any other value.
+pub const V2_THREW_ERROR: &str = "com.customer.faas.function.threw-error";
+/// V2: the function ran longer than its time limit.
+pub const V2_EXECUTION_EXCEEDED: &str = "com.customer.faas.function.execution-exceeded";
 /// The function allocated more than its memory limit.
 pub const MEMORY_EXCEEDED: &str = "memory-exceeded";
 /// The caller's cancel flag stopped the run.
 pub const CANCELLED: &str = "cancelled";
-/// The JavaScript engine itself could not be set up (not the function's fault).
+/// The engine itself could not run the code (not the function's fault): Node.js missing, a
+/// worker that died, a broken installation.
 pub const ENGINE_ERROR: &str = "engine-error";
+/// The platform's modules the function needs are not installed and could not be.
+pub const MODULES_UNAVAILABLE: &str = "modules-unavailable";
 
-/// Why a local run failed: a platform error code, a message, and where it happened when known.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+/// The code for "ran too long" on a platform version.
+pub fn time_exceeded(runtime: Runtime) -> &'static str {
+    match runtime {
+        Runtime::V1 => EXECUTION_TIME_EXCEEDED,
+        Runtime::V2 => V2_EXECUTION_EXCEEDED,
+    }
+}
+
+/// The code for a TypeError, SyntaxError or ReferenceError on a platform version.
+pub fn runtime_error(runtime: Runtime) -> &'static str {
+    match runtime {
+        Runtime::V1 => RUNTIME_EXCEPTION,
+        Runtime::V2 => V2_JS_RUNTIME_ERROR,
+    }
+}
+
+/// What a code means, in one phrase for the operator.
+pub fn explain(code: &str) -> Option<&'static str> {
+    Some(match code {
+        RUNTIME_EXCEPTION | V2_JS_RUNTIME_ERROR => {
+            "the function crashed with a runtime error (a TypeError, SyntaxError or ReferenceError)"
+        }
+        CUSTOM_FAILURE => {
+            "the function failed with its own error (thrown, rejected or called back)"
+        }
+        V2_THREW_ERROR => "the function threw an error",
+        EXECUTION_TIME_EXCEEDED | V2_EXECUTION_EXCEEDED => "the function did not answer in time",
+        SYNTAX_ERROR => "the code does not parse",
+        MEMORY_EXCEEDED => "the function ran out of memory",
+        MODULES_UNAVAILABLE => "the platform's modules are not installed",
+        _ => return None,
+    })
+}
+
+/// Why a local run failed: a platform error code, the error's message (LivePerson's `errorMsg`),
+/// and what else the error said.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{code}: {message}")]
 pub struct LocalError {
-    /// One of the codes in this module ([`RUNTIME_EXCEPTION`], [`SYNTAX_ERROR`], …).
+    /// One of the codes in this module ([`RUNTIME_EXCEPTION`], [`SYNTAX_ERROR`], …); empty when
+    /// the function logged an `errorMsg` without an `errorCode`, as LivePerson's emulator shows.
+    #[serde(default)]
     pub code: String,
-    /// What went wrong, for the operator.
+    /// The error's message as the platform reports it (`errorMsg`): the message alone, without
+    /// the error's name.
+    #[serde(default)]
     pub message: String,
-    /// The JavaScript stack trace, when the error carried one.
+    /// The `errorMsg` when it is not a string (a function that called back with an object).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
+    /// The error's name (`TypeError`, `Error`, …), when it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The JavaScript stack trace, the platform layer's own frames removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stack: Option<String>,
     /// 1-based line in the function's code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
     /// 1-based column in the function's code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub column: Option<u32>,
 }
 
 impl LocalError {
-    /// An error with a code and a message and no location.
+    /// An error with a code and a message and nothing else.
     pub fn new(code: &str, message: impl Into<String>) -> Self {
         Self {
             code: code.to_owned(),
             message: message.into(),
+            value: None,
+            name: None,
             stack: None,
             line: None,
             column: None,
         }
     }
 
-    /// An error built from what a JavaScript error object says. The location is the first frame
-    /// of the stack that points into the function's code.
-    pub(crate) fn from_js(code: &str, described: Described) -> Self {
-        let message = match described.name.as_deref() {
-            Some(name) if !name.is_empty() && name != "Error" && code != CUSTOM_FAILURE => {
-                if described.message.is_empty() {
+    /// The error as one paragraph for people: `TypeError: message (line 3, column 7)`.
+    pub fn display(&self) -> String {
+        let mut text = match self.name.as_deref() {
+            Some(name) if !name.is_empty() && !self.message.starts_with(name) => {
+                if self.message.is_empty() {
                     name.to_owned()
                 } else {
-                    format!("{name}: {}", described.message)
+                    format!("{name}: {}", self.message)
                 }
             }
-            _ => described.message,
+            _ => self.message.clone(),
         };
-        // The sandbox's own frames (the call into the function) are noise to the operator.
-        let stack = described
-            .stack
-            .map(|s| {
-                s.lines()
-                    .filter(|frame| !frame.contains(SANDBOX_FILE))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-                    .trim_end()
-                    .to_owned()
-            })
-            .filter(|s| !s.is_empty());
-        let (line, column) = stack
-            .as_deref()
-            .and_then(location_in_code)
-            .map_or((None, None), |(l, c)| (Some(l), Some(c)));
-        Self {
-            code: code.to_owned(),
-            message,
-            stack,
-            line,
-            column,
+        if let (Some(line), Some(column)) = (self.line, self.column) {
+            text.push_str(&format!(" (line {line}, column {column})"));
         }
+        text
     }
 
-    /// True for the three codes the platform itself answers with.
+    /// True for the codes the platform itself answers with.
     pub fn is_platform_code(&self) -> bool {
-        [RUNTIME_EXCEPTION, CUSTOM_FAILURE, EXECUTION_TIME_EXCEEDED].contains(&self.code.as_str())
+        [
+            RUNTIME_EXCEPTION,
+            CUSTOM_FAILURE,
+            EXECUTION_TIME_EXCEEDED,
+            V2_JS_RUNTIME_ERROR,
+            V2_THREW_ERROR,
+            V2_EXECUTION_EXCEEDED,
+        ]
+        .contains(&self.code.as_str())
     }
 }
 
-/// The parts of a JavaScript error, read by the sandbox's `describe`.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Described {
-    pub name: Option<String>,
-    pub message: String,
-    pub stack: Option<String>,
-}
+/// The file name the function's code runs under; stack frames name it.
+pub(crate) const CODE_FILE: &str = "index.js";
 
-/// The file name the function's code is evaluated under; stack frames name it.
-pub(crate) const CODE_FILE: &str = "function.js";
+/// The file name the platform layer runs under; its frames are removed from stacks.
+pub(crate) const HARNESS_FILE: &str = "platform.js";
 
-/// The file name the sandbox's prelude is evaluated under.
-pub(crate) const SANDBOX_FILE: &str = "sandbox.js";
-
-/// The first `function.js:LINE:COLUMN` in a QuickJS stack trace.
+/// The first `index.js:LINE:COLUMN` in a stack trace (QuickJS's `at f (index.js:3:7)` and V8's
+/// `at f (/function/index.js:3:7)` alike).
 pub(crate) fn location_in_code(stack: &str) -> Option<(u32, u32)> {
     let needle = format!("{CODE_FILE}:");
     stack.lines().find_map(|frame| {
@@ -117,14 +161,44 @@ pub(crate) fn location_in_code(stack: &str) -> Option<(u32, u32)> {
     })
 }
 
-/// True when QuickJS's error means the memory limit was hit: `InternalError: out of memory`
-/// (a thrown `null`, when even that error could not be allocated, is handled by the caller).
-pub(crate) fn is_out_of_memory(described: &Described) -> bool {
-    described.message.contains("out of memory")
-        && described
-            .name
-            .as_deref()
-            .is_none_or(|n| n == "InternalError")
+/// A stack without the platform layer's frames (and the engine's internals after them).
+pub(crate) fn clean_stack(stack: &str) -> Option<String> {
+    let kept: Vec<&str> = stack
+        .lines()
+        .filter(|frame| {
+            !frame.contains(HARNESS_FILE)
+                && !frame.contains("node:internal")
+                && !frame.contains("worker.js")
+                && !frame.contains("(<anonymous>)")
+                && !frame.contains("(native)")
+                && !frame.contains("[eval]")
+        })
+        .collect();
+    let text = kept.join("\n").trim_end().to_owned();
+    (!text.trim().is_empty()).then_some(text)
+}
+
+/// Removes what points into the platform's wrapper around the code (the lines after it: a
+/// missing `lambda` is found there) from an error's location and stack.
+pub(crate) fn drop_wrapper_positions(error: &mut LocalError, code: &str) {
+    let lines = code.lines().count().max(1) as u32;
+    if error.line.is_some_and(|l| l > lines) {
+        error.line = None;
+        error.column = None;
+    }
+    if let Some(stack) = &error.stack {
+        let kept: Vec<&str> = stack
+            .lines()
+            .filter(|frame| location_in_code(frame).is_none_or(|(l, _)| l <= lines))
+            .collect();
+        error.stack = (!kept.is_empty()).then(|| kept.join("\n"));
+        if error.line.is_none()
+            && let Some((l, c)) = error.stack.as_deref().and_then(location_in_code)
+        {
+            error.line = Some(l);
+            error.column = Some(c);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -133,54 +207,44 @@ mod tests {
 
     #[test]
     fn location_is_read_from_the_first_frame_in_the_code() {
-        let stack = "    at f (native)\n    at lambda (function.js:12:7)\n    at <anonymous> (function.js:2:1)";
+        let stack =
+            "    at f (native)\n    at lambda (index.js:12:7)\n    at <anonymous> (index.js:2:1)";
         assert_eq!(location_in_code(stack), Some((12, 7)));
-        assert_eq!(location_in_code("    at function.js:3"), Some((3, 1)));
+        assert_eq!(
+            location_in_code("    at lambda (/function/index.js:3:9)"),
+            Some((3, 9))
+        );
+        assert_eq!(location_in_code("    at index.js:3"), Some((3, 1)));
         assert_eq!(location_in_code("    at <eval>:3:4"), None);
     }
 
     #[test]
-    fn messages_keep_the_error_name_except_for_plain_errors() {
-        let typed = LocalError::from_js(
-            RUNTIME_EXCEPTION,
-            Described {
-                name: Some("TypeError".into()),
-                message: "x is not a function".into(),
-                stack: Some("    at lambda (function.js:4:9)\n".into()),
-            },
-        );
-        assert_eq!(typed.message, "TypeError: x is not a function");
-        assert_eq!((typed.line, typed.column), (Some(4), Some(9)));
+    fn display_names_the_error_once_and_says_where() {
+        let mut error = LocalError::new(RUNTIME_EXCEPTION, "x is not a function");
+        error.name = Some("TypeError".into());
+        error.line = Some(4);
+        error.column = Some(9);
         assert_eq!(
-            typed.stack.as_deref(),
-            Some("    at lambda (function.js:4:9)")
+            error.display(),
+            "TypeError: x is not a function (line 4, column 9)"
         );
-        let plain = LocalError::from_js(
-            RUNTIME_EXCEPTION,
-            Described {
-                name: Some("Error".into()),
-                message: "boom".into(),
-                stack: None,
-            },
+        assert_eq!(
+            error.to_string(),
+            format!("{RUNTIME_EXCEPTION}: x is not a function")
         );
-        assert_eq!(plain.to_string(), format!("{RUNTIME_EXCEPTION}: boom"));
+        let plain = LocalError::new(CUSTOM_FAILURE, "boom");
+        assert_eq!(plain.display(), "boom");
         assert!(plain.is_platform_code());
         assert!(!LocalError::new(SYNTAX_ERROR, "x").is_platform_code());
     }
 
     #[test]
-    fn out_of_memory_is_recognised() {
-        let oom = Described {
-            name: Some("InternalError".into()),
-            message: "out of memory".into(),
-            stack: None,
-        };
-        assert!(is_out_of_memory(&oom));
-        let other = Described {
-            name: Some("Error".into()),
-            message: "out of memory".into(),
-            stack: None,
-        };
-        assert!(!is_out_of_memory(&other));
+    fn stacks_lose_the_platform_frames() {
+        let stack =
+            "TypeError: x\n    at lambda (index.js:2:3)\n    at invokeV1 (platform.js:200:5)";
+        assert_eq!(
+            clean_stack(stack).as_deref(),
+            Some("TypeError: x\n    at lambda (index.js:2:3)")
+        );
     }
 }

@@ -1,44 +1,48 @@
-//! The `local` endpoint: runs a function's JavaScript in-process with QuickJS (through
-//! `rquickjs`), with the platform's limits, so an operator can test it offline.
+//! The `local` endpoint: runs a function's JavaScript on this machine the way the LivePerson
+//! platform runs it, so an operator can decide offline whether it is ready to deploy.
 //!
-//! - Shapes: `module.exports = (data, cb) => …`, `function lambda(input, callback)` and
-//!   `async function lambda(input)`; the invocation envelope `{timestamp, headers, payload}` is
-//!   the input. Promises are awaited and the job queue is driven to completion.
-//! - Limits ([`LocalLimits`]): execution time (an interrupt handler checks the deadline and the
-//!   caller's cancel flag), memory (QuickJS's allocator limit) and log lines.
-//! - Sandbox: no file system, network, process or module access; `require` of anything throws;
-//!   `eval` and `new Function` are refused; `setTimeout`/`setInterval` work within the time limit
-//!   (waits are skipped, not slept, and count against the limit).
-//! - Errors carry the platform's codes ([`errors`]).
-//!
-//! Out of memory: QuickJS refuses the allocation past the limit and throws
-//! `InternalError: out of memory`, which the function could catch like any error; that error,
-//! thrown or passed to the callback, is reported as [`errors::MEMORY_EXCEEDED`]. When not even
-//! the error fits, QuickJS throws `null`, so a thrown (or rejected) `null` counts as out of
-//! memory too: certainly when a 1 MiB probe cannot be allocated either, "most likely" when the
-//! failed frame already gave its memory back (a function's own `throw null` lands there). A
-//! function that catches that `null` itself and answers normally is not caught out: rquickjs
-//! offers no allocation hook without `unsafe`.
+//! - **One platform layer, two engines.** The platform's contract (the `lambda` entry point,
+//!   V1's callback and V2's return, error classification, console and log limits, globals,
+//!   `require`/`import` of the platform's modules, the toolbelt) is one JavaScript harness
+//!   ([`harness`]) that both engines evaluate: embedded QuickJS ([`quickjs`], the default: no
+//!   set-up, fastest) and Node.js ([`node`], the runtime the platform uses, with warm workers).
+//!   The engines only drive the event loop and enforce time and memory.
+//! - **V1 follows LivePerson's emulator** (`lpf invoke --local`) step by step; **V2** follows the
+//!   V2 runtime's documented rules ([`crate::functions::Runtime`]).
+//! - **Limits** ([`LocalLimits`]): the function's time limit (30 s on the platform), 256 MiB of
+//!   memory, 10 log lines and 6,000 characters of logs (16,384 on V2). Timers wait in real time.
+//! - **Shared memory budget** ([`budget`]): concurrent runs reserve their memory limit from one
+//!   budget, so a batch cannot exhaust the machine.
 //!
 //! Everything is blocking and bounded by the time limit: the CLI calls [`run_function`] directly,
-//! the GUI calls it on a worker thread and sets the cancel flag for Cancel. A [`LocalFunction`]
-//! keeps a compiled function warm between calls; it is not `Send` (a QuickJS runtime belongs to
-//! the thread that made it), so make and use it on one thread.
+//! the console calls it on a worker thread and sets the cancel flag for Cancel.
 
+pub mod budget;
+pub mod check;
 pub mod errors;
-mod runner;
-mod sandbox;
+pub(crate) mod harness;
+mod http;
+pub mod modules;
+pub mod node;
+pub mod quickjs;
+mod scan;
 
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
 pub use errors::LocalError;
-pub use runner::LocalFunction;
-pub use sandbox::MAX_LOG_MESSAGE_CHARS;
+pub use quickjs::LocalFunction;
+
+use crate::functions::{LocalEngine, Runtime};
+
+/// The longest log line kept, in characters; longer ones are cut and marked.
+pub const MAX_LOG_MESSAGE_CHARS: usize = 16 * 1024;
 
 /// The platform's limits for one invocation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -46,7 +50,7 @@ pub struct LocalLimits {
     /// Longest run, from the start of the call (and of the code's top level when compiling).
     #[serde(rename = "timeout_ms", serialize_with = "as_millis")]
     pub timeout: Duration,
-    /// Most memory the JavaScript runtime may allocate, in bytes (0 = unlimited).
+    /// Most memory the function may use, in bytes (0 = unlimited).
     pub memory_bytes: usize,
     /// Most `console` lines kept per run; the rest are counted in [`LocalRun::logs_dropped`].
     pub max_log_lines: usize,
@@ -79,13 +83,71 @@ impl Default for LocalLimits {
     }
 }
 
-/// The level of a `console` line (`console.log` is `info`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+/// How one function runs locally: engine, platform version, limits and its settings. Secrets
+/// are already resolved here (from `env:NAME` or the session) and never serialized.
+#[derive(Clone, Default)]
+pub struct LocalOptions {
+    /// The engine that runs the code.
+    pub engine: LocalEngine,
+    /// The platform version the code is written for.
+    pub runtime: Runtime,
+    /// Time, memory and log limits.
+    pub limits: LocalLimits,
+    /// `process.env` of the function.
+    pub environment: BTreeMap<String, String>,
+    /// Domains HTTPClient and fetch may call.
+    pub allowlist: Vec<String>,
+    /// What `SecretClient.readSecret(name)` answers, by name (resolved values).
+    pub secrets: BTreeMap<String, String>,
+    /// The toolbelt's fixture answers (`{"Client.method": answer}`), and the file they came
+    /// from (named in "add a fixture" messages).
+    pub fixtures: Option<Value>,
+    /// Where the fixtures are (or would be) kept.
+    pub fixtures_file: Option<PathBuf>,
+    /// Where the platform's modules are installed (default: the data dir's `modules`).
+    pub modules_dir: Option<PathBuf>,
+    /// The `node` to run (default: `SURVEY_CONSOLE_NODE`, then `node` on PATH).
+    pub node: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for LocalOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalOptions")
+            .field("engine", &self.engine)
+            .field("runtime", &self.runtime)
+            .field("limits", &self.limits)
+            .field("environment", &self.environment.keys().collect::<Vec<_>>())
+            .field("allowlist", &self.allowlist)
+            .field("secrets", &self.secrets.keys().collect::<Vec<_>>())
+            .field("fixtures_file", &self.fixtures_file)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LocalOptions {
+    /// The platform's defaults (QuickJS, V1) with another time limit.
+    pub fn with_timeout(timeout: Duration) -> Self {
+        Self {
+            limits: LocalLimits::with_timeout(timeout),
+            ..Self::default()
+        }
+    }
+
+    /// The modules directory to use: the configured one or the data dir's.
+    pub fn modules_root(&self) -> PathBuf {
+        self.modules_dir
+            .clone()
+            .unwrap_or_else(modules::default_modules_dir)
+    }
+}
+
+/// The level of a `console` line, named as LivePerson's logger names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogLevel {
     /// `console.debug`.
     Debug,
-    /// `console.info` and `console.log`.
+    /// `console.info` (and V2's `console.log`).
     Info,
     /// `console.warn`.
     Warn,
@@ -103,55 +165,56 @@ impl LogLevel {
             Self::Error => "error",
         }
     }
+
+    /// From LivePerson's level names (`Debug`, `Info`, `Warn`, `Error`).
+    pub(crate) fn from_platform(name: &str) -> Self {
+        match name {
+            "Debug" => Self::Debug,
+            "Warn" => Self::Warn,
+            "Error" => Self::Error,
+            _ => Self::Info,
+        }
+    }
 }
 
-/// One captured `console` line: the arguments joined by spaces, objects as JSON.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One captured `console` line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogLine {
     /// Which `console` method wrote it.
     pub level: LogLevel,
-    /// The text (cut at [`MAX_LOG_MESSAGE_CHARS`]).
+    /// The arguments as text, joined by spaces (cut at the limits).
     pub message: String,
-}
-
-/// Which of the three function shapes the code has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FunctionShape {
-    /// `module.exports = (data, cb) => { … }`.
-    ModuleExports,
-    /// `function lambda(input, callback) { … }`.
-    LambdaCallback,
-    /// `async function lambda(input) { … }`.
-    AsyncLambda,
-}
-
-impl FunctionShape {
-    /// The shape as code, for messages: `module.exports = (data, cb) => …`.
-    pub fn signature(self) -> &'static str {
-        match self {
-            Self::ModuleExports => "module.exports = (data, cb) => …",
-            Self::LambdaCallback => "function lambda(input, callback)",
-            Self::AsyncLambda => "async function lambda(input)",
-        }
-    }
+    /// The first argument as JSON, as LivePerson's logger keeps it (absent when it has no JSON
+    /// form or is too long).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
+    /// The other arguments as JSON.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extras: Vec<Value>,
 }
 
 /// The outcome of one local run.
 #[derive(Debug, Clone, Serialize)]
 pub struct LocalRun {
-    /// The callback's result (or the promise's value) as JSON, or why the run failed.
+    /// The result (V1: the callback's; V2: the returned value) as JSON, or why the run failed.
     #[serde(serialize_with = "ok_or_error")]
     pub result: Result<Value, LocalError>,
     /// The `console` lines kept, in order.
     pub logs: Vec<LogLine>,
-    /// How many `console` lines were dropped past [`LocalLimits::max_log_lines`].
+    /// How many `console` lines were dropped past the limits.
     pub logs_dropped: usize,
+    /// True when a line was cut at the characters limit.
+    pub logs_cut: bool,
+    /// What the operator should know about the run (blocked requests, fixtures used, where the
+    /// platform or LivePerson's emulator would differ).
+    pub notes: Vec<String>,
     /// Wall-clock time of the run (compile included for [`run_function`]).
     #[serde(rename = "duration_ms", serialize_with = "as_millis")]
     pub duration: Duration,
-    /// The function's shape, once the code got that far.
-    pub shape: Option<FunctionShape>,
+    /// The engine that ran it.
+    pub engine: LocalEngine,
+    /// The platform version it ran as.
+    pub runtime: Runtime,
 }
 
 impl LocalRun {
@@ -161,42 +224,64 @@ impl LocalRun {
             let kept = self.logs.len();
             let dropped = self.logs_dropped;
             let lines = if dropped == 1 { "line" } else { "lines" };
-            format!("{dropped} more log {lines} dropped: at most {kept} are kept per invocation")
+            format!(
+                "{dropped} more log {lines} dropped: at most {kept} lines and {} characters are kept per invocation",
+                harness::log_chars(self.runtime)
+            )
         })
     }
 
     /// A failed run that never reached the function.
-    pub(crate) fn failed(error: LocalError, started: Instant) -> Self {
+    pub(crate) fn failed(error: LocalError, options: &LocalOptions, started: Instant) -> Self {
         Self {
             result: Err(error),
             logs: Vec::new(),
             logs_dropped: 0,
+            logs_cut: false,
+            notes: Vec::new(),
             duration: started.elapsed(),
-            shape: None,
+            engine: options.engine,
+            runtime: options.runtime,
         }
     }
 }
 
-/// Compiles `code` and calls it once with `input` (the envelope): the cold path the CLI and
-/// the GUI's **Run locally** use. The time limit covers the code's top level and the call
-/// together. Never panics on user code; returns within about the time limit, or soon after
-/// `cancel` is set.
+/// Compiles `code` and calls it once with `input` (the envelope as JSON text) on the options'
+/// engine: the path the CLI, batches and the console's **Run locally** use. Waits for the
+/// memory budget first. Never panics on user code; returns within about the time limit, or soon
+/// after `cancel` is set.
 pub fn run_function(
     code: &str,
-    input: &Value,
-    limits: &LocalLimits,
+    input: &[u8],
+    options: &LocalOptions,
     cancel: Arc<AtomicBool>,
 ) -> LocalRun {
     let started = Instant::now();
-    let mut run = match LocalFunction::compile_with_cancel(code, limits, Arc::clone(&cancel)) {
-        Ok(mut function) => {
-            let left = limits.timeout.saturating_sub(started.elapsed());
-            function.call_within(input, cancel, left)
-        }
-        Err(failed) => *failed,
+    let Some(_permit) = budget::shared().acquire(options.limits.memory_bytes, input.len(), &cancel)
+    else {
+        return LocalRun::failed(
+            LocalError::new(errors::CANCELLED, "the run was cancelled"),
+            options,
+            started,
+        );
+    };
+    let mut run = match options.engine {
+        LocalEngine::QuickJs => quickjs::run(code, input, options, cancel),
+        LocalEngine::Node => node::run(code, input, options, cancel),
     };
     run.duration = started.elapsed();
     run
+}
+
+/// [`run_function`] with the envelope as a JSON value (tests and small callers).
+pub fn run_function_value(
+    code: &str,
+    input: &Value,
+    options: &LocalOptions,
+    cancel: Arc<AtomicBool>,
+) -> LocalRun {
+    let bytes = serde_json::to_vec(input).unwrap_or_else(|_| b"null".to_vec());
+    run_function(code, &bytes, options, cancel)
 }
 
 fn as_millis<S: Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
@@ -220,4 +305,4 @@ fn ok_or_error<S: Serializer>(
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
-mod tests_sandbox;
+mod tests_platform;

@@ -10,9 +10,10 @@ use super::commands::{Command, InvokeSource};
 use super::jobs::JobKind;
 use super::session::{InvokeStatus, no_function};
 use crate::catalog::EventId;
+use crate::functions::Endpoint;
 use crate::invoke::{
-    ErrorKind, Invocation, InvokeError, MAX_HISTORY, Target, curl_command, envelope, fail, invoke,
-    now_ms,
+    ErrorKind, Invocation, InvokeError, MAX_HISTORY, Target, curl_command, envelope, envelope_text,
+    fail, invoke, invoke_text, now_ms,
 };
 use crate::payload::{Inspection, Payload, inspect, parse_bytes};
 
@@ -88,7 +89,8 @@ impl SurveyConsoleApp {
         }
     }
 
-    /// Runs the code of the event's function as edited, in-process.
+    /// Runs the code of the event's function as edited, in-process, with its platform settings
+    /// (version, environment, allowlist, secrets) on the engine its local endpoint names.
     pub(super) fn run_locally(&mut self, ctx: &egui::Context, event: EventId) {
         let Some(config) = self.session.function_edit(event) else {
             return;
@@ -96,9 +98,7 @@ impl SurveyConsoleApp {
         let Some(source) = self.session.invoke_source(event) else {
             return;
         };
-        let name = format!("{} (as edited)", config.name);
-        let mut target = Target::local(event, &name, config.code.clone());
-        target.timeout = Duration::from_millis(config.timeout_ms.max(1));
+        let target = super::apply_local::local_target(event, config, &self.session.files.modules);
         self.start_invoke(ctx, event, source, target);
     }
 
@@ -116,23 +116,46 @@ impl SurveyConsoleApp {
         if let InvokeSource::Edited { headers, .. } = &source {
             target.headers.extend(headers.iter().cloned());
         }
+        let local = matches!(target.endpoint, Endpoint::Local(_));
+        if local && target.local.fixtures_file.is_none() {
+            target.local.fixtures_file = Some(super::apply_local::fixtures_beside(
+                self.session.functions_path(),
+                event,
+            ));
+        }
+        if local && target.local.modules_dir.is_none() {
+            target.local.modules_dir = Some(self.session.files.modules.clone());
+        }
+        let npm = self.session.files.npm.clone();
         let spawned = self.jobs.spawn(ctx, JobKind::Invoke, "invoke", move |job| {
             let flag = job.cancel_flag();
-            let mut record = match envelope_of(&source, loaded.as_ref(), event) {
-                Ok((body, findings)) => {
-                    let mut record = invoke(&target, &body, &secrets, &flag);
-                    record.payload_findings = findings;
+            if local {
+                super::apply_local::prepare_modules(&target, &npm, job);
+            }
+            let mut record = match (local, &source, loaded.as_ref()) {
+                // In-process runs of the loaded payload take its text: no document is built.
+                (true, InvokeSource::Loaded, Some((payload, summary))) => {
+                    let text = envelope_text(payload, now_ms());
+                    let mut record = invoke_text(&target, &text, &secrets, &flag);
+                    record.payload_findings = summary.clone();
                     record
                 }
-                Err(error) => {
-                    let mut record = Invocation {
-                        at_ms: now_ms(),
-                        event,
-                        ..Invocation::default()
-                    };
-                    fail(&mut record, error);
-                    record
-                }
+                _ => match envelope_of(&source, loaded.as_ref(), event) {
+                    Ok((body, findings)) => {
+                        let mut record = invoke(&target, &body, &secrets, &flag);
+                        record.payload_findings = findings;
+                        record
+                    }
+                    Err(error) => {
+                        let mut record = Invocation {
+                            at_ms: now_ms(),
+                            event,
+                            ..Invocation::default()
+                        };
+                        fail(&mut record, error);
+                        record
+                    }
+                },
             };
             record.payload_name = payload_name;
             // A cancelled call is not recorded: the operator stopped waiting for it.
@@ -169,6 +192,7 @@ impl SurveyConsoleApp {
     /// An invocation finished: it becomes the latest result and joins the history.
     pub(super) fn invoked(&mut self, record: Option<Box<Invocation>>) {
         self.session.invocation = InvokeStatus::Idle;
+        self.session.local.modules_progress = None;
         let Some(record) = record else {
             return;
         };

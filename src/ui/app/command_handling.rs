@@ -140,6 +140,21 @@ impl SurveyConsoleApp {
                 self.session.deployed.insert(event, answer);
             }
 
+            Command::CheckCode {
+                event,
+                code,
+                runtime,
+                key,
+            } => self.check_code(ctx, event, code, runtime, key),
+            Command::CodeChecked {
+                event,
+                key,
+                findings,
+            } => self.code_checked(event, key, findings),
+            Command::InstallModules(runtime) => self.install_modules(ctx, runtime),
+            Command::ModulesProgress(line) => self.session.local.modules_progress = Some(line),
+            Command::ModulesInstalled(outcome) => self.modules_installed(outcome),
+
             Command::SetBatchPayloads(payloads) => self.session.batch.payloads = payloads,
             Command::SetBatchForm(form) => self.session.batch.form = form,
             Command::StartBatch(request) => self.start_batch(ctx, *request),
@@ -231,7 +246,12 @@ impl SurveyConsoleApp {
                     prompt.error = Some(message);
                 }
             }
+            JobKind::Modules => {
+                session.local.modules_progress = None;
+                session.local.modules_message = Some(Err(message));
+            }
             JobKind::FileDialog
+            | JobKind::CheckCode
             | JobKind::FilterRows
             | JobKind::History
             | JobKind::Curl

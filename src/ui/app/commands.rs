@@ -15,8 +15,9 @@ use super::state::{Tab, View};
 use crate::batch::{BatchItem, BatchResult, BatchSettings, PayloadSource, RunEnd};
 use crate::catalog::EventId;
 use crate::catalog::samples::Sample;
-use crate::functions::{FunctionConfig, FunctionStore};
+use crate::functions::{FunctionConfig, FunctionStore, Runtime};
 use crate::invoke::Invocation;
+use crate::invoke::local::check::Finding;
 use crate::livechat::{
     Conversation, ConversationFailure, ConversationRequest, HistoryEntry, Server, ServerInfo,
     SurveyItem, SurveyOutcome, SurveyRules,
@@ -186,6 +187,28 @@ pub enum Command {
         event: EventId,
         answer: Result<bool, String>,
     },
+
+    // Local runs.
+    /// Check the code of an event's function as the platform's editor does (on a worker); `key`
+    /// names the code and version checked.
+    CheckCode {
+        event: EventId,
+        code: String,
+        runtime: Runtime,
+        key: u64,
+    },
+    /// The save-time findings of the code named by `key`.
+    CodeChecked {
+        event: EventId,
+        key: u64,
+        findings: Vec<Finding>,
+    },
+    /// Install the platform's modules of a version with npm (on a worker).
+    InstallModules(Runtime),
+    /// A line of npm's progress while modules install.
+    ModulesProgress(String),
+    /// The modules were installed (`Ok(message)`) or not.
+    ModulesInstalled(Result<String, String>),
 
     // Batches.
     /// Use these payloads for the next batch.

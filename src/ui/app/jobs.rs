@@ -51,6 +51,10 @@ pub enum JobKind {
     LivechatConversation,
     /// Reading the Livechat submission history.
     LivechatHistory,
+    /// Checking a function's code as the platform's editor does.
+    CheckCode,
+    /// Installing the platform's modules with npm.
+    Modules,
     /// Asking a Rocket.Chat server for its version and survey rules.
     LivechatServer,
     /// Asking LivePerson whether a function is deployed for an event (`isImplemented`).
@@ -79,6 +83,8 @@ impl JobKind {
             JobKind::LivechatSubmit => "sending the survey",
             JobKind::LivechatConversation => "the test conversation",
             JobKind::LivechatHistory => "reading the survey history",
+            JobKind::CheckCode => "checking the code",
+            JobKind::Modules => "installing the platform's modules",
             JobKind::LivechatServer => "checking the server",
             JobKind::Deployed => "asking LivePerson what is deployed",
             JobKind::PathCheck => "checking the path",

@@ -15,6 +15,7 @@ mod apply_batch;
 mod apply_functions;
 mod apply_invoke;
 mod apply_livechat;
+mod apply_local;
 mod apply_paths;
 mod apply_payload;
 mod apply_request;
@@ -97,6 +98,7 @@ impl SurveyConsoleApp {
                 history,
                 livechat_history,
                 livechat_rate_limits,
+                ..Files::default_for(None)
             },
         )
     }

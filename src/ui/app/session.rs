@@ -83,6 +83,10 @@ pub struct Files {
     pub history: PathBuf,
     /// The Livechat submission history.
     pub livechat_history: PathBuf,
+    /// Where local runs find the platform's modules (installed there with npm).
+    pub modules: PathBuf,
+    /// The npm that installs them.
+    pub npm: PathBuf,
     /// The Livechat rate-limit windows seen (shared with the CLI).
     pub livechat_rate_limits: PathBuf,
 }
@@ -95,6 +99,8 @@ impl Files {
             functions: functions.unwrap_or_else(crate::functions::default_path),
             history: crate::invoke::default_history_path(),
             livechat_history: crate::livechat::History::default_path(),
+            modules: crate::invoke::local::modules::default_modules_dir(),
+            npm: crate::invoke::local::modules::npm_command(),
             livechat_rate_limits: crate::livechat::RateLimits::default_path(),
         }
     }
@@ -105,6 +111,8 @@ impl Files {
             functions: dir.join("functions.json"),
             history: dir.join("history.jsonl"),
             livechat_history: dir.join("livechat-history.jsonl"),
+            modules: dir.join("modules"),
+            npm: crate::invoke::local::modules::npm_command(),
             livechat_rate_limits: dir.join("livechat-rate-limits.json"),
         }
     }
@@ -269,6 +277,37 @@ pub struct Session {
     pub batch: BatchSession,
     /// The Livechat survey view's results.
     pub livechat: LivechatSession,
+    /// Save-time findings and module installs of local runs.
+    pub local: LocalSession,
+}
+
+/// The save-time findings of one version of a function's code.
+#[derive(Clone, Debug, Default)]
+pub struct CodeFindings {
+    /// Which code and platform version they are about ([`code_key`]).
+    pub key: u64,
+    /// The findings.
+    pub findings: Vec<crate::invoke::local::check::Finding>,
+}
+
+/// What the Function tab shows about local runs besides their results.
+#[derive(Debug, Default)]
+pub struct LocalSession {
+    /// The latest findings of each event's code.
+    pub findings: HashMap<EventId, CodeFindings>,
+    /// npm's latest line while the platform's modules install.
+    pub modules_progress: Option<String>,
+    /// How the last install of the modules ended.
+    pub modules_message: Option<Result<String, String>>,
+}
+
+/// Names a version of code on a platform version, so findings are checked once per edit.
+pub fn code_key(code: &str, runtime: crate::functions::Runtime) -> u64 {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    code.hash(&mut hasher);
+    runtime.hash(&mut hasher);
+    hasher.finish()
 }
 
 impl LivechatSession {
@@ -319,6 +358,7 @@ impl Session {
             history: Vec::new(),
             history_file: Arc::new(Mutex::new(History::open(&files.history))),
             batch: BatchSession::default(),
+            local: LocalSession::default(),
             livechat: LivechatSession {
                 limits: Arc::new(RateLimits::at(files.livechat_rate_limits.clone())),
                 ..LivechatSession::default()

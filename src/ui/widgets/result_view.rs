@@ -80,6 +80,15 @@ pub fn invocation_ui(
                 }
             });
     }
+    if let Some(error) = record.local.as_ref().and_then(|l| l.error.as_ref()) {
+        // What the platform would answer, as it answers it.
+        ui.horizontal_wrapped(|ui| {
+            ui.weak("errorCode");
+            ui.monospace(&error.code);
+            ui.weak("errorMsg");
+            ui.monospace(&error.message);
+        });
+    }
     if !record.checks.is_empty() {
         ui.add_space(4.0);
         ui.strong("Contract");
@@ -101,11 +110,16 @@ pub fn invocation_ui(
     }
     logs_ui(ui, record);
     if let Some(value) = &record.local_result {
+        // A V1 function calls back with its result; a V2 function returns it.
+        let how = match record.local.as_ref().map(|l| l.runtime) {
+            Some(crate::functions::Runtime::V2) => "Result (returned)",
+            _ => "Result (called back)",
+        };
         let body = Body::Json(value.clone());
         action = action.or(body_ui(
             ui,
             "local-result",
-            "Result (called back)",
+            how,
             &body,
             Copied::Response,
             options,
@@ -204,6 +218,14 @@ fn headline_ui(ui: &mut Ui, record: &Invocation, options: &ResultOptions) {
     ui.add(
         egui::Label::new(egui::RichText::new(sent).color(ui.visuals().weak_text_color())).wrap(),
     );
+    if let Some(local) = &record.local {
+        ui.weak(format!(
+            "Ran locally on {} as {} in {:.1} ms",
+            local.engine.name(),
+            local.runtime.as_str().to_uppercase(),
+            local.duration_ms
+        ));
+    }
 }
 
 /// The request id with a copy button: what LivePerson support asks for.

@@ -4,7 +4,7 @@
 use crate::catalog::EventId;
 use crate::functions::{
     Auth, DEFAULT_EXTERNAL_SYSTEM, Endpoint, EndpointKind, FieldError, InvokeBy,
-    LivepersonEndpoint, LocalEndpoint, MAX_RETRIES, Platform, Region, SecretRef,
+    LivepersonEndpoint, LocalEndpoint, LocalEngine, MAX_RETRIES, Platform, Region, SecretRef,
 };
 use crate::invoke::SessionSecrets;
 use crate::ui::app::commands::{Command, SecretText};
@@ -43,10 +43,10 @@ impl AuthKind {
 }
 
 /// Where the form reports what it cannot change in place: session secrets.
-struct Secrets<'a> {
-    event: EventId,
-    typed: &'a SessionSecrets,
-    commands: &'a mut Vec<Command>,
+pub(super) struct Secrets<'a> {
+    pub event: EventId,
+    pub typed: &'a SessionSecrets,
+    pub commands: &'a mut Vec<Command>,
 }
 
 /// Shows the error of `field`, if any, under the widget just drawn.
@@ -121,13 +121,37 @@ pub fn endpoint_ui(
             match endpoint {
                 Endpoint::Http { url, auth } => http_ui(ui, url, auth, &mut secrets, errors),
                 Endpoint::Liveperson(lp) => liveperson_ui(ui, lp, &mut secrets, errors),
-                Endpoint::Local(_) => {
-                    ui.label("");
-                    ui.label("The code below runs inside the console, with the platform's limits.");
-                    ui.end_row();
-                }
+                Endpoint::Local(local) => local_ui(ui, local),
             }
         });
+}
+
+/// The engine of a local endpoint, and whether Node.js is there for it.
+fn local_ui(ui: &mut egui::Ui, local: &mut LocalEndpoint) {
+    ui.label("Engine");
+    ui.vertical(|ui| {
+        ui.horizontal(|ui| {
+            ui.radio_value(&mut local.engine, LocalEngine::QuickJs, "QuickJS (embedded)");
+            ui.radio_value(&mut local.engine, LocalEngine::Node, "Node.js");
+        });
+        match local.engine {
+            LocalEngine::QuickJs => {
+                ui.weak(
+                    "Runs inside the console with the platform's limits; no Intl, and modules that need Node's built-ins name the Node.js engine.",
+                );
+            }
+            LocalEngine::Node => match crate::invoke::local::node::node_path(None) {
+                Ok(path) => {
+                    ui.weak(format!(
+                        "Runs on {} (the platform's runtime), in a fresh context per run.",
+                        path.display()
+                    ));
+                }
+                Err(error) => theme::error_label(ui, &error.message),
+            },
+        }
+    });
+    ui.end_row();
 }
 
 fn http_ui(
@@ -356,78 +380,89 @@ fn secret_row(
     errors: &[FieldError],
 ) {
     let label = ui.label(label);
-    ui.vertical(|ui| {
-        let mut from_env = secret.env_name().is_some() || secret.is_plain();
+    ui.vertical(|ui| secret_controls_ui(ui, label.id, secret, field, secrets, errors));
+    ui.end_row();
+}
+
+/// The controls of a secret: from the environment (`env:NAME`, saved) or typed in for the
+/// session (masked, never saved), with the field's error.
+pub(super) fn secret_controls_ui(
+    ui: &mut egui::Ui,
+    label: egui::Id,
+    secret: &mut SecretRef,
+    field: &str,
+    secrets: &mut Secrets<'_>,
+    errors: &[FieldError],
+) {
+    let mut from_env = secret.env_name().is_some() || secret.is_plain();
+    ui.horizontal(|ui| {
+        if ui
+            .radio_value(&mut from_env, true, "From environment")
+            .clicked()
+            && secret.is_session()
+        {
+            *secret = SecretRef("env:".to_owned());
+        }
+        if ui
+            .radio_value(&mut from_env, false, "Type in for this session")
+            .clicked()
+        {
+            *secret = SecretRef::default();
+        }
+    });
+    if from_env {
+        let mut name = secret
+            .0
+            .strip_prefix("env:")
+            .unwrap_or(&secret.0)
+            .to_owned();
         ui.horizontal(|ui| {
+            ui.label("env:");
             if ui
-                .radio_value(&mut from_env, true, "From environment")
-                .clicked()
-                && secret.is_session()
+                .add(
+                    egui::TextEdit::singleline(&mut name)
+                        .hint_text("VARIABLE_NAME")
+                        .desired_width(220.0),
+                )
+                .labelled_by(label)
+                .changed()
             {
-                *secret = SecretRef("env:".to_owned());
+                *secret = SecretRef(format!("env:{}", name.trim()));
             }
-            if ui
-                .radio_value(&mut from_env, false, "Type in for this session")
-                .clicked()
-            {
-                *secret = SecretRef::default();
+            match secret.env_name() {
+                Some(var) if std::env::var_os(var).is_some() => {
+                    ui.weak("set");
+                }
+                Some(var) => {
+                    ui.colored_label(ui.visuals().warn_fg_color, format!("{var} is not set"));
+                }
+                None => {}
             }
         });
-        if from_env {
-            let mut name = secret
-                .0
-                .strip_prefix("env:")
-                .unwrap_or(&secret.0)
-                .to_owned();
-            ui.horizontal(|ui| {
-                ui.label("env:");
-                if ui
-                    .add(
-                        egui::TextEdit::singleline(&mut name)
-                            .hint_text("VARIABLE_NAME")
-                            .desired_width(220.0),
-                    )
-                    .labelled_by(label.id)
-                    .changed()
-                {
-                    *secret = SecretRef(format!("env:{}", name.trim()));
-                }
-                match secret.env_name() {
-                    Some(var) if std::env::var_os(var).is_some() => {
-                        ui.weak("set");
-                    }
-                    Some(var) => {
-                        ui.colored_label(ui.visuals().warn_fg_color, format!("{var} is not set"));
-                    }
-                    None => {}
-                }
-            });
-        } else {
-            let typed = secrets.typed.get(secrets.event, field);
-            let mut value = typed.unwrap_or_default().to_owned();
-            ui.horizontal(|ui| {
-                if ui
-                    .add(
-                        egui::TextEdit::singleline(&mut value)
-                            .password(true)
-                            .hint_text("kept in memory for this session only")
-                            .desired_width(260.0),
-                    )
-                    .labelled_by(label.id)
-                    .changed()
-                {
-                    secrets.commands.push(Command::SetSecret {
-                        event: secrets.event,
-                        field: field.to_owned(),
-                        value: SecretText(value.clone()),
-                    });
-                }
-                if value.is_empty() {
-                    ui.colored_label(ui.visuals().warn_fg_color, "not entered");
-                }
-            });
-        }
-        field_error_ui(ui, errors, field);
-    });
-    ui.end_row();
+    } else {
+        let typed = secrets.typed.get(secrets.event, field);
+        let mut value = typed.unwrap_or_default().to_owned();
+        ui.horizontal(|ui| {
+            if ui
+                .add(
+                    egui::TextEdit::singleline(&mut value)
+                        .password(true)
+                        .hint_text("kept in memory for this session only")
+                        .desired_width(260.0),
+                )
+                .labelled_by(label)
+                .changed()
+            {
+                secrets.commands.push(Command::SetSecret {
+                    event: secrets.event,
+                    field: field.to_owned(),
+                    value: SecretText(value.clone()),
+                });
+            }
+            if value.is_empty() {
+                ui.colored_label(ui.visuals().warn_fg_color, "not entered");
+            }
+        });
+    }
+    field_error_ui(ui, errors, field);
 }

@@ -1,27 +1,33 @@
 //! The Function tab: create the event's one function from its template, edit it (name,
-//! description, state, timeout, headers, endpoint, code), save, revert, remove, run it locally.
+//! description, state, timeout, headers, endpoint and its engine, platform version, environment,
+//! allowlist, secrets, code), see what the platform's editor would say of the code, save,
+//! revert, remove, run it locally (installing the platform's modules on first use).
 //!
 //! The unsaved edit lives in the session, where the Invocations and Batch tabs see it too. The
 //! tab edits a copy of it each frame and pushes the changed copy back as `EditDraft`.
 
+mod checks;
 mod endpoint;
 mod form;
+mod local_run;
+mod platform;
 
 use std::collections::HashMap;
 
+use self::checks::{code_marker, findings_of, findings_ui, modules_ui};
 use self::form::form_ui;
+use self::local_run::{local_result_ui, local_run_shown, local_run_ui};
+use self::platform::platform_ui;
 use crate::catalog::EventId;
-use crate::functions::{
-    Endpoint, EndpointKind, FunctionConfig, FunctionState, FunctionStore, validate,
-};
+use crate::functions::{Endpoint, FunctionConfig, FunctionState, FunctionStore, validate};
+use crate::invoke::local::check::has_errors;
 use crate::ui::app::commands::{Command, FilePurpose, FunctionsMessage, UiAction};
 use crate::ui::app::context::ViewContext;
 use crate::ui::app::jobs::JobKind;
-use crate::ui::app::session::{InvokeStatus, StoreState};
+use crate::ui::app::session::StoreState;
 use crate::ui::widgets::busy;
-use crate::ui::widgets::code_editor::{Marker, code_editor_ui};
+use crate::ui::widgets::code_editor::code_editor_ui;
 use crate::ui::widgets::elide::start_elided_label;
-use crate::ui::widgets::result_view::{ResultAction, ResultOptions, invocation_ui};
 use crate::ui::widgets::theme;
 
 /// Widget state of the Function tab.
@@ -63,11 +69,19 @@ impl FunctionPanel {
         let mut draft = before.clone();
         let errors = validate(&draft);
         let dirty = draft != *stored;
+        let findings = findings_of(ctx, event, &draft, commands);
         let writing = ctx.is_running(JobKind::FunctionsFile);
         ui.horizontal(|ui| {
             let can_save = dirty && errors.is_empty() && !writing;
+            // The platform's editor would refuse such code; a draft may still be kept.
+            let code_errors = findings.is_some_and(has_errors);
+            let save_label = if code_errors {
+                "Save with code errors"
+            } else {
+                "Save"
+            };
             let save = ui
-                .add_enabled(can_save, egui::Button::new("Save"))
+                .add_enabled(can_save, egui::Button::new(save_label))
                 .on_hover_text(UiAction::SaveFunction.hover_text(ui.ctx()));
             if save.clicked() {
                 commands.push(Command::SaveFunction {
@@ -133,6 +147,15 @@ impl FunctionPanel {
                         deployed_ui(ui, ctx, event, commands);
                     }
                     ui.add_space(6.0);
+                    platform_ui(
+                        ui,
+                        event,
+                        &mut draft,
+                        &ctx.session.secrets,
+                        &errors,
+                        commands,
+                    );
+                    ui.add_space(6.0);
                     let label = ui
                         .horizontal(|ui| {
                             let label = ui.strong("Code");
@@ -140,7 +163,8 @@ impl FunctionPanel {
                             label
                         })
                         .inner;
-                    let marker = code_marker(ctx, event, &draft.code);
+                    findings_ui(ui, ctx, findings);
+                    let (marker, from_run) = code_marker(ctx, event, &draft.code, findings);
                     let new_mark = marker.as_ref().map(|m| (event, m.line, m.column));
                     let scroll = new_mark.is_some() && self.marked != new_mark;
                     self.marked = new_mark;
@@ -155,12 +179,14 @@ impl FunctionPanel {
                         scroll,
                         Some(label.id),
                     );
-                    if let Some(m) = &marker {
+                    // A finding is listed above the code already; a run's error is not.
+                    if let Some(m) = marker.as_ref().filter(|_| from_run) {
                         ui.colored_label(
                             ui.visuals().error_fg_color,
                             format!("Line {}, column {}: {}", m.line, m.column, m.message),
                         );
                     }
+                    modules_ui(ui, ctx, draft.runtime, commands);
                 });
         });
         if draft != *before {
@@ -359,117 +385,6 @@ fn conflict_ui(
     });
 }
 
-/// Run locally, with the payload chosen in the Invocations tab.
-fn local_run_ui(
-    ui: &mut egui::Ui,
-    ctx: &ViewContext<'_>,
-    event: EventId,
-    commands: &mut Vec<Command>,
-) {
-    let running = ctx.is_running(JobKind::Invoke);
-    let button = ui
-        .add_enabled(!running, egui::Button::new("Run locally"))
-        .on_hover_text(format!(
-            "{} (payload: chosen in the Invocations tab)",
-            UiAction::RunLocally.hover_text(ui.ctx())
-        ));
-    if button.clicked() {
-        commands.push(Command::RunLocally(event));
-    }
-    ui.weak(format!("with {}", ctx.session.invoke_payload_name(event)));
-    if let InvokeStatus::Running { started, .. } = ctx.session.invocation {
-        if ui.button("Cancel").clicked() {
-            commands.push(Command::CancelInvoke);
-        }
-        busy::spinner(ui);
-        ui.label(format!("Running… {:.1} s", started.elapsed().as_secs_f32()));
-    }
-}
-
-/// True when the Function tab shows a local run of this event: one runs, was cancelled, or
-/// finished.
-fn local_run_shown(ctx: &ViewContext<'_>, event: EventId) -> bool {
-    match ctx.session.invocation {
-        InvokeStatus::Running { event: e, .. } | InvokeStatus::Cancelled { event: e }
-            if e == event =>
-        {
-            ctx.session
-                .latest
-                .as_ref()
-                .is_some_and(|r| r.endpoint_kind == EndpointKind::Local)
-                || ctx.is_running(JobKind::Invoke)
-        }
-        _ => latest_local(ctx, event).is_some(),
-    }
-}
-
-/// The latest in-process run of `event`.
-fn latest_local<'a>(
-    ctx: &ViewContext<'a>,
-    event: EventId,
-) -> Option<&'a crate::invoke::Invocation> {
-    ctx.session
-        .latest
-        .as_ref()
-        .filter(|r| r.event == event && r.endpoint_kind == EndpointKind::Local)
-}
-
-/// Where the code's error is, from the latest local run (when the code is still the code
-/// that ran into it).
-fn code_marker(ctx: &ViewContext<'_>, event: EventId, code: &str) -> Option<Marker> {
-    let record = latest_local(ctx, event)?;
-    let error = record.error.as_ref()?;
-    let (line, column) = error_location(&error.message)?;
-    // An error from other code would point at the wrong place.
-    (code.lines().count() >= line as usize).then(|| Marker {
-        line,
-        column,
-        message: error.message.lines().next().unwrap_or_default().to_owned(),
-    })
-}
-
-/// "(line 4, column 9)" in a local run's error message.
-pub fn error_location(message: &str) -> Option<(u32, u32)> {
-    let at = message.find("(line ")?;
-    let rest = &message[at + 6..];
-    let (line, rest) = rest.split_once(", column ")?;
-    let column: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    Some((line.trim().parse().ok()?, column.parse().ok()?))
-}
-
-/// The last local run of this event; nothing while a run is waiting or after a cancel.
-fn local_result_ui(
-    ui: &mut egui::Ui,
-    ctx: &ViewContext<'_>,
-    event: EventId,
-    commands: &mut Vec<Command>,
-) {
-    ui.strong("Local run");
-    match ctx.session.invocation {
-        InvokeStatus::Running { event: e, .. } if e == event => {
-            ui.horizontal(|ui| {
-                busy::spinner(ui);
-                ui.weak("Running…");
-            });
-            return;
-        }
-        InvokeStatus::Cancelled { event: e } if e == event => {
-            ui.weak("The last run was cancelled: no result.");
-            return;
-        }
-        _ => {}
-    }
-    if let Some(record) = latest_local(ctx, event) {
-        let options = ResultOptions {
-            verdict: None,
-            copied: None,
-        };
-        if let Some(ResultAction::Copy(what, text)) = invocation_ui(ui, record, &options) {
-            commands.push(Command::CopyText { what, text });
-        }
-    }
-}
-
 /// Whether the platform has a function deployed for the event: LivePerson's `isImplemented`,
 /// asked on a worker.
 fn deployed_ui(
@@ -516,18 +431,4 @@ fn deployed_ui(
             None => {}
         }
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::error_location;
-
-    #[test]
-    fn the_error_position_is_read_from_the_message() {
-        assert_eq!(
-            error_location("SyntaxError: unexpected token (line 4, column 9)\nat function.js"),
-            Some((4, 9))
-        );
-        assert_eq!(error_location("no position here"), None);
-    }
 }

@@ -1,0 +1,3 @@
+function lambda(input, callback) {
+  callback(new TypeError("a type error passed to the callback"));
+}

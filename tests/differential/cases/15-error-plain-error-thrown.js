@@ -1,0 +1,3 @@
+function lambda(input, callback) {
+  throw new Error("something went wrong");
+}

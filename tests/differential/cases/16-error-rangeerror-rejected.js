@@ -1,0 +1,4 @@
+async function lambda(input, callback) {
+  await null;
+  throw new RangeError("out of range");
+}

@@ -1,0 +1,3 @@
+function lambda(input, callback) {
+  callback("a plain string instead of an Error");
+}

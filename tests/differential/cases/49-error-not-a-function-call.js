@@ -1,0 +1,4 @@
+function lambda(input, callback) {
+  const helpers = {};
+  callback(null, helpers.format(input));
+}

@@ -1,0 +1,4 @@
+function lambda(input, callback) {
+  const helper = require('./helper');
+  callback(null, helper());
+}
