@@ -107,12 +107,15 @@ impl SurveyConsoleApp {
         ctx: &egui::Context,
         event: EventId,
         source: InvokeSource,
-        target: Target,
+        mut target: Target,
     ) {
         let secrets = self.session.secrets.clone();
         let loaded = self.loaded_source();
         let history = Arc::clone(&self.session.history_file);
-        let mut target = target;
+        let payload_name = self.source_name(&source);
+        if let InvokeSource::Edited { headers, .. } = &source {
+            target.headers.extend(headers.iter().cloned());
+        }
         let local = matches!(target.endpoint, Endpoint::Local(_));
         if local && target.local.fixtures_file.is_none() {
             target.local.fixtures_file = Some(super::apply_local::fixtures_beside(
@@ -137,7 +140,7 @@ impl SurveyConsoleApp {
                     record.payload_findings = summary.clone();
                     record
                 }
-                _ => match envelope_of(&source, loaded.as_ref()) {
+                _ => match envelope_of(&source, loaded.as_ref(), event) {
                     Ok((body, findings)) => {
                         let mut record = invoke(&target, &body, &secrets, &flag);
                         record.payload_findings = findings;
@@ -154,6 +157,7 @@ impl SurveyConsoleApp {
                     }
                 },
             };
+            record.payload_name = payload_name;
             // A cancelled call is not recorded: the operator stopped waiting for it.
             if !job.cancelled() {
                 let mut history = history.lock().unwrap_or_else(|p| p.into_inner());
@@ -207,19 +211,39 @@ impl SurveyConsoleApp {
         source: InvokeSource,
         url: Option<String>,
     ) {
-        let Some(target) = self.target(event, url) else {
+        let Some(mut target) = self.target(event, url) else {
             return;
         };
+        if let InvokeSource::Edited { headers, .. } = &source {
+            target.headers.extend(headers.iter().cloned());
+        }
         let loaded = self.loaded_source();
         let clipboard = ctx.clone();
         let _ = self.jobs.spawn(ctx, JobKind::Curl, "curl", move |_| {
-            let text = match envelope_of(&source, loaded.as_ref()) {
+            let text = match envelope_of(&source, loaded.as_ref(), event) {
                 Ok((body, _)) => curl_command(&target, &body),
                 Err(e) => format!("# {}", e.message),
             };
             clipboard.copy_text(text);
             Command::CurlCopied
         });
+    }
+
+    /// The name records give the payload of `source`.
+    fn source_name(&self, source: &InvokeSource) -> Option<String> {
+        match source {
+            InvokeSource::Loaded => self
+                .session
+                .loaded
+                .as_ref()
+                .map(|l| l.payload.file_name().to_owned()),
+            InvokeSource::Sample(sample) => Some(sample.file_name.to_owned()),
+            InvokeSource::Recorded { name, .. } => Some(match name {
+                Some(name) => format!("{name} (re-run)"),
+                None => "a recorded request".to_owned(),
+            }),
+            InvokeSource::Edited { name, .. } => Some(name.clone()),
+        }
     }
 
     fn loaded_source(&self) -> Option<LoadedSource> {
@@ -234,6 +258,7 @@ impl SurveyConsoleApp {
 fn envelope_of(
     source: &InvokeSource,
     loaded: Option<&LoadedSource>,
+    event: EventId,
 ) -> Result<(serde_json::Value, Option<String>), InvokeError> {
     match source {
         InvokeSource::Loaded => match loaded {
@@ -251,7 +276,18 @@ fn envelope_of(
             let summary = findings_summary(&inspection);
             Ok((envelope(&payload, now_ms()), summary))
         }
-        InvokeSource::Recorded(body) => Ok(((**body).clone(), None)),
+        InvokeSource::Recorded { body, .. } => Ok(((**body).clone(), None)),
+        InvokeSource::Edited { text, .. } => {
+            let payload = parse_bytes(text.as_bytes(), "edited request").map_err(|e| {
+                InvokeError::new(
+                    ErrorKind::Payload,
+                    "unreadable",
+                    super::request::text_error(&e).message,
+                )
+            })?;
+            let summary = findings_summary(&inspect(&payload, Some(event)));
+            Ok((envelope(&payload, now_ms()), summary))
+        }
     }
 }
 
