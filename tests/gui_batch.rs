@@ -36,7 +36,9 @@ fn batch_tab_runs_the_samples_and_opens_a_result_in_full() {
 
     let mut harness = harness(dir);
     harness.get_by_label("all bundled samples (14)");
-    harness.get_by_role_and_label(Role::Button, "Run").click();
+    harness
+        .get_by_role_and_label(Role::Button, "Run batch")
+        .click();
     wait_idle(&mut harness);
     harness.get_by_label_contains("14 passed · 0 failed");
     harness.get_by_label_contains("done 14 / 14 · failed 0 · remaining 0");
@@ -89,7 +91,9 @@ fn batch_tab_runs_the_samples_and_opens_a_result_in_full() {
         .get_by_role_and_label(Role::TextInput, "Batch URL instead:")
         .type_text(&broken.url("/fn"));
     harness.run_ok();
-    harness.get_by_role_and_label(Role::Button, "Run").click();
+    harness
+        .get_by_role_and_label(Role::Button, "Run batch")
+        .click();
     wait_idle(&mut harness);
     harness.get_by_label_contains("0 passed · 14 failed");
     assert_eq!(broken.count("/fn"), 14);

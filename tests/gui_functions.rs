@@ -41,10 +41,27 @@ fn create_a_function_and_a_second_create_is_refused_with_its_reason() {
     let config = saved.get(EventId::MessagingSurveyEnded).unwrap();
     assert_eq!(config.name, "pcs-ended");
     assert!(config.code.contains("callback(null, \"ok\")"));
+    // A new function runs in-process: it works before anything else is set up.
+    assert_eq!(config.endpoint.kind(), EndpointKind::Local);
 
-    harness.get_by_label("Create from template").click();
+    // Once the function exists the creation controls are gone; a second create (as a script
+    // or an old command would ask) is still refused with its reason.
+    assert!(harness.query_by_label("Create from template").is_none());
+    assert!(
+        harness
+            .query_by_label_contains("New function's name")
+            .is_none()
+    );
+    let ctx = harness.ctx.clone();
+    harness.state_mut().run_cmd(
+        &ctx,
+        Command::CreateFunction {
+            event: EventId::MessagingSurveyEnded,
+            name: "again".to_owned(),
+        },
+    );
     wait_idle(&mut harness);
-    harness.get_by_label(
+    harness.get_by_label_contains(
         "Messaging Survey Ended already has a function, 'pcs-ended': edit or remove it",
     );
     let again = FunctionStore::load(&dir.join("functions.json")).unwrap();
@@ -58,6 +75,9 @@ fn editing_shows_field_errors_and_saving_writes_the_file() {
     let mut harness = harness(dir, EventId::MessagingSurveyStarted, Tab::Function);
     harness.get_by_label("Create from template").click();
     wait_idle(&mut harness);
+    // A new function runs in-process; give it a URL instead.
+    harness.get_by_label("HTTP URL").click();
+    harness.run_ok();
     let url = harness.get_by_role_and_label(Role::TextInput, "URL");
     url.focus();
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);

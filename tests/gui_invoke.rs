@@ -164,13 +164,17 @@ fn invocations_and_batches_use_the_unsaved_edit_and_say_so() {
     // The Batch tab follows the same choice, and shows it.
     harness.get_by_label("Batch").click();
     harness.run_ok();
-    harness.get_by_role_and_label(Role::Button, "Run").click();
+    harness
+        .get_by_role_and_label(Role::Button, "Run batch")
+        .click();
     wait_idle(&mut harness);
     harness.get_by_label_contains("14 passed · 0 failed");
     assert_eq!((saved.count("/fn"), edited.count("/fn")), (15, 1));
     harness.get_by_label("use the edit").click();
     harness.run_ok();
-    harness.get_by_role_and_label(Role::Button, "Run").click();
+    harness
+        .get_by_role_and_label(Role::Button, "Run batch")
+        .click();
     wait_idle(&mut harness);
     assert_eq!((saved.count("/fn"), edited.count("/fn")), (15, 15));
 

@@ -109,7 +109,9 @@ fn the_function_tab_asks_what_is_deployed_and_invocations_show_their_request_id(
     harness.get_by_label("quote this to LivePerson support");
     harness.get_by_label("Attempts (2)");
     harness.get_by_label("retry 1 of 3 after HTTP 503, 350 ms later");
-    harness.get_by_role_and_label(Role::Button, "Copy").click();
+    harness
+        .get_by_role_and_label(Role::Button, "Copy request id")
+        .click();
     harness.step();
     let copied = harness
         .output()

@@ -8,6 +8,7 @@ use support::gui::{harness_in, wait_idle};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use survey_console::catalog::EventId;
@@ -124,25 +125,45 @@ fn a_dropped_malformed_file_shows_its_error_in_place() {
     assert!(error.ends_with("broken.json"), "{error}");
     harness.get_by_label(&error);
     assert!(harness.state().session().loaded.is_none());
-    // The file is remembered, so it can be opened again once fixed.
-    assert_eq!(harness.state().state.recent.len(), 1);
+    // Recent files list only files that loaded.
+    assert!(harness.state().state.recent.is_empty());
 
     std::fs::write(&path, r#"{"csatRank": 3, "skillName": "CustomerCare", "agentName": "John Doe", "questionWithAnswers": []}"#).unwrap();
+    harness
+        .input_mut()
+        .dropped_files
+        .push(Arc::new(DroppedPath(path.clone())));
+    wait_idle(&mut harness);
+    assert_eq!(harness.state().state.recent.len(), 1);
+    harness.get_by_label_contains("Loaded broken.json: Chat Post Survey E-mail Transcript payload");
+
     harness.get_by_label("Fields").click();
     harness.run_ok();
     harness.get_by_label("Recent").click();
     harness.run_ok();
+    let canonical = path.canonicalize().unwrap();
     harness
-        .get_by_label(path.canonicalize().unwrap().to_str().unwrap())
+        .get_by_role_and_label(Role::Button, canonical.to_str().unwrap())
         .click();
     wait_idle(&mut harness);
     assert!(harness.state().session().load_error.is_none());
     assert_eq!(harness.state().state.tab, Tab::Payload);
     harness.get_by_label("0 errors");
+
+    // A recent file that no longer loads leaves the list.
+    std::fs::write(&path, "not json").unwrap();
+    harness.get_by_label("Recent").click();
+    harness.run_ok();
+    harness
+        .get_by_role_and_label(Role::Button, canonical.to_str().unwrap())
+        .click();
+    wait_idle(&mut harness);
+    assert!(harness.state().session().load_error.is_some());
+    assert!(harness.state().state.recent.is_empty());
 }
 
 #[test]
-fn selecting_another_event_rechecks_the_loaded_payload() {
+fn the_loaded_payload_is_checked_against_another_event_only_when_asked() {
     let (mut harness, _dir) = harness();
     harness.get_by_label("Payload").click();
     harness.run_ok();
@@ -163,12 +184,37 @@ fn selecting_another_event_rechecks_the_loaded_payload() {
         .get_by_label("Chat Post Survey E-mail Transcript")
         .click();
     wait_idle(&mut harness);
-    let loaded = harness.state().session().loaded.as_ref().unwrap();
+    // Selecting the event re-checks nothing: the tab says what the payload is checked as.
+    let event = |h: &Harness<'static, SurveyConsoleApp>| {
+        h.state()
+            .session()
+            .loaded
+            .as_ref()
+            .unwrap()
+            .inspection
+            .event()
+    };
+    assert_eq!(event(&harness), EventId::MessagingSurveyStarted);
+    harness.get_by_label_contains("Checked as: Messaging Survey Started (detected");
+    harness.get_by_label("You selected Chat Post Survey E-mail Transcript.");
+    // Its invocation does not send the messaging payload either: the event's own sample.
     assert_eq!(
-        loaded.inspection.event(),
-        EventId::ChatPostSurveyEmailTranscript
+        harness
+            .state()
+            .session()
+            .invoke_payload_name(EventId::ChatPostSurveyEmailTranscript),
+        "transcript.envelope.json"
     );
+
+    harness
+        .get_by_label("Check against Chat Post Survey E-mail Transcript")
+        .click();
+    wait_idle(&mut harness);
+    assert_eq!(event(&harness), EventId::ChatPostSurveyEmailTranscript);
+    let loaded = harness.state().session().loaded.as_ref().unwrap();
     assert_eq!(loaded.inspection.counts().warnings, 6);
+    harness.get_by_label_contains("Checked as: Chat Post Survey E-mail Transcript (chosen");
+    assert!(harness.query_by_label_contains("You selected").is_none());
 }
 
 #[test]

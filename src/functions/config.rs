@@ -528,12 +528,15 @@ impl Default for FunctionConfig {
 }
 
 impl FunctionConfig {
-    /// A new draft function for `event`, its code from the event's template (V1).
+    /// A new draft function for `event`, its code from the event's template (V1). It runs
+    /// in-process (the engine is always there), so its first invocation works before an
+    /// endpoint is set up.
     pub fn from_template(event: EventId, name: &str) -> FunctionConfig {
         FunctionConfig {
             name: name.to_owned(),
             description: format!("{} function", event.name()),
             code: event.spec().template.to_owned(),
+            endpoint: Endpoint::Local(LocalEndpoint::default()),
             ..FunctionConfig::default()
         }
     }

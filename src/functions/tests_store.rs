@@ -51,8 +51,8 @@ fn saves_round_trip_keep_a_backup_and_the_documented_keys() {
     assert_eq!(f["name"], "emails");
     assert_eq!(f["state"], "draft");
     assert_eq!(f["timeout_ms"], 30000);
-    assert_eq!(f["endpoint"]["kind"], "http");
-    assert_eq!(f["endpoint"]["auth"]["kind"], "none");
+    // A new function runs in-process until it is given an endpoint.
+    assert_eq!(f["endpoint"]["kind"], "local");
     assert!(f["code"].as_str().unwrap().contains("allSurveyEmails"));
 
     let mut config = store

@@ -127,6 +127,7 @@ fn for_history(invocation: &Invocation) -> Option<Invocation> {
         logs: i.logs.clone(),
         local_result: i.local_result.clone(),
         local: i.local.clone(),
+        payload_name: i.payload_name.clone(),
         payload_findings: i.payload_findings.clone(),
         request_id: i.request_id.clone(),
         attempts: i.attempts.clone(),

@@ -264,6 +264,8 @@ pub struct Invocation {
     pub event: EventId,
     /// The configured function's name, when one was used.
     pub function: Option<String>,
+    /// The payload sent: a file's or a sample's name ("(edited)" when it was changed first).
+    pub payload_name: Option<String>,
     /// What kind of endpoint it went to (`url` for an ad-hoc URL).
     pub endpoint_kind: EndpointKind,
     /// Where it went, without secrets.
@@ -306,6 +308,7 @@ impl Default for Invocation {
             at_ms: 0,
             event: EventId::ALL[0],
             function: None,
+            payload_name: None,
             endpoint_kind: EndpointKind::Http,
             endpoint: String::new(),
             request: RecordedRequest {

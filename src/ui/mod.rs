@@ -16,10 +16,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 pub use app::{
-    BatchPayloads, BatchRequest, BatchSession, BatchView, Command, EditUse, FilePurpose, Files,
-    FunctionInUse, FunctionVersion, FunctionsMessage, InvokePayload, InvokeSource, InvokeStatus,
-    JobInfo, JobKind, Jobs, LivechatCommand, LivechatSession, Loaded, ReportFormat, Session, State,
-    StoreState, SurveyConsoleApp, Tab, UiAction, View, ViewContext,
+    BatchPayloads, BatchRequest, BatchSession, BatchView, Command, Copied, EditUse, FilePurpose,
+    Files, FunctionInUse, FunctionVersion, FunctionsMessage, InvokePayload, InvokeSource,
+    InvokeStatus, JobInfo, JobKind, Jobs, LivechatCommand, LivechatSession, Loaded, Menu, Notice,
+    Overlay, PathCheck, PathPrompt, ReportFormat, RequestCheck, RequestEdit, Session, State,
+    StoreState, SurveyConsoleApp, Tab, ThemeChoice, UiAction, View, ViewContext,
 };
 
 /// Opens the console window and runs until it is closed.

@@ -140,6 +140,30 @@ impl SurveyConsoleApp {
         });
     }
 
+    /// Saves several unsaved edits in one write (before quitting).
+    pub(super) fn save_functions(
+        &mut self,
+        ctx: &egui::Context,
+        edits: Vec<(EventId, FunctionConfig)>,
+    ) {
+        self.write_functions(ctx, "Saving…", move |store| {
+            for (event, config) in &edits {
+                store.put(*event, config.clone())?;
+            }
+            store.save()?;
+            let names: Vec<&str> = edits.iter().map(|(_, c)| c.name.as_str()).collect();
+            Ok(FunctionsWrite {
+                message: FunctionsMessage::Done(format!(
+                    "Saved {} to {}.",
+                    names.join(", "),
+                    store.path.display()
+                )),
+                store: None,
+                written: edits.into_iter().map(|(e, c)| (e, Some(c))).collect(),
+            })
+        });
+    }
+
     pub(super) fn remove_function(&mut self, ctx: &egui::Context, event: EventId) {
         self.write_functions(ctx, "Removing the function…", move |store| {
             let removed = store.remove(event)?;
@@ -249,7 +273,17 @@ impl SurveyConsoleApp {
 
     /// A write finished: the written store replaces the session's, and unsaved edits that were
     /// written are dropped (an edit made while saving stays).
-    pub(super) fn functions_written(&mut self, write: FunctionsWrite) {
+    pub(super) fn functions_written(&mut self, ctx: &egui::Context, write: FunctionsWrite) {
+        let quit = std::mem::take(&mut self.session.quit_after_save);
+        let saved = matches!(write.message, FunctionsMessage::Done(_)) && write.store.is_some();
+        if quit && saved {
+            self.session.quit_confirmed = true;
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        } else if quit
+            && let FunctionsMessage::Failed(m) | FunctionsMessage::Conflict(m) = &write.message
+        {
+            self.say_error(format!("Not quitting: the edits were not saved ({m})."));
+        }
         self.session.functions_message = Some(write.message);
         let Some(store) = write.store else {
             return;

@@ -117,12 +117,15 @@ impl SurveyConsoleApp {
         ctx: &egui::Context,
         event: EventId,
         source: InvokeSource,
-        target: Target,
+        mut target: Target,
     ) {
         let secrets = self.session.secrets.clone();
         let loaded = self.loaded_source();
         let history = Arc::clone(&self.session.history_file);
-        let mut target = target;
+        let payload_name = self.source_name(&source);
+        if let InvokeSource::Edited { headers, .. } = &source {
+            target.headers.extend(headers.iter().cloned());
+        }
         let local = matches!(target.endpoint, Endpoint::Local(_));
         if local && target.local.fixtures_file.is_none() {
             target.local.fixtures_file = Some(super::apply_local::fixtures_beside(
@@ -147,7 +150,7 @@ impl SurveyConsoleApp {
                     record.payload_findings = summary.clone();
                     record
                 }
-                _ => match envelope_of(&source, loaded.as_ref()) {
+                _ => match envelope_of(&source, loaded.as_ref(), event) {
                     Ok((body, findings)) => {
                         let mut record = invoke_bytes(&target, body, &secrets, &flag);
                         record.payload_findings = findings;
@@ -164,6 +167,7 @@ impl SurveyConsoleApp {
                     }
                 },
             };
+            record.payload_name = payload_name;
             // A cancelled call is not recorded: the operator stopped waiting for it.
             if !job.cancelled() {
                 let mut history = history.lock().unwrap_or_else(|p| p.into_inner());
@@ -217,13 +221,16 @@ impl SurveyConsoleApp {
         source: InvokeSource,
         url: Option<String>,
     ) {
-        let Some(target) = self.target(event, url) else {
+        let Some(mut target) = self.target(event, url) else {
             return;
         };
+        if let InvokeSource::Edited { headers, .. } = &source {
+            target.headers.extend(headers.iter().cloned());
+        }
         let loaded = self.loaded_source();
         let clipboard = ctx.clone();
         let _ = self.jobs.spawn(ctx, JobKind::Curl, "curl", move |_| {
-            let text = match envelope_of(&source, loaded.as_ref()) {
+            let text = match envelope_of(&source, loaded.as_ref(), event) {
                 Ok((body, _)) => match serde_json::from_slice(&body) {
                     Ok(value) => curl_command(&target, &value),
                     Err(e) => format!("# the envelope is not JSON ({e})"),
@@ -233,6 +240,23 @@ impl SurveyConsoleApp {
             clipboard.copy_text(text);
             Command::CurlCopied
         });
+    }
+
+    /// The name records give the payload of `source`.
+    fn source_name(&self, source: &InvokeSource) -> Option<String> {
+        match source {
+            InvokeSource::Loaded => self
+                .session
+                .loaded
+                .as_ref()
+                .map(|l| l.payload.file_name().to_owned()),
+            InvokeSource::Sample(sample) => Some(sample.file_name.to_owned()),
+            InvokeSource::Recorded { name, .. } => Some(match name {
+                Some(name) => format!("{name} (re-run)"),
+                None => "a recorded request".to_owned(),
+            }),
+            InvokeSource::Edited { name, .. } => Some(name.clone()),
+        }
     }
 
     fn loaded_source(&self) -> Option<LoadedSource> {
@@ -249,6 +273,7 @@ impl SurveyConsoleApp {
 fn envelope_of(
     source: &InvokeSource,
     loaded: Option<&LoadedSource>,
+    event: EventId,
 ) -> Result<(Vec<u8>, Option<String>), InvokeError> {
     match source {
         InvokeSource::Loaded => match loaded {
@@ -267,12 +292,25 @@ fn envelope_of(
             Ok((payload.envelope_bytes(now_ms()), summary))
         }
         // A payload too large to be kept in the record was noted by its size, not kept.
-        InvokeSource::Recorded(body) if !body.is_object() => Err(InvokeError::new(
+        InvokeSource::Recorded { body, .. } if !body.is_object() => Err(InvokeError::new(
             ErrorKind::Payload,
             "not-kept",
             "this invocation's payload was too large to be kept: load the file again to send it",
         )),
-        InvokeSource::Recorded(body) => Ok((serde_json::to_vec(&**body).unwrap_or_default(), None)),
+        InvokeSource::Recorded { body, .. } => {
+            Ok((serde_json::to_vec(&**body).unwrap_or_default(), None))
+        }
+        InvokeSource::Edited { text, .. } => {
+            let payload = parse_bytes(text.as_bytes(), "edited request").map_err(|e| {
+                InvokeError::new(
+                    ErrorKind::Payload,
+                    "unreadable",
+                    super::request::text_error(&e).message,
+                )
+            })?;
+            let summary = findings_summary(&inspect(&payload, Some(event)));
+            Ok((payload.envelope_bytes(now_ms()), summary))
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::SurveyConsoleApp;
-use super::commands::{BatchPayloads, Command, FilePurpose, LoadOutcome, RowsView};
+use super::commands::{Command, LoadOutcome, RowsView};
 use super::jobs::JobKind;
 use super::session::Loaded;
 use super::state::{Tab, View};
@@ -18,10 +18,15 @@ use crate::payload::{DEFAULT_SIZE_LIMIT, RowFilter, inspect, load_file, parse_by
 const FILTER_ON_WORKER_ROWS: usize = 50_000;
 
 impl SurveyConsoleApp {
-    /// Selects an event and re-checks the loaded payload against it.
-    pub(super) fn select_event(&mut self, ctx: &egui::Context, event: EventId) {
+    /// Selects an event. A loaded payload stays checked against the event it was checked
+    /// against; the Payload tab offers to check it against the selected one.
+    pub(super) fn select_event(&mut self, _ctx: &egui::Context, event: EventId) {
         self.state.selected = event;
         self.state.view = View::Events;
+    }
+
+    /// Checks the loaded payload against `event`, as the operator asked.
+    pub(super) fn check_payload_as(&mut self, ctx: &egui::Context, event: EventId) {
         let Some(loaded) = &self.session.loaded else {
             return;
         };
@@ -39,7 +44,6 @@ impl SurveyConsoleApp {
                     result: Ok((payload, inspection)),
                 }))
             });
-        self.state.tab = Tab::Payload;
     }
 
     /// Loads a payload file on a worker.
@@ -60,6 +64,13 @@ impl SurveyConsoleApp {
                     result,
                 }))
             });
+        self.show_payload_tab();
+    }
+
+    /// A load shows its progress, its error or its rows in the Payload tab, wherever the
+    /// operator was (the Livechat view too).
+    fn show_payload_tab(&mut self) {
+        self.state.view = View::Events;
         self.state.tab = Tab::Payload;
     }
 
@@ -82,14 +93,28 @@ impl SurveyConsoleApp {
                     result,
                 }))
             });
-        self.state.tab = Tab::Payload;
+        self.show_payload_tab();
     }
 
     /// A load finished: the payload replaces the one loaded, or its error is shown.
     pub(super) fn payload_loaded(&mut self, outcome: LoadOutcome) {
-        if let Some(file) = &outcome.file {
-            // Remembered even when it failed, so it can be opened again once fixed.
-            self.state.remember(file);
+        // Only files that loaded are offered again; one that no longer loads is dropped.
+        match (&outcome.file, &outcome.result) {
+            (Some(file), Ok(_)) => self.state.remember(file),
+            (Some(file), Err(_)) => self.state.forget(file),
+            (None, _) => {}
+        }
+        let loaded_what = match &outcome.result {
+            Ok((payload, inspection)) if outcome.selects_event => Some(format!(
+                "Loaded {}: {} payload, {}.",
+                payload.file_name(),
+                inspection.event().name(),
+                inspection.summary()
+            )),
+            _ => None,
+        };
+        if let Some(text) = loaded_what {
+            self.say(text);
         }
         let session = &mut self.session;
         match outcome.result {
@@ -140,95 +165,5 @@ impl SurveyConsoleApp {
                     rows,
                 })
             });
-    }
-
-    /// Opens the system file dialog for `purpose` on a worker (dialogs may block).
-    pub(super) fn choose_file(&mut self, ctx: &egui::Context, purpose: FilePurpose) {
-        self.session.notice = None;
-        let spawned = self
-            .jobs
-            .spawn(ctx, JobKind::FileDialog, "file dialog", move |_| {
-                Command::PathsChosen {
-                    purpose,
-                    paths: dialog_paths(purpose),
-                }
-            });
-        if spawned.is_err() {
-            self.session.notice =
-                Some("A file dialog is open already: answer it first.".to_owned());
-        }
-    }
-
-    /// What a file dialog returned goes where its purpose says.
-    pub(super) fn paths_chosen(
-        &mut self,
-        ctx: &egui::Context,
-        purpose: FilePurpose,
-        mut paths: Vec<PathBuf>,
-    ) {
-        if paths.is_empty() {
-            self.session.notice = Some(
-                "No file was chosen. If no dialog appeared, this desktop has no file dialog \
-                 portal: drop a file on the window or pick one under Samples."
-                    .to_owned(),
-            );
-            return;
-        }
-        let first = paths.remove(0);
-        match purpose {
-            FilePurpose::OpenPayload => self.load_file(ctx, first),
-            FilePurpose::OpenFunctions => {
-                self.run_cmd(ctx, Command::LoadFunctionsFile(first));
-            }
-            FilePurpose::ImportFunctions { replace } => self.import_functions(ctx, first, replace),
-            FilePurpose::ExportFunctions(event) => self.export_functions(ctx, first, event),
-            FilePurpose::BatchFolder => {
-                self.session.batch.payloads = BatchPayloads::Folder(first);
-            }
-            FilePurpose::BatchFiles => {
-                paths.insert(0, first);
-                self.session.batch.payloads = BatchPayloads::Files(paths);
-            }
-            FilePurpose::BatchReport { event, format } => {
-                self.write_batch_report(ctx, event, format, first);
-            }
-        }
-    }
-}
-
-/// Asks the system dialog (on a worker thread); nothing when it is cancelled or cannot open.
-fn dialog_paths(purpose: FilePurpose) -> Vec<PathBuf> {
-    let json = |dialog: rfd::FileDialog, what: &str| {
-        dialog
-            .add_filter(what, &["json"])
-            .add_filter("All files", &["*"])
-    };
-    let dialog = rfd::FileDialog::new();
-    let one = |path: Option<PathBuf>| path.into_iter().collect();
-    match purpose {
-        FilePurpose::OpenPayload => one(json(dialog, "JSON payload")
-            .set_title("Open a payload file")
-            .pick_file()),
-        FilePurpose::OpenFunctions => one(json(dialog, "Functions file")
-            .set_title("Open a functions file")
-            .pick_file()),
-        FilePurpose::ImportFunctions { .. } => one(json(dialog, "Functions file")
-            .set_title("Import functions from a file")
-            .pick_file()),
-        FilePurpose::ExportFunctions(_) => one(json(dialog, "Functions file")
-            .set_title("Export functions to a file")
-            .set_file_name("functions-export.json")
-            .save_file()),
-        FilePurpose::BatchFolder => one(dialog
-            .set_title("Choose a folder of payload files")
-            .pick_folder()),
-        FilePurpose::BatchFiles => json(dialog, "JSON payload")
-            .set_title("Choose payload files")
-            .pick_files()
-            .unwrap_or_default(),
-        FilePurpose::BatchReport { event, format } => one(dialog
-            .set_title("Save the batch report")
-            .set_file_name(format!("batch-{}.{}", event.id(), format.extension()))
-            .save_file()),
     }
 }

@@ -5,9 +5,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::commands::BatchPayloads;
+use super::commands::{BatchForm, BatchPayloads, BatchRequest};
 use crate::batch::{
-    self, BatchItem, BatchReport, BatchResult, Bucket, LatencyStats, Progress, RunEnd, histogram,
+    self, BatchItem, BatchReport, BatchResult, BatchSettings, Bucket, LatencyStats,
+    MAX_CONCURRENCY, Progress, RunEnd, histogram,
 };
 use crate::catalog::EventId;
 use crate::invoke::{Check, Invocation};
@@ -127,10 +128,36 @@ impl BatchView {
 pub struct BatchSession {
     /// The payloads of the next batch.
     pub payloads: BatchPayloads,
+    /// The settings of the next batch.
+    pub form: BatchForm,
     /// The last batch of each event.
     pub views: HashMap<EventId, BatchView>,
     /// The event of the running batch.
     pub running: Option<EventId>,
     /// The outcome of the last export: `Ok(message)` or `Err(message)`.
     pub export_message: Option<Result<String, String>>,
+}
+
+impl BatchSession {
+    /// The URL the next batch calls instead of the function, when one is given.
+    pub fn url(&self) -> Option<String> {
+        let url = self.form.url.trim();
+        (!url.is_empty()).then(|| url.to_owned())
+    }
+
+    /// The next batch of `event`, as the Batch tab's settings say.
+    pub fn request(&self, event: EventId) -> BatchRequest {
+        let form = &self.form;
+        BatchRequest {
+            event,
+            source: self.payloads.source(),
+            settings: BatchSettings {
+                iterations: form.iterations.max(1),
+                concurrency: form.concurrency.clamp(1, MAX_CONCURRENCY),
+                delay: Duration::from_millis(form.delay_ms),
+                fail_fast: form.fail_fast,
+            },
+            url: self.url(),
+        }
+    }
 }

@@ -1,10 +1,12 @@
 //! The one match that applies commands. Small changes happen here; the work of each area
 //! (payloads and dialogs, functions, invocations, batches, Livechat) is in its `apply_*.rs`.
 
+use std::time::Instant;
+
 use super::SurveyConsoleApp;
-use super::commands::{Command, FilePurpose, FunctionsMessage, UiAction};
+use super::commands::{Command, Copied, FunctionsMessage};
 use super::jobs::JobKind;
-use super::session::{InvokeStatus, StoreState};
+use super::session::{InvokeStatus, Notice, StoreState};
 
 impl SurveyConsoleApp {
     /// Applies one command.
@@ -16,10 +18,30 @@ impl SurveyConsoleApp {
             Command::Action(action) => self.run_action(ctx, action),
 
             Command::ChooseFile(purpose) => self.choose_file(ctx, purpose),
+            Command::BrowseForPath => self.browse(ctx),
+            Command::EditPromptText(text) => {
+                if let Some(prompt) = self.session.prompt.as_mut() {
+                    prompt.text = text;
+                    prompt.error = None;
+                    prompt.confirm_overwrite = None;
+                }
+            }
+            Command::SubmitPrompt { overwrite } => self.submit_prompt(ctx, overwrite),
+            Command::ClosePrompt => {
+                self.session.prompt = None;
+                self.jobs.cancel(JobKind::FileDialog);
+            }
+            Command::PromptChecked {
+                purpose,
+                paths,
+                check,
+                overwrite,
+            } => self.prompt_checked(ctx, purpose, paths, check, overwrite),
             Command::PathsChosen { purpose, paths } => self.paths_chosen(ctx, purpose, paths),
 
             Command::LoadFile(path) => self.load_file(ctx, path),
             Command::LoadSample(sample) => self.load_sample(ctx, sample),
+            Command::CheckPayloadAs(event) => self.check_payload_as(ctx, event),
             Command::PayloadLoaded(outcome) => self.payload_loaded(*outcome),
             Command::ClearRecent => self.state.recent.clear(),
             Command::FilterRows { generation, filter } => {
@@ -59,7 +81,7 @@ impl SurveyConsoleApp {
                 self.import_functions(ctx, path, replace);
             }
             Command::ExportFunctions { path, event } => self.export_functions(ctx, path, event),
-            Command::FunctionsWritten(write) => self.functions_written(*write),
+            Command::FunctionsWritten(write) => self.functions_written(ctx, *write),
             Command::SetSecret {
                 event,
                 field,
@@ -75,10 +97,42 @@ impl SurveyConsoleApp {
             Command::RunLocally(event) => self.run_locally(ctx, event),
             Command::CancelInvoke => self.cancel_invoke(),
             Command::Invoked(record) => self.invoked(record),
+            Command::EditRequest(event) => self.edit_request(event),
+            Command::EditRequestText { event, text } => self.edit_request_text(ctx, event, text),
+            Command::EditRequestHeaders { event, headers } => {
+                if let Some(edit) = self.session.requests.get_mut(&event) {
+                    edit.headers = headers;
+                }
+            }
+            Command::DiscardRequest(event) => {
+                self.session.requests.remove(&event);
+            }
+            Command::RequestChecked {
+                event,
+                generation,
+                check,
+            } => {
+                if let Some(edit) = self
+                    .session
+                    .requests
+                    .get_mut(&event)
+                    .filter(|e| e.generation == generation)
+                {
+                    edit.check = Some(check);
+                }
+            }
+            Command::FileWritten(result) => match result {
+                Ok(message) => self.say(message),
+                Err(message) => self.say_error(message),
+            },
+            Command::CopyText { what, text } => {
+                ctx.copy_text(text);
+                self.session.copied = Some((what, Instant::now()));
+            }
             Command::CopyCurl { event, source, url } => self.copy_curl(ctx, event, source, url),
             Command::CurlCopied => {
-                self.session.notice =
-                    Some("Copied the request to the clipboard as a curl command.".to_owned());
+                self.session.copied = Some((Copied::Curl, Instant::now()));
+                self.say("Copied the request to the clipboard as a curl command.".to_owned());
             }
             Command::HistoryRead(read) => self.history_read(read),
             Command::AskDeployed(event) => self.ask_deployed(ctx, event),
@@ -102,6 +156,7 @@ impl SurveyConsoleApp {
             Command::ModulesInstalled(outcome) => self.modules_installed(outcome),
 
             Command::SetBatchPayloads(payloads) => self.session.batch.payloads = payloads,
+            Command::SetBatchForm(form) => self.session.batch.form = form,
             Command::StartBatch(request) => self.start_batch(ctx, *request),
             Command::CancelBatch => {
                 self.jobs.request_stop(JobKind::Batch);
@@ -128,33 +183,30 @@ impl SurveyConsoleApp {
             Command::SetLivechatServer(url) => self.state.livechat_server = url,
             Command::Livechat(command) => self.run_livechat(ctx, command),
 
+            Command::CloseOverlay => self.session.overlay = None,
+            Command::Quit { save } => self.quit(ctx, save),
+            Command::DismissNotice => self.session.notice = None,
+
             Command::JobFailed(kind) => self.job_failed(kind),
         }
     }
 
-    /// A shortcut: the same as the button it stands for, where that button is shown.
-    fn run_action(&mut self, ctx: &egui::Context, action: UiAction) {
-        let event = self.state.selected;
-        if !action.is_available(&self.state) {
-            return;
-        }
-        match action {
-            UiAction::OpenPayload => self.choose_file(ctx, FilePurpose::OpenPayload),
-            UiAction::Invoke => {
-                if let Some(source) = self.session.invoke_source(event) {
-                    let url = self.session.invoke_url();
-                    self.invoke(ctx, event, source, url);
-                }
-            }
-            UiAction::SaveFunction => {
-                let Some(config) = self.session.drafts.get(&event).cloned() else {
-                    return;
-                };
-                if crate::functions::validate(&config).is_empty() {
-                    self.save_function(ctx, event, config, false);
-                }
-            }
-        }
+    /// Says something in the status bar for a while.
+    pub(super) fn say(&mut self, text: String) {
+        self.session.notice = Some(Notice {
+            text,
+            error: false,
+            at: Instant::now(),
+        });
+    }
+
+    /// Says in the status bar that something failed or was refused.
+    pub(super) fn say_error(&mut self, text: String) {
+        self.session.notice = Some(Notice {
+            text,
+            error: true,
+            at: Instant::now(),
+        });
     }
 
     /// A job whose worker stopped without an answer: say so where its answer would have shown.
@@ -189,6 +241,11 @@ impl SurveyConsoleApp {
             JobKind::WriteReport => session.batch.export_message = Some(Err(message)),
             JobKind::LivechatSubmit => session.livechat.outcome = Some(Err(message)),
             JobKind::LivechatHistory => session.livechat.history_error = Some(message),
+            JobKind::PathCheck => {
+                if let Some(prompt) = session.prompt.as_mut() {
+                    prompt.error = Some(message);
+                }
+            }
             JobKind::Modules => {
                 session.local.modules_progress = None;
                 session.local.modules_message = Some(Err(message));
@@ -200,7 +257,15 @@ impl SurveyConsoleApp {
             | JobKind::Curl
             | JobKind::Deployed
             | JobKind::LivechatConversation
-            | JobKind::LivechatServer => session.notice = Some(message),
+            | JobKind::LivechatServer
+            | JobKind::CheckRequest
+            | JobKind::WriteFile => {
+                session.notice = Some(Notice {
+                    text: message,
+                    error: true,
+                    at: Instant::now(),
+                });
+            }
         }
     }
 }

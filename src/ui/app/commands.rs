@@ -8,7 +8,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+pub use super::actions::UiAction;
 use super::jobs::{JobKind, Panicked};
+use super::request::RequestCheck;
 use super::state::{Tab, View};
 use crate::batch::{BatchItem, BatchResult, BatchSettings, PayloadSource, RunEnd};
 use crate::catalog::EventId;
@@ -37,9 +39,26 @@ pub enum Command {
     Action(UiAction),
 
     // Files and dialogs.
-    /// Ask for a file (or files, or a folder) with the system dialog, off the UI thread.
+    /// Ask for a file (or files, or a folder): the path prompt, with the system dialog beside
+    /// it where the desktop has one.
     ChooseFile(FilePurpose),
-    /// What a file dialog returned (nothing when it was cancelled or no dialog could open).
+    /// Open the system file dialog for the open prompt (its answer fills the prompt).
+    BrowseForPath,
+    /// The prompt's text as typed.
+    EditPromptText(String),
+    /// Use the typed path (`overwrite`: replace the file it names).
+    SubmitPrompt { overwrite: bool },
+    /// Close the path prompt without a path.
+    ClosePrompt,
+    /// A typed path was checked on a worker.
+    PromptChecked {
+        purpose: FilePurpose,
+        paths: Vec<PathBuf>,
+        check: PathCheck,
+        overwrite: bool,
+    },
+    /// What a file dialog returned (nothing when it was cancelled or no dialog could open), or
+    /// the typed path that was checked.
     PathsChosen {
         purpose: FilePurpose,
         paths: Vec<PathBuf>,
@@ -50,6 +69,8 @@ pub enum Command {
     LoadFile(PathBuf),
     /// Load a bundled sample.
     LoadSample(&'static Sample),
+    /// Check the loaded payload against another event than the one it was checked against.
+    CheckPayloadAs(EventId),
     /// A load or re-check finished.
     PayloadLoaded(Box<LoadOutcome>),
     /// Forget the recent files.
@@ -128,6 +149,27 @@ pub enum Command {
     CancelInvoke,
     /// An invocation finished (`None`: its worker failed unexpectedly).
     Invoked(Option<Box<Invocation>>),
+    /// Start editing the event's request from the payload chosen for it.
+    EditRequest(EventId),
+    /// The edited request's text, as typed.
+    EditRequestText { event: EventId, text: String },
+    /// The edited request's extra headers, as typed.
+    EditRequestHeaders {
+        event: EventId,
+        headers: Vec<(String, String)>,
+    },
+    /// Drop the edited request: the chosen payload is sent again.
+    DiscardRequest(EventId),
+    /// A worker checked an edited request's text.
+    RequestChecked {
+        event: EventId,
+        generation: u64,
+        check: RequestCheck,
+    },
+    /// A file was written (an edited payload saved): `Ok(message)` or `Err(message)`.
+    FileWritten(Result<String, String>),
+    /// Put text on the clipboard, and say so beside the button.
+    CopyText { what: Copied, text: String },
     /// Put the request as a curl command on the clipboard.
     CopyCurl {
         event: EventId,
@@ -172,6 +214,8 @@ pub enum Command {
     // Batches.
     /// Use these payloads for the next batch.
     SetBatchPayloads(BatchPayloads),
+    /// The Batch tab's settings, as typed.
+    SetBatchForm(BatchForm),
     /// Run a batch.
     StartBatch(Box<BatchRequest>),
     /// Stop the running batch (it ends within about a second, with what it has).
@@ -207,6 +251,14 @@ pub enum Command {
     /// Livechat calls and their results.
     Livechat(LivechatCommand),
 
+    // The window.
+    /// Close what covers the window (the palette, a help window, the quit question).
+    CloseOverlay,
+    /// Quit now, with `save`: save every valid unsaved edit first.
+    Quit { save: bool },
+    /// Close the passing message in the status bar.
+    DismissNotice,
+
     /// A background job stopped without an answer (it panicked).
     JobFailed(JobKind),
 }
@@ -214,57 +266,6 @@ pub enum Command {
 impl From<Panicked> for Command {
     fn from(Panicked(kind): Panicked) -> Self {
         Command::JobFailed(kind)
-    }
-}
-
-/// Actions an operator triggers by shortcut or from a button: one place for their labels,
-/// shortcuts and tooltips.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UiAction {
-    /// Open a payload file.
-    OpenPayload,
-    /// Invoke the selected event's function with the chosen payload.
-    Invoke,
-    /// Save the selected event's function.
-    SaveFunction,
-}
-
-impl UiAction {
-    /// Every action.
-    pub const ALL: [UiAction; 3] = [
-        UiAction::OpenPayload,
-        UiAction::Invoke,
-        UiAction::SaveFunction,
-    ];
-
-    /// The shortcut.
-    pub fn shortcut(self) -> egui::KeyboardShortcut {
-        use egui::{Key, KeyboardShortcut, Modifiers};
-        match self {
-            UiAction::OpenPayload => KeyboardShortcut::new(Modifiers::COMMAND, Key::O),
-            UiAction::Invoke => KeyboardShortcut::new(Modifiers::COMMAND, Key::Enter),
-            UiAction::SaveFunction => KeyboardShortcut::new(Modifiers::COMMAND, Key::S),
-        }
-    }
-
-    /// True where the action applies: the console's state shows the button it stands for.
-    pub fn is_available(self, state: &super::state::State) -> bool {
-        let on_tab = |tab: Tab| state.view == View::Events && state.tab == tab;
-        match self {
-            UiAction::OpenPayload => true,
-            UiAction::Invoke => on_tab(Tab::Invoke),
-            UiAction::SaveFunction => on_tab(Tab::Function),
-        }
-    }
-
-    /// What the action does, for tooltips, with its shortcut.
-    pub fn tooltip(self, ctx: &egui::Context) -> String {
-        let what = match self {
-            UiAction::OpenPayload => "Open a payload file, or drop one on the window",
-            UiAction::Invoke => "Send the payload to the function",
-            UiAction::SaveFunction => "Save to the functions file",
-        };
-        format!("{what} ({})", ctx.format_shortcut(&self.shortcut()))
     }
 }
 
@@ -288,6 +289,48 @@ pub enum FilePurpose {
         event: EventId,
         format: ReportFormat,
     },
+    /// Where to save the event's edited request payload.
+    SaveRequest(EventId),
+}
+
+/// What a typed path is, as a worker found it (a stat can hang on a network mount).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathCheck {
+    /// It can be used as it is.
+    Usable,
+    /// A file to write exists already.
+    Exists,
+    /// It cannot be used, and why.
+    Unusable(String),
+}
+
+/// What the console last put on the clipboard, so the button that did it can say so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Copied {
+    /// The request as a curl command.
+    Curl,
+    /// A response body.
+    Response,
+    /// A request body.
+    Request,
+    /// An invocation's request id.
+    RequestId,
+}
+
+impl Copied {
+    /// How long "Copied" stays beside the button.
+    pub const SHOWN_FOR: std::time::Duration = std::time::Duration::from_secs(4);
+
+    /// The button that copies it: each says what it copies, so a screen reader (and a test)
+    /// tells them apart.
+    pub fn button(self) -> &'static str {
+        match self {
+            Copied::Curl => "Copy as curl",
+            Copied::Response => "Copy response",
+            Copied::Request => "Copy request",
+            Copied::RequestId => "Copy request id",
+        }
+    }
 }
 
 /// The two report formats.
@@ -335,8 +378,17 @@ pub enum InvokeSource {
     Loaded,
     /// A bundled sample.
     Sample(&'static Sample),
-    /// A history entry's request body, sent again.
-    Recorded(Box<serde_json::Value>),
+    /// A history entry's request body, sent again (with the payload's name, when known).
+    Recorded {
+        body: Box<serde_json::Value>,
+        name: Option<String>,
+    },
+    /// The request as edited in the Invocations tab: its name, text and extra headers.
+    Edited {
+        name: String,
+        text: Arc<String>,
+        headers: Vec<(String, String)>,
+    },
 }
 
 impl From<InvokePayload> for InvokeSource {
@@ -377,6 +429,33 @@ impl BatchPayloads {
             BatchPayloads::Samples => PayloadSource::Samples,
             BatchPayloads::Folder(dir) => PayloadSource::Paths(vec![dir.clone()]),
             BatchPayloads::Files(files) => PayloadSource::Paths(files.clone()),
+        }
+    }
+}
+
+/// The Batch tab's settings, as typed: what the Run button (and Ctrl+B) runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchForm {
+    /// A URL to call instead of the configured function (empty: the function).
+    pub url: String,
+    /// How many times each payload is sent.
+    pub iterations: u32,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Pause between two requests of a worker, in ms.
+    pub delay_ms: u64,
+    /// Stop at the first failure.
+    pub fail_fast: bool,
+}
+
+impl Default for BatchForm {
+    fn default() -> Self {
+        BatchForm {
+            url: String::new(),
+            iterations: 1,
+            concurrency: 4,
+            delay_ms: 0,
+            fail_fast: false,
         }
     }
 }

@@ -1,28 +1,41 @@
-//! The window's layout: the top bar, the event list on the left, the selected event's tabs (or
-//! the Livechat survey view) in the middle. Everything is drawn from one read-only context; what
-//! the operator asks for comes back as commands.
+//! The window's layout: the menu bar, the status bar at the bottom (what runs, passing
+//! messages), the event list on the left, the selected event's tabs (or the Livechat survey
+//! view) in the middle, and whatever covers them for a moment (the path prompt, the palette).
+//! Everything is drawn from one read-only context; what the operator asks for comes back as
+//! commands.
+//!
+//! The status bar has a fixed height and passing messages live there, so nothing above moves
+//! when a message appears or goes.
 
 use std::path::PathBuf;
 
+use super::super::widgets::busy;
 use super::SurveyConsoleApp;
-use super::commands::{Command, FilePurpose, UiAction};
+use super::actions::UiAction;
+use super::commands::Command;
 use super::context::ViewContext;
 use super::jobs::JobKind;
+use super::session::Overlay;
 use super::state::{Tab, View};
-use crate::catalog::EventId;
-use crate::catalog::samples::{SAMPLES, Sample};
+use crate::ui::panels::menu_bar::menu_bar_ui;
+
+/// Jobs the status bar names while they run, most telling first.
+const STATUS_JOBS: [JobKind; 8] = [
+    JobKind::LoadPayload,
+    JobKind::FileDialog,
+    JobKind::FunctionsFile,
+    JobKind::Batch,
+    JobKind::Invoke,
+    JobKind::WriteReport,
+    JobKind::WriteFile,
+    JobKind::LivechatSubmit,
+];
 
 impl SurveyConsoleApp {
     /// Draws the frame and returns what it asked for.
     pub(super) fn draw(&mut self, ui: &mut egui::Ui) -> Vec<Command> {
         let mut commands = Vec::new();
-        for action in UiAction::ALL {
-            if action.is_available(&self.state)
-                && ui.input_mut(|i| i.consume_shortcut(&action.shortcut()))
-            {
-                commands.push(Command::Action(action));
-            }
-        }
+        self.shortcuts(ui, &mut commands);
         let dropped: Option<PathBuf> = ui.input(|i| {
             i.raw
                 .dropped_files
@@ -41,8 +54,13 @@ impl SurveyConsoleApp {
         };
         let panels = &mut self.panels;
         egui::Panel::top("menu").show(ui, |ui| {
-            top_bar_ui(ui, &ctx, &mut commands);
+            menu_bar_ui(ui, &ctx, &mut commands);
         });
+        egui::Panel::bottom("status")
+            .exact_size(ui.text_style_height(&egui::TextStyle::Body) + 10.0)
+            .show(ui, |ui| {
+                status_bar_ui(ui, &ctx, &mut commands);
+            });
         egui::Panel::left("events")
             .resizable(true)
             .default_size(260.0)
@@ -64,50 +82,81 @@ impl SurveyConsoleApp {
                 Tab::Batch => panels.batch.ui(ui, &ctx, &mut commands),
             }
         });
+        panels.prompt.ui(ui, &ctx, &mut commands);
+        panels.overlays.ui(ui, &ctx, &mut commands);
         hovered_files_ui(ui.ctx());
         commands
     }
+
+    /// The action whose shortcut was pressed. While a question covers the window only its own
+    /// keys count; Escape cancels only while something runs.
+    fn shortcuts(&self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+        let overlay = self.session.overlay;
+        let modal = self.session.prompt.is_some() || overlay == Some(Overlay::ConfirmQuit);
+        if modal {
+            return;
+        }
+        let running = self.jobs.is_running(JobKind::Invoke) || self.jobs.is_running(JobKind::Batch);
+        let palette = overlay.is_some();
+        let pressed = ui.input_mut(|i| {
+            UiAction::pressed(i, |a| {
+                if palette {
+                    a == UiAction::CommandPalette
+                } else {
+                    !a.only_while_running() || running
+                }
+            })
+        });
+        if let Some(action) = pressed {
+            commands.push(Command::Action(action));
+        }
+    }
 }
 
-/// Open…, the samples, the recent files, and what is loading.
-fn top_bar_ui(ui: &mut egui::Ui, ctx: &ViewContext<'_>, commands: &mut Vec<Command>) {
-    ui.horizontal(|ui| {
-        let dialog_open = ctx.is_running(JobKind::FileDialog);
-        let open = ui
-            .add_enabled(!dialog_open, egui::Button::new("Open…"))
-            .on_hover_text(UiAction::OpenPayload.tooltip(ui.ctx()));
-        if open.clicked() {
-            commands.push(Command::ChooseFile(FilePurpose::OpenPayload));
-        }
-        ui.menu_button("Samples", |ui| {
-            samples_menu_ui(ui, commands);
-        });
-        ui.menu_button("Recent", |ui| {
-            let recent = &ctx.state.recent;
-            if recent.is_empty() {
-                ui.label("No recent files");
+/// What runs on the left; the passing message (with its close button) on the right.
+fn status_bar_ui(ui: &mut egui::Ui, ctx: &ViewContext<'_>, commands: &mut Vec<Command>) {
+    ui.horizontal_centered(|ui| {
+        let running = STATUS_JOBS
+            .iter()
+            .find_map(|k| ctx.job(*k).map(|j| (*k, j)));
+        match running {
+            Some((kind, job)) => {
+                busy::spinner(ui);
+                let label = if kind == JobKind::FileDialog {
+                    "Waiting for the file dialog…".to_owned()
+                } else {
+                    job.label.clone()
+                };
+                ui.label(format!(
+                    "{label} {:.1} s",
+                    job.started.elapsed().as_secs_f32()
+                ));
             }
-            for path in recent {
-                if ui.button(path.display().to_string()).clicked() {
-                    commands.push(Command::LoadFile(path.clone()));
-                    ui.close();
+            None => {
+                ui.weak("Ready");
+            }
+        }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            let zoom = ctx.state.zoom_factor();
+            if (zoom - 1.0).abs() > 0.01 {
+                ui.weak(format!("Zoom {:.0} %", zoom * 100.0));
+            }
+            if let Some(notice) = ctx.session.notice() {
+                if ui
+                    .small_button("×")
+                    .on_hover_text("Close this message")
+                    .clicked()
+                {
+                    commands.push(Command::DismissNotice);
                 }
-            }
-            if !recent.is_empty() && ui.button("Clear recent files").clicked() {
-                commands.push(Command::ClearRecent);
-                ui.close();
+                let color = if notice.error {
+                    ui.visuals().error_fg_color
+                } else {
+                    ui.visuals().text_color()
+                };
+                ui.add(egui::Label::new(egui::RichText::new(&notice.text).color(color)).truncate());
             }
         });
-        ui.separator();
-        if let Some(job) = ctx.job(JobKind::LoadPayload) {
-            ui.spinner();
-            ui.label(&job.label);
-        } else if dialog_open {
-            ui.spinner();
-            ui.label("Waiting for the file dialog…");
-        } else if let Some(notice) = &ctx.session.notice {
-            ui.label(notice);
-        }
     });
 }
 
@@ -120,49 +169,23 @@ fn tabs_ui(ui: &mut egui::Ui, ctx: &ViewContext<'_>, commands: &mut Vec<Command>
     });
     ui.horizontal(|ui| {
         for tab in Tab::ALL {
-            if ui
-                .selectable_label(ctx.state.tab == tab, tab.title())
-                .clicked()
-            {
+            let action = [
+                UiAction::ShowFields,
+                UiAction::ShowPayload,
+                UiAction::ShowFunction,
+                UiAction::ShowInvocations,
+                UiAction::ShowBatch,
+            ]
+            .into_iter()
+            .find(|a| a.tab() == Some(tab));
+            let mut response = ui.selectable_label(ctx.state.tab == tab, tab.title());
+            if let Some(action) = action {
+                response = response.on_hover_text(action.hover_text(ui.ctx()));
+            }
+            if response.clicked() {
                 commands.push(Command::ShowTab(tab));
             }
         }
-    });
-}
-
-/// One entry a sample.
-fn sample_buttons_ui<'a>(
-    ui: &mut egui::Ui,
-    samples: impl Iterator<Item = &'a &'static Sample>,
-    commands: &mut Vec<Command>,
-) {
-    for sample in samples {
-        if ui
-            .button(sample.file_name)
-            .on_hover_text(sample.description)
-            .clicked()
-        {
-            commands.push(Command::LoadSample(sample));
-            ui.close();
-        }
-    }
-}
-
-fn samples_menu_ui(ui: &mut egui::Ui, commands: &mut Vec<Command>) {
-    for event in EventId::ALL {
-        let samples: Vec<&'static Sample> =
-            SAMPLES.iter().filter(|s| s.event == Some(event)).collect();
-        if samples.is_empty() {
-            continue;
-        }
-        ui.menu_button(event.name(), |ui| {
-            sample_buttons_ui(ui, samples.iter(), commands);
-        });
-    }
-    ui.menu_button("Unreadable files", |ui| {
-        let unreadable: Vec<&'static Sample> =
-            SAMPLES.iter().filter(|s| s.event.is_none()).collect();
-        sample_buttons_ui(ui, unreadable.iter(), commands);
     });
 }
 

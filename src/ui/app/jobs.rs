@@ -59,6 +59,12 @@ pub enum JobKind {
     LivechatServer,
     /// Asking LivePerson whether a function is deployed for an event (`isImplemented`).
     Deployed,
+    /// Checking a typed path (a stat can hang on a network mount).
+    PathCheck,
+    /// Checking a large edited request against its event.
+    CheckRequest,
+    /// Writing a file the operator asked for (an edited payload).
+    WriteFile,
 }
 
 impl JobKind {
@@ -81,6 +87,9 @@ impl JobKind {
             JobKind::Modules => "installing the platform's modules",
             JobKind::LivechatServer => "checking the server",
             JobKind::Deployed => "asking LivePerson what is deployed",
+            JobKind::PathCheck => "checking the path",
+            JobKind::CheckRequest => "checking the request",
+            JobKind::WriteFile => "writing the file",
         }
     }
 }

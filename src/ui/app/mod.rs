@@ -10,34 +10,45 @@
 //!
 //! Panels import the leaf files above (never this one), so the UI's files import no circle.
 
+pub(super) mod actions;
 mod apply_batch;
 mod apply_functions;
 mod apply_invoke;
 mod apply_livechat;
 mod apply_local;
+mod apply_paths;
 mod apply_payload;
+mod apply_request;
+mod apply_shell;
 pub(super) mod batch_state;
 mod command_handling;
 pub(super) mod commands;
 pub(super) mod context;
 mod frame;
 pub(super) mod jobs;
+pub(super) mod paths;
+pub(super) mod request;
 pub(super) mod session;
 pub(super) mod state;
 
+pub use actions::{Menu, UiAction};
 pub use batch_state::{BatchSession, BatchView};
 pub use commands::{
-    BatchPayloads, BatchRequest, Command, FilePurpose, FunctionVersion, FunctionsMessage,
-    InvokePayload, InvokeSource, LivechatCommand, ReportFormat, UiAction,
+    BatchPayloads, BatchRequest, Command, Copied, FilePurpose, FunctionVersion, FunctionsMessage,
+    InvokePayload, InvokeSource, LivechatCommand, PathCheck, ReportFormat,
 };
 pub use context::ViewContext;
 pub use jobs::{JobInfo, JobKind, Jobs};
+pub use paths::PathPrompt;
+pub use request::{RequestCheck, RequestEdit};
 pub use session::{
-    EditUse, Files, FunctionInUse, InvokeStatus, LivechatSession, Loaded, Session, StoreState,
+    EditUse, Files, FunctionInUse, InvokeStatus, LivechatSession, Loaded, Notice, Overlay, Session,
+    StoreState,
 };
-pub use state::{State, Tab, View};
+pub use state::{State, Tab, ThemeChoice, View};
 
 use super::panels::Panels;
+use super::widgets::busy::BUSY_REPAINT;
 
 /// The console application.
 pub struct SurveyConsoleApp {
@@ -48,6 +59,8 @@ pub struct SurveyConsoleApp {
     panels: Panels,
     /// False until the first frame has started the background reads.
     started: bool,
+    /// How long the last `ui()` took (drawing the panels and applying their commands).
+    last_ui_time: std::time::Duration,
 }
 
 impl SurveyConsoleApp {
@@ -99,7 +112,15 @@ impl SurveyConsoleApp {
             jobs: Jobs::default(),
             panels: Panels::default(),
             started: false,
+            last_ui_time: std::time::Duration::ZERO,
         }
+    }
+
+    /// The console as on a desktop with no file dialog: every prompt asks for a typed path and
+    /// no system dialog is started (headless runs and tests).
+    pub fn without_file_dialog(mut self) -> Self {
+        self.session.no_dialog = true;
+        self
     }
 
     /// What the console holds while it runs (read-only: commands change it).
@@ -117,11 +138,18 @@ impl SurveyConsoleApp {
         !self.jobs.is_empty()
     }
 
+    /// How long the last frame's `ui()` took: drawing every panel and applying what they
+    /// asked for (the figure `examples/ui_frame_time.rs` reports).
+    pub fn last_ui_time(&self) -> std::time::Duration {
+        self.last_ui_time
+    }
+
     /// Starts the background reads of the functions file and the histories (once).
     fn start(&mut self, ctx: &egui::Context) {
         if std::mem::replace(&mut self.started, true) {
             return;
         }
+        self.apply_appearance(ctx);
         let path = self.session.files.functions.clone();
         self.open_functions(ctx, path);
         self.read_history(ctx);
@@ -143,17 +171,33 @@ impl SurveyConsoleApp {
 impl eframe::App for SurveyConsoleApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.start(ctx);
+        if ctx.input(|i| i.viewport().close_requested()) {
+            self.close_requested(ctx);
+        }
         let finished = self.jobs.finished();
         self.apply_all(ctx, finished);
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let started = std::time::Instant::now();
         let commands = self.draw(ui);
         self.apply_all(ui.ctx(), commands);
+        self.last_ui_time = started.elapsed();
+        // Waiting costs little: a running job's spinner and clock step a few times a second
+        // (`widgets::busy`), finished jobs ask for a frame themselves, and a passing message
+        // asks for the frame that takes it away.
         if self.is_busy() {
-            // Keep the spinners turning; finished jobs also request a repaint.
-            ui.ctx()
-                .request_repaint_after(std::time::Duration::from_millis(100));
+            ui.ctx().request_repaint_after(BUSY_REPAINT);
+        }
+        if let Some(notice) = self.session.notice() {
+            let left = Notice::SHOWN_FOR.saturating_sub(notice.at.elapsed());
+            ui.ctx().request_repaint_after(left);
+        }
+        if let Some((_, at)) = self.session.copied {
+            let left = Copied::SHOWN_FOR.saturating_sub(at.elapsed());
+            if !left.is_zero() {
+                ui.ctx().request_repaint_after(left);
+            }
         }
     }
 

@@ -6,12 +6,16 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::batch_state::BatchSession;
-use super::commands::{FunctionVersion, FunctionsMessage, InvokePayload, InvokeSource, RowsView};
+use super::commands::{
+    Copied, FunctionVersion, FunctionsMessage, InvokePayload, InvokeSource, RowsView,
+};
+use super::paths::PathPrompt;
+use super::request::RequestEdit;
 use crate::catalog::EventId;
-use crate::catalog::samples::samples_for;
+use crate::catalog::samples::{Sample, samples_for};
 use crate::functions::{FunctionConfig, FunctionStore, validate};
 use crate::invoke::{History, Invocation, SessionSecrets, Target};
 use crate::livechat::{
@@ -26,6 +30,48 @@ pub fn no_function(event: EventId) -> String {
         "{} has no function: create one in the Function tab, or give a URL.",
         event.name()
     )
+}
+
+/// A passing message in the status bar; it goes after [`Notice::SHOWN_FOR`] or when closed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    /// What happened.
+    pub text: String,
+    /// True when something failed or was refused.
+    pub error: bool,
+    /// When it was said.
+    pub at: Instant,
+}
+
+impl Notice {
+    /// How long a notice stays.
+    pub const SHOWN_FOR: Duration = Duration::from_secs(8);
+
+    /// True while it is shown.
+    pub fn is_current(&self) -> bool {
+        self.at.elapsed() < Self::SHOWN_FOR
+    }
+}
+
+/// What covers the window for a moment; one at a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Overlay {
+    /// The command palette.
+    Palette,
+    /// Every keyboard shortcut.
+    Shortcuts,
+    /// About the console.
+    About,
+    /// Quit although functions have unsaved edits?
+    ConfirmQuit,
+}
+
+/// The sample an event's invocation sends unless another payload is chosen: the event's own
+/// first valid sample (a Messaging Survey Ended invocation sends the Ended example).
+pub fn default_sample(event: EventId) -> Option<&'static Sample> {
+    samples_for(event)
+        .find(|s| !s.is_invalid() && s.event == Some(event))
+        .or_else(|| samples_for(event).find(|s| !s.is_invalid()))
 }
 
 /// The files the console reads and writes.
@@ -184,8 +230,25 @@ pub struct Session {
     pub rows: RowsView,
     /// The filter last asked for (its rows may still be computed on a worker).
     pub rows_requested: Option<(u64, RowFilter)>,
-    /// A passing message in the top bar (e.g. the file dialog returned nothing).
-    pub notice: Option<String>,
+    /// A passing message in the status bar.
+    pub notice: Option<Notice>,
+    /// What covers the window, if anything.
+    pub overlay: Option<Overlay>,
+    /// The path prompt, while it is open.
+    pub prompt: Option<PathPrompt>,
+    /// True once a system file dialog answered at once with nothing: this desktop has none,
+    /// so prompts ask for a typed path only.
+    pub no_dialog: bool,
+    /// What was last put on the clipboard, and when.
+    pub copied: Option<(Copied, Instant)>,
+    /// Bumped when the operator asks for the current tab's filter (Ctrl+F).
+    pub find_requests: u64,
+    /// True once the operator confirmed quitting with unsaved edits.
+    pub quit_confirmed: bool,
+    /// True while the edits are being saved before the window closes.
+    pub quit_after_save: bool,
+    /// The request being edited before it is sent, per event.
+    pub requests: HashMap<EventId, RequestEdit>,
     /// The functions file.
     pub functions: StoreState,
     /// Unsaved edits of the functions, per event (only where they differ from the saved one).
@@ -277,6 +340,14 @@ impl Session {
             rows: RowsView::default(),
             rows_requested: None,
             notice: None,
+            overlay: None,
+            prompt: None,
+            no_dialog: false,
+            copied: None,
+            find_requests: 0,
+            quit_confirmed: false,
+            quit_after_save: false,
+            requests: HashMap::new(),
             functions: StoreState::Reading(files.functions.clone()),
             drafts: HashMap::new(),
             functions_message: None,
@@ -368,22 +439,39 @@ impl Session {
     }
 
     /// The payload the event's next invocation sends: the one chosen for it, else the loaded
-    /// payload, else the event's first bundled sample.
+    /// payload when it was checked as this event's, else the event's own documented sample.
     pub fn invoke_choice(&self, event: EventId) -> Option<InvokePayload> {
         match self.invoke_payload.get(&event) {
             Some(InvokePayload::Sample(sample)) => Some(InvokePayload::Sample(sample)),
-            _ if self.loaded.is_some() => Some(InvokePayload::Loaded),
-            _ => samples_for(event).next().map(InvokePayload::Sample),
+            Some(InvokePayload::Loaded) if self.loaded.is_some() => Some(InvokePayload::Loaded),
+            _ if self
+                .loaded
+                .as_ref()
+                .is_some_and(|l| l.inspection.event() == event) =>
+            {
+                Some(InvokePayload::Loaded)
+            }
+            _ => default_sample(event).map(InvokePayload::Sample),
         }
     }
 
-    /// What the event's next invocation sends.
+    /// What the event's next invocation sends: the edited request, else the chosen payload.
     pub fn invoke_source(&self, event: EventId) -> Option<InvokeSource> {
+        if let Some(edit) = self.requests.get(&event) {
+            return Some(InvokeSource::Edited {
+                name: edit.name(),
+                text: Arc::new(edit.text.clone()),
+                headers: edit.filled_headers(),
+            });
+        }
         self.invoke_choice(event).map(InvokeSource::from)
     }
 
     /// A short name of the payload the event's next invocation sends.
     pub fn invoke_payload_name(&self, event: EventId) -> String {
+        if let Some(edit) = self.requests.get(&event) {
+            return edit.name();
+        }
         match self.invoke_choice(event) {
             Some(InvokePayload::Sample(sample)) => sample.file_name.to_owned(),
             Some(InvokePayload::Loaded) => self
@@ -392,6 +480,17 @@ impl Session {
                 .map_or_else(String::new, |l| l.payload.file_name().to_owned()),
             None => "(none)".to_owned(),
         }
+    }
+
+    /// True while a passing message is shown.
+    pub fn notice(&self) -> Option<&Notice> {
+        self.notice.as_ref().filter(|n| n.is_current())
+    }
+
+    /// True while `what` was put on the clipboard a moment ago.
+    pub fn just_copied(&self, what: Copied) -> bool {
+        self.copied
+            .is_some_and(|(w, at)| w == what && at.elapsed() < Copied::SHOWN_FOR)
     }
 
     /// The ad-hoc URL to invoke, when one is given.

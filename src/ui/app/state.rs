@@ -59,6 +59,32 @@ pub enum View {
     Livechat,
 }
 
+/// The colours the operator chose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum ThemeChoice {
+    /// Dark or light as the desktop says.
+    #[default]
+    System,
+    /// Light text on a dark background.
+    Dark,
+    /// Dark text on a light background.
+    Light,
+}
+
+impl ThemeChoice {
+    /// egui's name for the same preference.
+    pub fn preference(self) -> egui::ThemePreference {
+        match self {
+            ThemeChoice::System => egui::ThemePreference::System,
+            ThemeChoice::Dark => egui::ThemePreference::Dark,
+            ThemeChoice::Light => egui::ThemePreference::Light,
+        }
+    }
+}
+
+/// Zoom factors the console allows (egui's own limits are wider than is readable).
+pub const ZOOM_RANGE: std::ops::RangeInclusive<f32> = 0.5..=2.5;
+
 /// The state that we persist between runs (through eframe's storage).
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(default)]
@@ -75,6 +101,12 @@ pub struct State {
     pub view: View,
     /// The Rocket.Chat server of the Livechat survey view.
     pub livechat_server: String,
+    /// Dark, light, or as the desktop says.
+    pub theme: ThemeChoice,
+    /// The zoom factor (1.0: normal size).
+    pub zoom: f32,
+    /// The folder reports and exports were last written to.
+    pub export_dir: Option<PathBuf>,
 }
 
 impl Default for State {
@@ -86,11 +118,28 @@ impl Default for State {
             functions_path: None,
             view: View::Events,
             livechat_server: String::new(),
+            theme: ThemeChoice::System,
+            zoom: 1.0,
+            export_dir: None,
         }
     }
 }
 
 impl State {
+    /// The zoom factor to use: the saved one, within [`ZOOM_RANGE`].
+    pub fn zoom_factor(&self) -> f32 {
+        if self.zoom.is_finite() {
+            self.zoom.clamp(*ZOOM_RANGE.start(), *ZOOM_RANGE.end())
+        } else {
+            1.0
+        }
+    }
+
+    /// Drops a file from the recent files (it no longer loads).
+    pub fn forget(&mut self, path: &std::path::Path) {
+        self.recent.retain(|p| p != path);
+    }
+
     /// Puts a file first in the recent files (once), keeping at most [`RECENT_MAX`].
     pub fn remember(&mut self, path: &std::path::Path) {
         let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());

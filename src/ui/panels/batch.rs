@@ -6,43 +6,25 @@ use std::path::PathBuf;
 
 use super::batch_table::ResultsTable;
 use super::function_line::function_line_ui;
-use crate::batch::{BatchSettings, MAX_CONCURRENCY};
+use crate::batch::MAX_CONCURRENCY;
 use crate::catalog::EventId;
 use crate::catalog::samples::samples_for;
+use crate::ui::app::actions::UiAction;
 use crate::ui::app::batch_state::BatchView;
-use crate::ui::app::commands::{BatchPayloads, BatchRequest, Command, FilePurpose, ReportFormat};
+use crate::ui::app::commands::{BatchPayloads, Command, FilePurpose};
 use crate::ui::app::context::ViewContext;
-use crate::ui::app::jobs::JobKind;
+use crate::ui::app::session::no_function;
+use crate::ui::widgets::busy;
+use crate::ui::widgets::elide::start_elided_label;
 use crate::ui::widgets::latency_plot::{histogram_ui, series_ui};
 use crate::ui::widgets::theme;
 
-/// Widget state of the Batch tab.
+/// Widget state of the Batch tab: the results table (the settings live in the session, where
+/// Ctrl+B finds them too).
+#[derive(Default)]
 pub struct BatchPanel {
-    /// A URL to call instead of the configured function (empty: the function).
-    url: String,
-    /// How many times each payload is sent.
-    iterations: u32,
-    /// Requests in flight at once.
-    concurrency: usize,
-    /// Pause between two requests of a worker, in ms.
-    delay_ms: u64,
-    /// Stop at the first failure.
-    fail_fast: bool,
     /// The results table.
     table: ResultsTable,
-}
-
-impl Default for BatchPanel {
-    fn default() -> Self {
-        BatchPanel {
-            url: String::new(),
-            iterations: 1,
-            concurrency: 4,
-            delay_ms: 0,
-            fail_fast: false,
-            table: ResultsTable::default(),
-        }
-    }
 }
 
 impl BatchPanel {
@@ -53,7 +35,7 @@ impl BatchPanel {
         ui.separator();
         let batch = &ctx.session.batch;
         let Some(view) = batch.views.get(&event) else {
-            ui.weak("No batch yet for this event.");
+            ui.weak("No batch yet for this event: press Run (Ctrl+B).");
             return;
         };
         if let Some(error) = &view.error {
@@ -62,21 +44,22 @@ impl BatchPanel {
         progress_ui(ui, view, batch.running == Some(event));
         if view.end.is_some() && !view.results.is_empty() {
             ui.horizontal(|ui| {
-                let idle = !ctx.is_running(JobKind::FileDialog);
-                for (label, format) in [
-                    ("Export JSON…", ReportFormat::Json),
-                    ("Export JUnit…", ReportFormat::Junit),
+                for (label, action) in [
+                    ("Export JSON…", UiAction::ExportBatchJson),
+                    ("Export JUnit…", UiAction::ExportBatchJunit),
                 ] {
-                    if ui.add_enabled(idle, egui::Button::new(label)).clicked() {
-                        commands.push(Command::ChooseFile(FilePurpose::BatchReport {
-                            event,
-                            format,
-                        }));
+                    let enabled = ctx.action_blocked(action).is_none();
+                    if ui
+                        .add_enabled(enabled, egui::Button::new(label))
+                        .on_hover_text(action.tooltip())
+                        .clicked()
+                    {
+                        commands.push(Command::Action(action));
                     }
                 }
                 match &batch.export_message {
                     Some(Ok(message)) => {
-                        ui.label(message);
+                        ui.add(egui::Label::new(message).truncate());
                     }
                     Some(Err(message)) => theme::error_label(ui, message),
                     None => {}
@@ -97,7 +80,7 @@ impl BatchPanel {
                     series_ui(ui, size, &view.results, &view.latency);
                 });
             });
-        self.table.ui(ui, event, view);
+        self.table.ui(ui, event, view, commands);
     }
 
     fn settings_ui(
@@ -115,18 +98,18 @@ impl BatchPanel {
             "none configured: give a URL, or create one in the Function tab",
             commands,
         );
-        let has_function = ctx.session.function_in_use(event).is_some();
+        let mut form = ctx.session.batch.form.clone();
         ui.horizontal(|ui| {
             let label = ui.label("Batch URL instead:");
             ui.add(
-                egui::TextEdit::singleline(&mut self.url)
+                egui::TextEdit::singleline(&mut form.url)
                     .hint_text("empty: the configured function")
                     .desired_width(320.0),
             )
             .labelled_by(label.id);
         });
         let payloads = &ctx.session.batch.payloads;
-        ui.horizontal_wrapped(|ui| {
+        ui.horizontal(|ui| {
             ui.label("Payloads:");
             let samples = samples_for(event).count();
             let is_samples = *payloads == BatchPayloads::Samples;
@@ -136,15 +119,19 @@ impl BatchPanel {
             {
                 commands.push(Command::SetBatchPayloads(BatchPayloads::Samples));
             }
-            let idle = !ctx.is_running(JobKind::FileDialog);
+            let idle = ctx.session.prompt.is_none();
             if ui
                 .add_enabled(idle, egui::Button::new("Choose folder…"))
+                .on_hover_text(
+                    "Every *.json in a folder (a typed path works without a file dialog)",
+                )
                 .clicked()
             {
                 commands.push(Command::ChooseFile(FilePurpose::BatchFolder));
             }
             if ui
                 .add_enabled(idle, egui::Button::new("Choose files…"))
+                .on_hover_text("Payload files (typed paths work without a file dialog)")
                 .clicked()
             {
                 commands.push(Command::ChooseFile(FilePurpose::BatchFiles));
@@ -152,7 +139,8 @@ impl BatchPanel {
             match payloads {
                 BatchPayloads::Samples => {}
                 BatchPayloads::Folder(dir) => {
-                    ui.label(format!("folder {}", dir.display()));
+                    let text = format!("folder {}", dir.display());
+                    start_elided_label(ui, &text, egui::TextStyle::Body, false, None);
                 }
                 BatchPayloads::Files(files) => {
                     ui.label(format!("{} file(s)", files.len()))
@@ -162,22 +150,37 @@ impl BatchPanel {
         });
         ui.horizontal_wrapped(|ui| {
             let label = ui.label("Iterations:");
-            ui.add(egui::DragValue::new(&mut self.iterations).range(1..=1_000_000))
+            ui.add(egui::DragValue::new(&mut form.iterations).range(1..=1_000_000))
                 .labelled_by(label.id);
             ui.add(
-                egui::Slider::new(&mut self.concurrency, 1..=MAX_CONCURRENCY).text("concurrency"),
+                egui::Slider::new(&mut form.concurrency, 1..=MAX_CONCURRENCY).text("concurrency"),
             );
             let label = ui.label("Delay (ms):");
-            ui.add(egui::DragValue::new(&mut self.delay_ms).range(0..=60_000))
+            ui.add(egui::DragValue::new(&mut form.delay_ms).range(0..=60_000))
                 .labelled_by(label.id);
-            ui.checkbox(&mut self.fail_fast, "Stop at the first failure");
+            ui.checkbox(&mut form.fail_fast, "Stop at the first failure");
         });
+        if form != ctx.session.batch.form {
+            commands.push(Command::SetBatchForm(form.clone()));
+        }
         ui.horizontal(|ui| {
-            let url = self.url.trim();
-            let can_run = running.is_none() && (has_function || !url.is_empty());
-            if ui.add_enabled(can_run, egui::Button::new("Run")).clicked() {
+            let run = UiAction::RunBatch;
+            // The form as typed this frame decides, not last frame's copy.
+            let blocked = if running.is_some() {
+                Some("A batch is running".to_owned())
+            } else if ctx.session.function_in_use(event).is_none() && form.url.trim().is_empty() {
+                Some(no_function(event))
+            } else {
+                None
+            };
+            let button = ui.add_enabled(blocked.is_none(), egui::Button::new("Run batch"));
+            let button = match &blocked {
+                Some(why) => button.on_disabled_hover_text(why),
+                None => button.on_hover_text(run.hover_text(ui.ctx())),
+            };
+            if button.clicked() {
                 self.table.close();
-                commands.push(Command::StartBatch(Box::new(self.request(event, payloads))));
+                commands.push(Command::Action(run));
             }
             if running.is_some() && ui.button("Cancel").clicked() {
                 commands.push(Command::CancelBatch);
@@ -186,21 +189,6 @@ impl BatchPanel {
                 ui.weak(format!("a batch of {} is running", other.name()));
             }
         });
-    }
-
-    fn request(&self, event: EventId, payloads: &BatchPayloads) -> BatchRequest {
-        let url = self.url.trim();
-        BatchRequest {
-            event,
-            source: payloads.source(),
-            settings: BatchSettings {
-                iterations: self.iterations.max(1),
-                concurrency: self.concurrency.clamp(1, MAX_CONCURRENCY),
-                delay: std::time::Duration::from_millis(self.delay_ms),
-                fail_fast: self.fail_fast,
-            },
-            url: (!url.is_empty()).then(|| url.to_owned()),
-        }
     }
 }
 
@@ -222,7 +210,14 @@ fn progress_ui(ui: &mut egui::Ui, view: &BatchView, running: bool) {
                 .text(text),
         );
         if running {
-            ui.spinner();
+            busy::spinner(ui);
+            let elapsed = p.elapsed.as_secs_f64();
+            let mut clock = format!("{} elapsed", duration_text(elapsed));
+            if p.done > 0 && p.remaining > 0 {
+                let left = elapsed / p.done as f64 * p.remaining as f64;
+                clock.push_str(&format!(" · about {} left", duration_text(left)));
+            }
+            ui.label(clock);
         }
     });
     let (passed, failed) = view.counts();
@@ -233,19 +228,40 @@ fn progress_ui(ui: &mut egui::Ui, view: &BatchView, running: bool) {
         } else if end.stopped_at_failure {
             summary.push_str(" · stopped at the first failure");
         }
-        summary.push_str(&format!(" · {:.1} s", end.elapsed.as_secs_f64()));
+        summary.push_str(&format!(" · {}", duration_text(end.elapsed.as_secs_f64())));
     }
     ui.horizontal(|ui| {
         ui.strong(summary);
-        let l = &view.latency;
-        ui.weak(format!(
-            "latency ms: p50 {:.1} · p95 {:.1} · p99 {:.1} · max {:.1}",
-            l.p50, l.p95, l.p99, l.max
-        ));
+        // Latency figures only once there is a latency to tell.
+        if view.results.iter().any(|r| r.sent) {
+            let l = &view.latency;
+            ui.weak(format!(
+                "latency ms: p50 {:.1} · p95 {:.1} · p99 {:.1} · max {:.1}",
+                l.p50, l.p95, l.p99, l.max
+            ));
+        }
         if !view.target.is_empty() {
-            ui.weak(format!("to {}", view.target));
+            start_elided_label(
+                ui,
+                &format!("to {}", view.target),
+                egui::TextStyle::Body,
+                true,
+                None,
+            );
         }
     });
+}
+
+/// "850 ms", "12.3 s", "4 min 05 s".
+pub fn duration_text(seconds: f64) -> String {
+    if seconds < 1.0 {
+        format!("{:.0} ms", seconds * 1000.0)
+    } else if seconds < 60.0 {
+        format!("{seconds:.1} s")
+    } else {
+        let whole = seconds.round() as u64;
+        format!("{} min {:02} s", whole / 60, whole % 60)
+    }
 }
 
 fn files_list(files: &[PathBuf]) -> String {
@@ -260,4 +276,16 @@ fn files_list(files: &[PathBuf]) -> String {
         text.push_str(&format!("\n… {more} more"));
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::duration_text;
+
+    #[test]
+    fn durations_read_in_their_own_unit() {
+        assert_eq!(duration_text(0.0123), "12 ms");
+        assert_eq!(duration_text(12.34), "12.3 s");
+        assert_eq!(duration_text(245.0), "4 min 05 s");
+    }
 }

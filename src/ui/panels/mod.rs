@@ -11,7 +11,11 @@ mod function_line;
 mod invoke;
 mod invoke_history;
 mod livechat;
+pub mod menu_bar;
+mod overlays;
+mod path_prompt;
 mod payload;
+mod request_editor;
 
 /// Every panel's widget state.
 #[derive(Default)]
@@ -30,4 +34,8 @@ pub struct Panels {
     pub batch: batch::BatchPanel,
     /// The Livechat survey view.
     pub livechat: livechat::LivechatPanel,
+    /// The path prompt.
+    pub prompt: path_prompt::PathPromptPanel,
+    /// The palette, help windows and the quit question.
+    pub overlays: overlays::OverlaysPanel,
 }

@@ -23,6 +23,16 @@ fn markers(ui: &Ui, stats: &LatencyStats) -> [(&'static str, f64, Color32); 4] {
     ]
 }
 
+/// The unit of the time axis for a run of `span_s` seconds: the factor from seconds, and the
+/// axis label.
+pub fn x_scale(span_s: f64) -> (f64, &'static str) {
+    if span_s < 2.0 {
+        (1000.0, "ms since the start")
+    } else {
+        (1.0, "s since the start")
+    }
+}
+
 /// A plot of `size` that leaves the page's scrolling alone.
 fn plot(id: &str, size: Vec2) -> Plot<'static> {
     Plot::new(id)
@@ -88,7 +98,10 @@ pub fn series_ui(ui: &mut Ui, size: Vec2, results: &[BatchResult], stats: &Laten
             return;
         }
         let stride = sent.len().div_ceil(SERIES_POINTS_MAX).max(1);
-        let point = |r: &&BatchResult| [r.at_s, r.time_ms];
+        // A short run is told in milliseconds, so its axis does not read "0 s … 0.0 s".
+        let span = sent.iter().map(|r| r.at_s).fold(0.0, f64::max);
+        let (scale, x_label) = x_scale(span);
+        let point = |r: &&BatchResult| [r.at_s * scale, r.time_ms];
         let passed: Vec<[f64; 2]> = sent
             .iter()
             .step_by(stride)
@@ -101,7 +114,7 @@ pub fn series_ui(ui: &mut Ui, size: Vec2, results: &[BatchResult], stats: &Laten
         let (ok_color, bad_color) = (ui.visuals().selection.bg_fill, ui.visuals().error_fg_color);
         let markers = markers(ui, stats);
         plot("latency-series", size)
-            .x_axis_label("s since the start")
+            .x_axis_label(x_label)
             .y_axis_label("ms")
             .show(ui, |plot| {
                 if !passed.is_empty() {
@@ -117,4 +130,15 @@ pub fn series_ui(ui: &mut Ui, size: Vec2, results: &[BatchResult], stats: &Laten
                 }
             });
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::x_scale;
+
+    #[test]
+    fn a_short_run_is_plotted_in_milliseconds() {
+        assert_eq!(x_scale(0.004), (1000.0, "ms since the start"));
+        assert_eq!(x_scale(30.0), (1.0, "s since the start"));
+    }
 }

@@ -103,32 +103,3 @@ fn headers_ui(
         }
     });
 }
-
-/// A code editor with JavaScript highlighting.
-pub fn code_editor_ui(ui: &mut egui::Ui, code: &mut String, label: egui::Id) {
-    let theme = egui_extras::syntax_highlighting::CodeTheme::from_memory(ui.ctx(), ui.style());
-    let mut layouter = |ui: &egui::Ui, text: &dyn egui::TextBuffer, wrap_width: f32| {
-        let mut job = egui_extras::syntax_highlighting::highlight(
-            ui.ctx(),
-            ui.style(),
-            &theme,
-            text.as_str(),
-            "js",
-        );
-        job.wrap.max_width = wrap_width;
-        ui.fonts_mut(|f| f.layout_job(job))
-    };
-    egui::ScrollArea::vertical()
-        .id_salt("code-editor")
-        .max_height(420.0)
-        .show(ui, |ui| {
-            ui.add(
-                egui::TextEdit::multiline(code)
-                    .code_editor()
-                    .desired_rows(18)
-                    .desired_width(f32::INFINITY)
-                    .layouter(&mut layouter),
-            )
-            .labelled_by(label);
-        });
-}

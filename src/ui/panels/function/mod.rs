@@ -6,24 +6,28 @@
 //! The unsaved edit lives in the session, where the Invocations and Batch tabs see it too. The
 //! tab edits a copy of it each frame and pushes the changed copy back as `EditDraft`.
 
+mod checks;
 mod endpoint;
 mod form;
+mod local_run;
 mod platform;
 
 use std::collections::HashMap;
 
-use self::form::{code_editor_ui, form_ui};
+use self::checks::{code_marker, findings_of, findings_ui, modules_ui};
+use self::form::form_ui;
+use self::local_run::{local_result_ui, local_run_shown, local_run_ui};
 use self::platform::platform_ui;
 use crate::catalog::EventId;
-use crate::functions::{
-    Endpoint, EndpointKind, FunctionConfig, FunctionState, FunctionStore, validate,
-};
-use crate::invoke::local::check::{Finding, Severity, has_errors};
+use crate::functions::{Endpoint, FunctionConfig, FunctionState, FunctionStore, validate};
+use crate::invoke::local::check::has_errors;
 use crate::ui::app::commands::{Command, FilePurpose, FunctionsMessage, UiAction};
 use crate::ui::app::context::ViewContext;
 use crate::ui::app::jobs::JobKind;
-use crate::ui::app::session::{InvokeStatus, StoreState, code_key};
-use crate::ui::widgets::result_view::invocation_ui;
+use crate::ui::app::session::StoreState;
+use crate::ui::widgets::busy;
+use crate::ui::widgets::code_editor::code_editor_ui;
+use crate::ui::widgets::elide::start_elided_label;
 use crate::ui::widgets::theme;
 
 /// Widget state of the Function tab.
@@ -32,6 +36,8 @@ pub struct FunctionPanel {
     new_names: HashMap<EventId, String>,
     confirm_remove: Option<EventId>,
     import_replaces: bool,
+    /// The error position last scrolled to, so the editor scrolls to a new one once.
+    marked: Option<(EventId, u32, u32)>,
 }
 
 impl FunctionPanel {
@@ -42,7 +48,7 @@ impl FunctionPanel {
             StoreState::Ready(store) => store,
             StoreState::Reading(path) => {
                 ui.horizontal(|ui| {
-                    ui.spinner();
+                    busy::spinner(ui);
                     ui.label(format!("Reading {}…", path.display()));
                 });
                 return;
@@ -53,9 +59,9 @@ impl FunctionPanel {
             }
         };
         self.file_bar_ui(ui, ctx, store, commands);
-        message_ui(ui, ctx, event, commands);
-        self.create_ui(ui, event, store, commands);
         let Some(stored) = store.get(event) else {
+            message_ui(ui, ctx, event, commands);
+            self.create_ui(ui, event, store, commands);
             return;
         };
         ui.separator();
@@ -76,7 +82,7 @@ impl FunctionPanel {
             };
             let save = ui
                 .add_enabled(can_save, egui::Button::new(save_label))
-                .on_hover_text(UiAction::SaveFunction.tooltip(ui.ctx()));
+                .on_hover_text(UiAction::SaveFunction.hover_text(ui.ctx()));
             if save.clicked() {
                 commands.push(Command::SaveFunction {
                     event,
@@ -103,46 +109,86 @@ impl FunctionPanel {
                 );
             }
             if let Some(job) = ctx.job(JobKind::FunctionsFile) {
-                ui.spinner();
+                busy::spinner(ui);
                 ui.label(&job.label);
+            } else {
+                // Right of the buttons, so they never move when it appears.
+                message_line_ui(ui, ctx);
             }
         });
-        egui::ScrollArea::vertical()
-            .id_salt("function-form")
-            .show(ui, |ui| {
-                form_ui(
-                    ui,
-                    event,
-                    &mut draft,
-                    &ctx.session.secrets,
-                    &errors,
-                    commands,
-                );
-                if let Endpoint::Liveperson(_) = &draft.endpoint {
-                    deployed_ui(ui, ctx, event, commands);
-                }
-                ui.add_space(6.0);
-                platform_ui(
-                    ui,
-                    event,
-                    &mut draft,
-                    &ctx.session.secrets,
-                    &errors,
-                    commands,
-                );
-                ui.add_space(6.0);
-                let label = ui
-                    .horizontal(|ui| {
-                        let label = ui.strong("Code");
-                        local_run_ui(ui, ctx, event, commands);
-                        label
-                    })
-                    .inner;
-                findings_ui(ui, ctx, findings);
-                code_editor_ui(ui, &mut draft.code, label.id);
-                modules_ui(ui, ctx, draft.runtime, commands);
-                local_result_ui(ui, ctx, event);
-            });
+        conflict_ui(ui, ctx, event, commands);
+        let shows_run = local_run_shown(ctx, event);
+        if shows_run {
+            // The run's result beside the code, where it is seen without scrolling.
+            egui::Panel::right("local-run")
+                .resizable(true)
+                .default_size(420.0)
+                .min_size(260.0)
+                .show(ui, |ui| {
+                    egui::ScrollArea::vertical()
+                        .id_salt("local-run-scroll")
+                        .auto_shrink([false, false])
+                        .show(ui, |ui| local_result_ui(ui, ctx, event, commands));
+                });
+        }
+        egui::CentralPanel::no_frame().show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .id_salt(("function-form", event))
+                .show(ui, |ui| {
+                    form_ui(
+                        ui,
+                        event,
+                        &mut draft,
+                        &ctx.session.secrets,
+                        &errors,
+                        commands,
+                    );
+                    if let Endpoint::Liveperson(_) = &draft.endpoint {
+                        deployed_ui(ui, ctx, event, commands);
+                    }
+                    ui.add_space(6.0);
+                    platform_ui(
+                        ui,
+                        event,
+                        &mut draft,
+                        &ctx.session.secrets,
+                        &errors,
+                        commands,
+                    );
+                    ui.add_space(6.0);
+                    let label = ui
+                        .horizontal(|ui| {
+                            let label = ui.strong("Code");
+                            local_run_ui(ui, ctx, event, commands);
+                            label
+                        })
+                        .inner;
+                    findings_ui(ui, ctx, findings);
+                    let (marker, from_run) = code_marker(ctx, event, &draft.code, findings);
+                    let new_mark = marker.as_ref().map(|m| (event, m.line, m.column));
+                    let scroll = new_mark.is_some() && self.marked != new_mark;
+                    self.marked = new_mark;
+                    let _ = code_editor_ui(
+                        ui,
+                        egui::Id::unique(("code-editor", event)),
+                        &mut draft.code,
+                        "js",
+                        18,
+                        460.0,
+                        marker.as_ref(),
+                        scroll,
+                        Some(label.id),
+                    );
+                    // A finding is listed above the code already; a run's error is not.
+                    if let Some(m) = marker.as_ref().filter(|_| from_run) {
+                        ui.colored_label(
+                            ui.visuals().error_fg_color,
+                            format!("Line {}, column {}: {}", m.line, m.column, m.message),
+                        );
+                    }
+                    modules_ui(ui, ctx, draft.runtime, commands);
+                });
+        });
         if draft != *before {
             commands.push(Command::EditDraft {
                 event,
@@ -161,9 +207,10 @@ impl FunctionPanel {
         commands: &mut Vec<Command>,
     ) {
         let event = ctx.event();
-        let dialog = !ctx.is_running(JobKind::FileDialog);
-        ui.horizontal_wrapped(|ui| {
-            ui.weak(format!("Functions file: {}", store.path.display()));
+        let dialog = ctx.session.prompt.is_none();
+        // One row that never wraps: the buttons first, then the file's path, cut at its start
+        // so the file name stays.
+        ui.horizontal(|ui| {
             let mut choose = |ui: &mut egui::Ui, label: &str, purpose: FilePurpose| {
                 let button = ui.add_enabled(dialog, egui::Button::new(label).small());
                 if button.clicked() {
@@ -192,6 +239,8 @@ impl FunctionPanel {
             if ui.small_button("Reload").clicked() {
                 commands.push(Command::ReloadFunctions);
             }
+            let path = format!("Functions file: {}", store.path.display());
+            start_elided_label(ui, &path, egui::TextStyle::Body, true, None);
         });
     }
 
@@ -206,12 +255,14 @@ impl FunctionPanel {
             .new_names
             .entry(event)
             .or_insert_with(|| FunctionConfig::suggested_name(event).to_owned());
-        if store.get(event).is_none() {
-            ui.label(format!(
-                "{} has no function yet. An event has exactly one function; its code starts from the event's template.",
-                event.name()
-            ));
+        if store.get(event).is_some() {
+            return;
         }
+        ui.label(format!(
+            "{} has no function yet. An event has exactly one function; its code starts from \
+             the event's template and runs in-process until you give it an endpoint.",
+            event.name()
+        ));
         ui.horizontal(|ui| {
             let label = ui.label("New function's name:");
             ui.add(egui::TextEdit::singleline(name).desired_width(200.0))
@@ -271,181 +322,67 @@ fn unreadable_ui(ui: &mut egui::Ui, error: &str, commands: &mut Vec<Command>) {
     });
 }
 
-/// The outcome of the last action on the functions file.
+/// The outcome of the last action on the functions file, on its own lines (no function yet).
 fn message_ui(
     ui: &mut egui::Ui,
     ctx: &ViewContext<'_>,
     event: EventId,
     commands: &mut Vec<Command>,
 ) {
-    let Some(message) = &ctx.session.functions_message else {
-        return;
-    };
-    match message {
-        FunctionsMessage::Done(text) => {
+    match &ctx.session.functions_message {
+        Some(FunctionsMessage::Done(text)) => {
             ui.label(text);
         }
-        FunctionsMessage::Failed(text) => theme::error_label(ui, text),
-        FunctionsMessage::Conflict(text) => {
+        Some(FunctionsMessage::Failed(text) | FunctionsMessage::Conflict(text)) => {
             theme::error_label(ui, text);
-            ui.horizontal(|ui| {
-                if ui
-                    .button("Reload the file (keep my edit to redo)")
-                    .clicked()
-                {
-                    commands.push(Command::ReloadFunctions);
-                }
-                if let Some(draft) = ctx.session.drafts.get(&event)
-                    && ui.button("Overwrite the file with my edit").clicked()
-                {
-                    commands.push(Command::SaveFunction {
-                        event,
-                        config: Box::new(draft.clone()),
-                        overwrite: true,
-                    });
-                }
-            });
         }
+        None => {}
     }
+    conflict_ui(ui, ctx, event, commands);
 }
 
-/// Run locally, with the payload chosen in the Invocations tab.
-fn local_run_ui(
+/// The outcome of the last action on the functions file, in one line (the whole on hover).
+fn message_line_ui(ui: &mut egui::Ui, ctx: &ViewContext<'_>) {
+    let (text, color) = match &ctx.session.functions_message {
+        Some(FunctionsMessage::Done(text)) => (text, ui.visuals().text_color()),
+        Some(FunctionsMessage::Failed(text) | FunctionsMessage::Conflict(text)) => {
+            (text, ui.visuals().error_fg_color)
+        }
+        None => return,
+    };
+    ui.add(egui::Label::new(egui::RichText::new(text).color(color)).truncate());
+}
+
+/// The file changed on disk: reload it, or overwrite it with this event's edit.
+fn conflict_ui(
     ui: &mut egui::Ui,
     ctx: &ViewContext<'_>,
     event: EventId,
     commands: &mut Vec<Command>,
 ) {
-    let running = ctx.is_running(JobKind::Invoke);
-    let button = ui
-        .add_enabled(!running, egui::Button::new("Run locally"))
-        .on_hover_text(
-            "Run this code in-process, as edited, with the platform's limits (payload: chosen in the Invocations tab)",
-        );
-    if button.clicked() {
-        commands.push(Command::RunLocally(event));
+    if !matches!(
+        ctx.session.functions_message,
+        Some(FunctionsMessage::Conflict(_))
+    ) {
+        return;
     }
-    ui.weak(format!("with {}", ctx.session.invoke_payload_name(event)));
-    if let InvokeStatus::Running { started, .. } = ctx.session.invocation {
-        ui.spinner();
-        ui.label(format!("Running… {:.1} s", started.elapsed().as_secs_f32()));
-        if ui.button("Cancel").clicked() {
-            commands.push(Command::CancelInvoke);
+    ui.horizontal(|ui| {
+        if ui
+            .button("Reload the file (keep my edit to redo)")
+            .clicked()
+        {
+            commands.push(Command::ReloadFunctions);
         }
-    }
-}
-
-/// The save-time findings of the draft's code, checked on a worker once per edit; `None` until
-/// the check of this version of the code is back.
-fn findings_of<'a>(
-    ctx: &ViewContext<'a>,
-    event: EventId,
-    draft: &FunctionConfig,
-    commands: &mut Vec<Command>,
-) -> Option<&'a [Finding]> {
-    let key = code_key(&draft.code, draft.runtime);
-    match ctx.session.local.findings.get(&event) {
-        Some(checked) if checked.key == key => Some(&checked.findings),
-        _ => {
-            if !ctx.is_running(JobKind::CheckCode) {
-                commands.push(Command::CheckCode {
-                    event,
-                    code: draft.code.clone(),
-                    runtime: draft.runtime,
-                    key,
-                });
-            }
-            None
-        }
-    }
-}
-
-/// What the platform's editor would say of the code on save, beside the code.
-fn findings_ui(ui: &mut egui::Ui, ctx: &ViewContext<'_>, findings: Option<&[Finding]>) {
-    match findings {
-        None => {
-            ui.horizontal(|ui| {
-                ui.spinner();
-                ui.weak("Checking the code as the platform's editor does…");
+        if let Some(draft) = ctx.session.drafts.get(&event)
+            && ui.button("Overwrite the file with my edit").clicked()
+        {
+            commands.push(Command::SaveFunction {
+                event,
+                config: Box::new(draft.clone()),
+                overwrite: true,
             });
-        }
-        Some([]) if !ctx.is_running(JobKind::CheckCode) => {
-            ui.weak("The platform's editor would take this code: no findings.");
-        }
-        Some(findings) => {
-            for finding in findings {
-                let text = finding.display();
-                match finding.severity {
-                    Severity::Error => theme::error_label(ui, &text),
-                    Severity::Warning => {
-                        ui.colored_label(ui.visuals().warn_fg_color, text);
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// npm's progress while the platform's modules install, how the last install ended, and the
-/// button that installs them ahead of the first run.
-fn modules_ui(
-    ui: &mut egui::Ui,
-    ctx: &ViewContext<'_>,
-    runtime: crate::functions::Runtime,
-    commands: &mut Vec<Command>,
-) {
-    let local = &ctx.session.local;
-    let installing = ctx.is_running(JobKind::Modules) || local.modules_progress.is_some();
-    ui.horizontal_wrapped(|ui| {
-        if installing {
-            ui.spinner();
-            ui.label(format!(
-                "Installing the platform's modules with npm: {}",
-                local.modules_progress.as_deref().unwrap_or("starting…")
-            ));
-        } else {
-            let button = ui
-                .add_enabled(
-                    !ctx.is_running(JobKind::Modules),
-                    egui::Button::new("Install the platform's modules").small(),
-                )
-                .on_hover_text(
-                    "Installs the modules this platform version offers (lodash, luxon, jsonwebtoken, …) with npm into the console's data dir; a run that needs them installs them on first use",
-                );
-            if button.clicked() {
-                commands.push(Command::InstallModules(runtime));
-            }
-            match &local.modules_message {
-                Some(Ok(text)) => {
-                    ui.weak(text);
-                }
-                Some(Err(text)) => theme::error_label(ui, text),
-                None => {}
-            }
         }
     });
-}
-
-/// The last local run of this event; nothing while a run is waiting or after a cancel.
-fn local_result_ui(ui: &mut egui::Ui, ctx: &ViewContext<'_>, event: EventId) {
-    match ctx.session.invocation {
-        InvokeStatus::Running { event: e, .. } if e == event => return,
-        InvokeStatus::Cancelled { event: e } if e == event => {
-            ui.separator();
-            ui.weak("The last run was cancelled: no result.");
-            return;
-        }
-        _ => {}
-    }
-    if let Some(record) = ctx
-        .session
-        .latest
-        .as_ref()
-        .filter(|r| r.event == event && r.endpoint_kind == EndpointKind::Local)
-    {
-        ui.separator();
-        invocation_ui(ui, record);
-    }
 }
 
 /// Whether the platform has a function deployed for the event: LivePerson's `isImplemented`,
@@ -472,7 +409,7 @@ fn deployed_ui(
             commands.push(Command::AskDeployed(event));
         }
         if asking {
-            ui.spinner();
+            busy::spinner(ui);
         }
         match ctx.session.deployed.get(&event) {
             Some(Ok(true)) => {

@@ -8,7 +8,7 @@ use crate::livechat::{ConversationRequest, check_email};
 use crate::ui::app::commands::{Command, LivechatCommand};
 use crate::ui::app::context::ViewContext;
 use crate::ui::app::jobs::JobKind;
-use crate::ui::widgets::theme;
+use crate::ui::widgets::{busy, theme};
 
 impl LivechatPanel {
     pub(super) fn conversation_ui(
@@ -75,7 +75,7 @@ impl LivechatPanel {
                 }));
             }
             if running {
-                ui.spinner();
+                busy::spinner(ui);
                 ui.label("Starting the conversation…");
             }
         });

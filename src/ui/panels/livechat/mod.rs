@@ -21,6 +21,7 @@ use crate::livechat::{
 use crate::ui::app::commands::{Command, LivechatCommand, SecretText};
 use crate::ui::app::context::ViewContext;
 use crate::ui::app::jobs::JobKind;
+use crate::ui::widgets::busy;
 use crate::ui::widgets::theme;
 
 /// The survey form as typed.
@@ -140,7 +141,7 @@ impl LivechatPanel {
                 commands.push(Command::Livechat(LivechatCommand::CheckServer { server }));
             }
             if running {
-                ui.spinner();
+                busy::spinner(ui);
                 ui.label("Checking the server…");
             }
         });
@@ -318,7 +319,7 @@ impl LivechatPanel {
                 }));
             }
             if running {
-                ui.spinner();
+                busy::spinner(ui);
                 ui.label("Sending the survey…");
             }
         });
