@@ -209,3 +209,53 @@ fn the_platform_s_modules_install_with_progress() {
         Some("4.17.21")
     );
 }
+
+#[test]
+fn named_entries_get_free_names_and_a_rename_onto_another_keeps_both() {
+    let temp = tempfile::tempdir().unwrap();
+    let mut harness = harness(temp.path());
+    harness.get_by_label("Create from template").click();
+    wait_idle(&mut harness);
+
+    for _ in 0..2 {
+        harness.get_by_label("Add header").click();
+        harness.run_ok();
+        harness.get_by_label("Add secret").click();
+        harness.run_ok();
+    }
+    let edit = draft(&harness);
+    let headers: Vec<_> = edit.headers.keys().cloned().collect();
+    assert_eq!(headers, ["X-Header", "X-Header2"]);
+    let secrets: Vec<_> = edit.secrets.keys().cloned().collect();
+    assert_eq!(secrets, ["secret", "secret2"]);
+
+    // Renaming the second header onto the first is not applied: no entry is lost. The same
+    // keys with a free name do rename it.
+    for (typed, expected) in [
+        ("X-Header", ["X-Header", "X-Header2"]),
+        ("X-Trace", ["X-Header", "X-Trace"]),
+    ] {
+        let field = harness
+            .get_all_by_role(Role::TextInput)
+            .find(|n| n.value().as_deref() == Some("X-Header2"))
+            .unwrap();
+        field.focus();
+        harness.run_ok();
+        harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        harness
+            .get_all_by_role(Role::TextInput)
+            .find(|n| n.is_focused())
+            .unwrap()
+            .type_text(typed);
+        harness.run_ok();
+        let headers: Vec<_> = draft(&harness).headers.keys().cloned().collect();
+        assert_eq!(headers, expected, "after typing {typed}");
+    }
+
+    // Each entry's remove button takes only its own entry.
+    harness.get_all_by_label("x").next().unwrap().click();
+    harness.run_ok();
+    let edit = draft(&harness);
+    assert_eq!(edit.headers.keys().collect::<Vec<_>>(), ["X-Trace"]);
+    assert_eq!(edit.secrets.len(), 2);
+}

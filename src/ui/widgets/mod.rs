@@ -5,5 +5,6 @@ pub mod busy;
 pub mod code_editor;
 pub mod elide;
 pub mod latency_plot;
+pub mod named_map;
 pub mod result_view;
 pub mod theme;

@@ -7,6 +7,7 @@ use crate::catalog::EventId;
 use crate::functions::{FieldError, FunctionConfig, FunctionState, MAX_TIMEOUT_MS};
 use crate::invoke::SessionSecrets;
 use crate::ui::app::commands::Command;
+use crate::ui::widgets::named_map::{NamedMap, Part, named_map_ui};
 
 /// Draws the form; edits `draft` in place and queues the session secrets typed in.
 pub fn form_ui(
@@ -61,45 +62,24 @@ fn headers_ui(
     errors: &[FieldError],
     label: egui::Id,
 ) {
-    ui.vertical(|ui| {
-        let mut rename: Option<(String, String)> = None;
-        let mut remove: Option<String> = None;
-        for (key, value) in draft.headers.iter_mut() {
-            ui.horizontal(|ui| {
-                let mut name = key.clone();
-                let name_edit = ui
-                    .add(egui::TextEdit::singleline(&mut name).desired_width(140.0))
-                    .labelled_by(label);
-                if name_edit.changed() {
-                    rename = Some((key.clone(), name));
-                }
+    let spec = NamedMap {
+        label,
+        remove_hint: "Remove this header",
+        add: "Add header",
+        add_hint: None,
+        new_name: "X-Header",
+        name_width: 140.0,
+    };
+    named_map_ui(
+        ui,
+        &mut draft.headers,
+        &spec,
+        |ui, part, name, value| match part {
+            Part::Beside { name_field } => {
                 ui.add(egui::TextEdit::singleline(value).desired_width(200.0))
-                    .labelled_by(name_edit.id);
-                if ui
-                    .small_button("x")
-                    .on_hover_text("Remove this header")
-                    .clicked()
-                {
-                    remove = Some(key.clone());
-                }
-            });
-            field_error_ui(ui, errors, &format!("headers.{key}"));
-        }
-        if let Some((old, new)) = rename
-            && !draft.headers.contains_key(&new)
-            && let Some(value) = draft.headers.remove(&old)
-        {
-            draft.headers.insert(new, value);
-        }
-        if let Some(key) = remove {
-            draft.headers.remove(&key);
-        }
-        if ui.small_button("Add header").clicked() {
-            let mut n = 1;
-            while draft.headers.contains_key(&format!("X-Header-{n}")) {
-                n += 1;
+                    .labelled_by(name_field);
             }
-            draft.headers.insert(format!("X-Header-{n}"), String::new());
-        }
-    });
+            Part::Below => field_error_ui(ui, errors, &format!("headers.{name}")),
+        },
+    );
 }

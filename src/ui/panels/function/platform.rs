@@ -5,9 +5,10 @@
 
 use super::endpoint::{Secrets, field_error_ui, secret_controls_ui};
 use crate::catalog::EventId;
-use crate::functions::{FieldError, FunctionConfig, Runtime, SecretRef};
+use crate::functions::{FieldError, FunctionConfig, Runtime};
 use crate::invoke::SessionSecrets;
 use crate::ui::app::commands::Command;
+use crate::ui::widgets::named_map::{NamedMap, Part, named_map_ui};
 
 /// Draws the settings; edits `draft` in place and queues the session secrets typed in.
 pub fn platform_ui(
@@ -67,49 +68,29 @@ fn environment_ui(
     errors: &[FieldError],
     label: egui::Id,
 ) {
+    let spec = NamedMap {
+        label,
+        remove_hint: "Remove this variable",
+        add: "Add variable",
+        add_hint: Some("The function reads it as process.env.NAME"),
+        new_name: "VARIABLE",
+        name_width: 140.0,
+    };
     ui.vertical(|ui| {
-        let mut rename: Option<(String, String)> = None;
-        let mut remove: Option<String> = None;
-        for (name, value) in draft.environment.iter_mut() {
-            ui.horizontal(|ui| {
-                let mut edited = name.clone();
-                let name_edit = ui
-                    .add(egui::TextEdit::singleline(&mut edited).desired_width(140.0))
-                    .labelled_by(label);
-                if name_edit.changed() {
-                    rename = Some((name.clone(), edited));
+        named_map_ui(
+            ui,
+            &mut draft.environment,
+            &spec,
+            |ui, part, name, value| match part {
+                Part::Beside { name_field } => {
+                    ui.label("=");
+                    ui.add(egui::TextEdit::singleline(value).desired_width(220.0))
+                        .labelled_by(name_field);
                 }
-                ui.label("=");
-                ui.add(egui::TextEdit::singleline(value).desired_width(220.0))
-                    .labelled_by(name_edit.id);
-                if ui
-                    .small_button("x")
-                    .on_hover_text("Remove this variable")
-                    .clicked()
-                {
-                    remove = Some(name.clone());
-                }
-            });
-            field_error_ui(ui, errors, &format!("environment.{name}"));
-        }
-        if let Some((old, new)) = rename
-            && !draft.environment.contains_key(&new)
-            && let Some(value) = draft.environment.remove(&old)
-        {
-            draft.environment.insert(new, value);
-        }
-        if let Some(name) = remove {
-            draft.environment.remove(&name);
-        }
+                Part::Below => field_error_ui(ui, errors, &format!("environment.{name}")),
+            },
+        );
         field_error_ui(ui, errors, "environment");
-        if ui
-            .small_button("Add variable")
-            .on_hover_text("The function reads it as process.env.NAME")
-            .clicked()
-        {
-            let name = free_name(|n| draft.environment.contains_key(n), "VARIABLE");
-            draft.environment.insert(name, String::new());
-        }
     });
 }
 
@@ -161,58 +142,20 @@ fn secrets_ui(
     errors: &[FieldError],
     label: egui::Id,
 ) {
-    ui.vertical(|ui| {
-        let mut rename: Option<(String, String)> = None;
-        let mut remove: Option<String> = None;
-        for (name, secret) in draft.secrets.iter_mut() {
-            ui.horizontal(|ui| {
-                let mut edited = name.clone();
-                let name_edit = ui
-                    .add(egui::TextEdit::singleline(&mut edited).desired_width(140.0))
-                    .labelled_by(label);
-                if name_edit.changed() {
-                    rename = Some((name.clone(), edited));
-                }
-                if ui
-                    .small_button("x")
-                    .on_hover_text("Remove this secret")
-                    .clicked()
-                {
-                    remove = Some(name.clone());
-                }
-            });
+    let spec = NamedMap {
+        label,
+        remove_hint: "Remove this secret",
+        add: "Add secret",
+        add_hint: Some("Toolbelt.SecretClient().readSecret(name) answers it in local runs"),
+        new_name: "secret",
+        name_width: 140.0,
+    };
+    named_map_ui(ui, &mut draft.secrets, &spec, |ui, part, name, secret| {
+        if part == Part::Below {
             let field = format!("secrets.{name}");
-            ui.indent(("secret", name.as_str()), |ui| {
+            ui.indent(("secret", name), |ui| {
                 secret_controls_ui(ui, label, secret, &field, secrets, errors);
             });
         }
-        if let Some((old, new)) = rename
-            && !draft.secrets.contains_key(&new)
-            && let Some(secret) = draft.secrets.remove(&old)
-        {
-            draft.secrets.insert(new, secret);
-        }
-        if let Some(name) = remove {
-            draft.secrets.remove(&name);
-        }
-        if ui
-            .small_button("Add secret")
-            .on_hover_text("Toolbelt.SecretClient().readSecret(name) answers it in local runs")
-            .clicked()
-        {
-            let name = free_name(|n| draft.secrets.contains_key(n), "secret");
-            draft.secrets.insert(name, SecretRef::default());
-        }
     });
-}
-
-/// `base`, or `base2`, `base3`… the first one not taken.
-fn free_name(taken: impl Fn(&str) -> bool, base: &str) -> String {
-    let mut name = base.to_owned();
-    let mut n = 2;
-    while taken(&name) {
-        name = format!("{base}{n}");
-        n += 1;
-    }
-    name
 }
