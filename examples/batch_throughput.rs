@@ -71,11 +71,17 @@ fn serve(stream: TcpStream) -> std::io::Result<()> {
 fn start_server() -> String {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            std::thread::spawn(move || serve(stream));
-        }
-    });
+    std::thread::Builder::new()
+        .name("endpoint".into())
+        .spawn(move || {
+            for stream in listener.incoming().flatten() {
+                std::thread::Builder::new()
+                    .name("endpoint-connection".into())
+                    .spawn(move || serve(stream))
+                    .expect("a thread for a connection");
+            }
+        })
+        .expect("a thread for the endpoint");
     format!("http://127.0.0.1:{port}/fn")
 }
 
@@ -172,10 +178,17 @@ fn oha_rate(url: &str, body: &[u8], connections: usize) -> Option<f64> {
     json["summary"]["requestsPerSec"].as_f64()
 }
 
+/// The run's own temporary folder (one per run, from the tempfile crate).
 fn tempdir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("batch-throughput-{}", std::process::id()));
-    let _ = std::fs::create_dir_all(&dir);
-    dir
+    static DIR: std::sync::OnceLock<Option<tempfile::TempDir>> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        tempfile::Builder::new()
+            .prefix("batch-throughput-")
+            .tempdir()
+            .ok()
+    })
+    .as_ref()
+    .map_or_else(|| std::path::PathBuf::from("."), |d| d.path().to_path_buf())
 }
 
 fn median(mut values: Vec<f64>) -> Option<f64> {

@@ -152,23 +152,26 @@ fn node_throughput(template: &str, input: &[u8], runs: usize) {
             let options = options.clone();
             let code = template.to_owned();
             let input = input.to_vec();
-            std::thread::spawn(move || {
-                let mut times = Vec::new();
-                while next.fetch_add(1, Ordering::Relaxed) < runs {
-                    let t = Instant::now();
-                    let run = run_function(&code, &input, &options, no_cancel());
-                    times.push(t.elapsed());
-                    if let Err(err) = run.result {
-                        eprintln!("node run failed: {err}");
-                        break;
+            std::thread::Builder::new()
+                .name("bench-node".into())
+                .spawn(move || {
+                    let mut times = Vec::new();
+                    while next.fetch_add(1, Ordering::Relaxed) < runs {
+                        let t = Instant::now();
+                        let run = run_function(&code, &input, &options, no_cancel());
+                        times.push(t.elapsed());
+                        if let Err(err) = run.result {
+                            eprintln!("node run failed: {err}");
+                            break;
+                        }
                     }
-                }
-                times
-            })
+                    times
+                })
         })
         .collect();
     let times: Vec<Duration> = threads
         .into_iter()
+        .flatten()
         .flat_map(|t| t.join().unwrap_or_default())
         .collect();
     let elapsed = started.elapsed();
@@ -183,7 +186,11 @@ fn node_throughput(template: &str, input: &[u8], runs: usize) {
 
 /// LivePerson's emulator as `lpf invoke NAME --local` runs it, in a throw-away project.
 fn lpf_invocations(cli: &std::path::Path, template: &str, input: &[u8]) {
-    let project = std::env::temp_dir().join(format!("sc-lpf-bench-{}", std::process::id()));
+    let Ok(project_dir) = tempfile::tempdir() else {
+        println!("lpf: no temporary folder for its project");
+        return;
+    };
+    let project = project_dir.path().to_path_buf();
     let function = project.join("functions").join("bench");
     let _ = std::fs::create_dir_all(project.join("bin"));
     let _ = std::fs::create_dir_all(&function);
@@ -223,5 +230,4 @@ fn lpf_invocations(cli: &std::path::Path, template: &str, input: &[u8]) {
         }
     }
     report("lpf invoke --local (FaasDebugger)", times);
-    let _ = std::fs::remove_dir_all(&project);
 }

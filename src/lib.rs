@@ -14,6 +14,9 @@
 //! - [`livechat`]: Rocket.Chat livechat room surveys (checked against the server's own rules),
 //!   test conversations and transcripts, every server generation's errors, rate-limit forecasts.
 //! - [`batch`]: many payloads at once against a function, judged, timed and reported.
+//! - [`files`]: bounded reads, atomic writes, advisory locks and JSON-lines logs, shared by
+//!   everything that reads or writes a file.
+//! - [`redact`]: URL passwords and known secret values masked in everything recorded or printed.
 //! - `ui`: the eframe/egui console; the only module that knows egui.
 //! - `cli`: the headless subcommands over the same core.
 //!
@@ -28,9 +31,11 @@
 pub mod batch;
 pub mod catalog;
 pub mod cli;
+pub mod files;
 pub mod functions;
 pub mod invoke;
 pub mod livechat;
 pub mod net;
 pub mod payload;
+pub mod redact;
 pub mod ui;

@@ -3,12 +3,12 @@
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use survey_console::cli::{Cli, run};
+use survey_console::cli::Cli;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Some(command) => run(command),
+        Some(command) => survey_console::cli::main(command),
         None => survey_console::ui::run_native(),
     }
 }

@@ -23,11 +23,13 @@ use survey_console::invoke::{SessionSecrets, Target};
 
 const TRANSCRIPT: EventId = EventId::ChatPostSurveyEmailTranscript;
 
+/// A new folder of its own for one test (removed by the test when it passes).
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sc-batch-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    tempfile::Builder::new()
+        .prefix(&format!("sc-batch-{name}-"))
+        .tempdir()
+        .unwrap()
+        .keep()
 }
 
 fn batch_of(source: &PayloadSource, url: &str, settings: BatchSettings) -> Batch {
@@ -259,11 +261,14 @@ fn cancel_stops_within_a_second_even_with_requests_in_flight() {
     let flag = Arc::clone(&cancel);
     let cancelled_at = Arc::new(Mutex::new(None::<Instant>));
     let at = Arc::clone(&cancelled_at);
-    std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(200));
-        *at.lock().unwrap() = Some(Instant::now());
-        flag.store(true, Ordering::Relaxed);
-    });
+    std::thread::Builder::new()
+        .name("canceller".into())
+        .spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            *at.lock().unwrap() = Some(Instant::now());
+            flag.store(true, Ordering::Relaxed);
+        })
+        .unwrap();
     let progress = Arc::new(Progress::default());
     let mut results = Vec::new();
     let end = batch::run(

@@ -16,11 +16,13 @@ fn bin(home: &std::path::Path) -> Command {
     cmd
 }
 
+/// A new folder of its own for one test (removed by the test when it passes).
 fn temp_home(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("sc-invoke-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    tempfile::Builder::new()
+        .prefix(&format!("sc-invoke-{name}-"))
+        .tempdir()
+        .unwrap()
+        .keep()
 }
 
 #[test]

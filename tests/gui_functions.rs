@@ -252,12 +252,15 @@ fn the_functions_file_is_read_off_the_ui_thread() {
     let writer = fifo.clone();
     // Writes once the console showed it is reading, or after 10 s, so that a console reading on
     // the UI thread fails this test instead of hanging it.
-    std::thread::spawn(move || {
-        let _ = wait.recv_timeout(Duration::from_secs(10));
-        if let Ok(mut file) = std::fs::OpenOptions::new().write(true).open(&writer) {
-            let _ = file.write_all(br#"{"version": 1, "functions": {}}"#);
-        }
-    });
+    std::thread::Builder::new()
+        .name("fifo-writer".into())
+        .spawn(move || {
+            let _ = wait.recv_timeout(Duration::from_secs(10));
+            if let Ok(mut file) = std::fs::OpenOptions::new().write(true).open(&writer) {
+                let _ = file.write_all(br#"{"version": 1, "functions": {}}"#);
+            }
+        })
+        .unwrap();
     let state = State {
         selected: EventId::MessagingSurveyEnded,
         tab: Tab::Function,

@@ -374,11 +374,13 @@ fn the_deadline_leaves_room_for_the_platforms_own_timeout_answer() {
     );
 }
 
+/// A new folder of its own for one test (removed by the test when it passes).
 fn cli_home(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("sc-lp-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    tempfile::Builder::new()
+        .prefix(&format!("sc-lp-{name}-"))
+        .tempdir()
+        .unwrap()
+        .keep()
 }
 
 fn cli(home: &std::path::Path) -> std::process::Command {

@@ -255,10 +255,13 @@ fn cancel_ends_a_request_in_flight_at_once() {
     let target = Target::url(EVENT, &server.url("/fn"), Duration::from_secs(60));
     let cancel = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&cancel);
-    std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(300));
-        flag.store(true, Ordering::Relaxed);
-    });
+    std::thread::Builder::new()
+        .name("canceller".into())
+        .spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            flag.store(true, Ordering::Relaxed);
+        })
+        .unwrap();
     let payload = load_file(
         &sample("messaging-survey-ended.envelope.json"),
         DEFAULT_SIZE_LIMIT,

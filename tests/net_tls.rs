@@ -13,7 +13,9 @@ use support::tls::{TlsServer, ca_file};
 
 fn cli(trust: bool) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_survey-console"));
-    let home = std::env::temp_dir().join(format!("sc-tls-{}", std::process::id()));
+    // A home of its own, removed when the process ends (the CLI keeps its history there).
+    static HOME: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let home = HOME.get_or_init(|| tempfile::tempdir().unwrap()).path();
     cmd.env("XDG_DATA_HOME", home.join("data"))
         .env("XDG_CONFIG_HOME", home.join("config"));
     if trust {

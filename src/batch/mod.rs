@@ -33,8 +33,8 @@ pub use stream::{KEEP_FOR_SUMMARY, StreamSummary, StreamingReport};
 
 use crate::catalog::EventId;
 use crate::catalog::samples::samples_for;
-use crate::functions::StoreError;
-use crate::invoke::{PreparedEnvelope, Target, envelope, now_ms};
+use crate::files::{EXPECTATION_LIMIT, FileError, read_bounded};
+use crate::invoke::{PreparedEnvelope, Target, now_ms};
 use crate::payload::{DEFAULT_SIZE_LIMIT, Payload, PayloadError, inspect, load_file, parse_bytes};
 
 /// The most requests a batch keeps in flight at once.
@@ -55,6 +55,9 @@ pub enum BatchError {
     /// Nothing to send.
     #[error("no payload files (*.json, not *.expect.json) in {origin}")]
     NoPayloads { origin: String },
+    /// A file could not be read (too large, not a regular file, …).
+    #[error("cannot read it: {0}")]
+    Read(FileError),
     /// An expectation file is malformed.
     #[error("the expectation file is not valid ({reason}): {origin}")]
     Expectation { reason: String, origin: String },
@@ -66,7 +69,7 @@ pub enum BatchError {
     Iterations,
     /// Writing a report failed.
     #[error("cannot write the report: {0}")]
-    Write(#[from] StoreError),
+    Write(#[from] FileError),
 }
 
 /// Where a batch's payloads come from.
@@ -245,21 +248,22 @@ fn file_item(path: &Path, event: EventId) -> Result<BatchItem, BatchError> {
                 path: path.to_path_buf(),
             });
         }
+        Err(PayloadError::NotRegular { kind, .. }) => {
+            return Err(BatchError::Read(FileError::NotRegular {
+                kind,
+                path: path.to_path_buf(),
+            }));
+        }
         other => other,
     };
     let expect_file = expectation_path(path);
-    let expectation = match std::fs::read(&expect_file) {
+    let expectation = match read_bounded(&expect_file, EXPECTATION_LIMIT) {
         Ok(bytes) => Some(parse_expectation(
             &bytes,
             &expect_file.display().to_string(),
         )?),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(source) => {
-            return Err(BatchError::Unreadable {
-                source,
-                path: expect_file,
-            });
-        }
+        Err(e) if e.is_not_found() => None,
+        Err(e) => return Err(BatchError::Read(e)),
     };
     Ok(item(&name, origin, parsed, expectation, event))
 }
@@ -276,7 +280,9 @@ fn item(
             let inspection = inspect(&payload, Some(event));
             let findings = (!inspection.findings.is_empty()).then(|| inspection.summary());
             (
-                Ok(PreparedEnvelope::new(envelope(&payload, now_ms()))),
+                Ok(PreparedEnvelope::from_bytes(
+                    payload.envelope_bytes(now_ms()),
+                )),
                 findings,
             )
         }

@@ -10,7 +10,7 @@ use super::BatchError;
 use super::run::{BatchResult, RunEnd};
 use super::stats::{LatencyStats, requests_per_s};
 use crate::catalog::EventId;
-use crate::functions::write_atomic;
+use crate::files::write_atomic;
 
 /// A batch's results and what they add up to.
 #[derive(Clone, Debug)]

@@ -18,7 +18,7 @@ use super::report::xml_escape;
 use super::run::{BatchResult, RunEnd};
 use super::stats::{LatencyStats, requests_per_s};
 use crate::catalog::EventId;
-use crate::functions::StoreError;
+use crate::files::{FileError, write_atomic_with};
 
 /// Results kept for a summary table: the first ones, and the first failures.
 pub const KEEP_FOR_SUMMARY: usize = 200;
@@ -62,7 +62,7 @@ pub struct StreamingReport<W: Write> {
 fn io_error(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> BatchError {
     let path = path.to_path_buf();
     move |source| {
-        BatchError::Write(StoreError::Io {
+        BatchError::Write(FileError::Io {
             action,
             source,
             path,
@@ -229,18 +229,9 @@ fn finish_junit(
         .map_err(|e| e.into_error())
         .and_then(|f| f.sync_all())
         .map_err(io_error("writing the report", cases))?;
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map_or_else(|| "junit.xml".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let secs = end.elapsed.as_secs_f64();
     let suite = xml_escape(&format!("survey-console batch: {}", event.id()));
-    let write = || -> std::io::Result<()> {
-        let mut out = BufWriter::new(File::create(&tmp)?);
+    let write = |out: &mut dyn Write| -> std::io::Result<()> {
         writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
         writeln!(
             out,
@@ -266,16 +257,9 @@ fn finish_junit(
             end.cancelled
         )?;
         writeln!(out, "    </properties>")?;
-        std::io::copy(&mut File::open(cases)?, &mut out)?;
-        writeln!(out, "  </testsuite>\n</testsuites>")?;
-        out.into_inner().map_err(|e| e.into_error())?.sync_all()
+        std::io::copy(&mut File::open(cases)?, out)?;
+        writeln!(out, "  </testsuite>\n</testsuites>")
     };
-    if let Err(e) = write() {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(io_error("writing the report", path)(e));
-    }
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io_error("replacing the file", path)(e)
-    })
+    // Atomic, as every file the console writes: a reader never sees half of it.
+    write_atomic_with(path, false, write).map_err(BatchError::Write)
 }

@@ -1,16 +1,18 @@
 //! `survey-console batch`: send many payloads to an event's function, judge every answer, print
 //! the results (or `--json`), optionally write JUnit XML for CI.
 
-use std::io::{IsTerminal as _, Write as _};
+use std::io::{IsTerminal as _, Write};
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use clap::Args;
 
-use super::output::{clip, print_table};
-use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use super::OrUsage as _;
+use super::args::TargetArgs;
+use super::output::{Out, clip, print_table, say};
 use crate::batch::{
     self, Batch, BatchSettings, KEEP_FOR_SUMMARY, MAX_CONCURRENCY, PayloadSource, Progress,
     ProgressSnapshot, RunEnd, StreamSummary, StreamingReport,
@@ -31,16 +33,14 @@ pub struct BatchArgs {
     /// Send the event's bundled samples (with their bundled expectations).
     #[arg(long, conflicts_with = "payloads")]
     pub samples: bool,
-    /// POST to this URL instead of the configured function.
-    #[arg(long)]
-    pub url: Option<String>,
+    /// How code runs in-process (`--code`, `--engine`, `--runtime`, `--env`, …).
     #[command(flatten)]
     pub local: super::local_flags::RunFlags,
     /// How many times each payload is sent.
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub iterations: u32,
     /// Requests in flight at once (1 to 64).
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse_concurrency)]
     pub concurrency: usize,
     /// Pause of each worker between two of its requests, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 0)]
@@ -51,48 +51,42 @@ pub struct BatchArgs {
     /// Write JUnit XML to this file (one testcase per file per iteration).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
-    /// Timeout of each request in milliseconds (default: the function's, or 30000).
-    #[arg(long, value_name = "MS")]
-    pub timeout_ms: Option<u64>,
-    /// The functions file (default: functions.json in the config dir).
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Print JSON.
-    #[arg(long)]
-    pub json: bool,
+    /// Where to send, and how to print.
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+/// `--concurrency`: 1 to [`MAX_CONCURRENCY`].
+fn parse_concurrency(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1..=MAX_CONCURRENCY).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "--concurrency must be 1 to {MAX_CONCURRENCY}, not {}",
+            text.trim()
+        )),
+    }
 }
 
 /// Runs the subcommand; returns the exit code.
-pub fn run(args: &BatchArgs) -> u8 {
-    let batch = match prepare(args) {
-        Ok(batch) => batch,
-        Err(message) => {
-            eprintln!("survey-console batch: {message}");
-            return EXIT_USAGE;
-        }
-    };
+pub fn run(args: &BatchArgs) -> anyhow::Result<ExitCode> {
+    let batch = prepare(args)?;
+    let json = args.target.json;
     let cancel = Arc::new(AtomicBool::new(false));
     super::local_flags::RunFlags::prepare_modules(&batch.target, &cancel);
     let progress = Arc::new(Progress::default());
     let show_bar = std::io::stderr().is_terminal();
     // Results are written as they arrive: a batch of any length holds only their latencies.
-    let stdout = args
-        .json
-        .then(|| std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock()));
+    let stdout =
+        json.then(|| std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock()));
     let target = batch.target.endpoint.describe();
-    let mut report = match StreamingReport::start(
+    let mut report = StreamingReport::start(
         batch.event,
         target.clone(),
         batch.planned(),
         stdout,
         args.junit.as_deref(),
-    ) {
-        Ok(report) => report,
-        Err(err) => {
-            eprintln!("survey-console batch: {err}");
-            return EXIT_USAGE;
-        }
-    };
+    )
+    .or_usage()?;
     let mut last_bar = Instant::now();
     let end = batch::run(
         &batch,
@@ -109,57 +103,39 @@ pub fn run(args: &BatchArgs) -> u8 {
     );
     if show_bar {
         draw_bar(&progress.snapshot());
-        eprintln!();
+        let _ = writeln!(std::io::stderr());
     }
-    let summary = match report.finish(&end) {
-        Ok(summary) => summary,
-        Err(err) => {
-            eprintln!("survey-console batch: {err}");
-            return EXIT_USAGE;
-        }
-    };
-    if !args.json {
-        print_human(batch.event, &target, &summary, &end);
+    let summary = report.finish(&end)?;
+    if !json {
+        let mut out = Out::stdout();
+        print_human(&mut out, batch.event, &target, &summary, &end)?;
+        out.finish()?;
     }
     let all_passed = summary.failed() == 0
         && !end.cancelled
         && summary.total > 0
         && summary.total == end.planned;
-    if all_passed { EXIT_OK } else { EXIT_FAILED }
+    Ok(super::verdict(all_passed))
 }
 
-fn prepare(args: &BatchArgs) -> Result<Batch, String> {
-    if !(1..=MAX_CONCURRENCY).contains(&args.concurrency) {
-        return Err(format!(
-            "--concurrency must be 1 to {MAX_CONCURRENCY}, not {}",
-            args.concurrency
-        ));
-    }
-    if args.iterations == 0 {
-        return Err("--iterations must be at least 1".to_owned());
-    }
-    let mut target = super::target::resolve(
-        args.event,
-        args.url.as_deref(),
-        args.local.code.as_deref(),
-        args.config.as_deref(),
-        &[],
-        args.timeout_ms,
-    )?;
-    args.local.apply(&mut target, args.config.as_deref())?;
+fn prepare(args: &BatchArgs) -> anyhow::Result<Batch> {
+    let mut target = super::target::resolve(args.event, &args.target, args.local.code.as_deref())?;
+    args.local
+        .apply(&mut target, args.target.config.as_deref())
+        .map_err(super::usage)?;
     let source = if args.samples {
         PayloadSource::Samples
     } else {
         PayloadSource::Paths(args.payloads.clone())
     };
-    let items = batch::collect(&source, args.event).map_err(|e| e.to_string())?;
+    let items = batch::collect(&source, args.event).or_usage()?;
     let settings = BatchSettings {
         iterations: args.iterations,
         concurrency: args.concurrency,
         delay: Duration::from_millis(args.delay_ms),
         fail_fast: args.fail_fast,
     };
-    settings.check().map_err(|e| e.to_string())?;
+    settings.check().or_usage()?;
     Ok(Batch {
         event: args.event,
         target,
@@ -189,7 +165,13 @@ fn draw_bar(p: &ProgressSnapshot) {
     let _ = err.flush();
 }
 
-fn print_human(event: EventId, target: &str, summary: &StreamSummary, end: &RunEnd) {
+fn print_human(
+    out: &mut impl Write,
+    event: EventId,
+    target: &str,
+    summary: &StreamSummary,
+    end: &RunEnd,
+) -> anyhow::Result<()> {
     let list_all = summary.total <= KEEP_FOR_SUMMARY;
     let rows: Vec<Vec<String>> = summary
         .shown
@@ -208,19 +190,22 @@ fn print_human(event: EventId, target: &str, summary: &StreamSummary, end: &RunE
         .collect();
     if !rows.is_empty() {
         print_table(
+            out,
             &["file", "iter", "result", "status", "ms", "what differs"],
             &rows,
-        );
+        )?;
         if summary.failures_not_shown > 0 {
-            println!(
+            say!(
+                out,
                 "… and {} more failures (see --json or --junit)",
                 summary.failures_not_shown
-            );
+            )?;
         }
-        println!();
+        say!(out)?;
     }
     let l = &summary.latency;
-    println!(
+    say!(
+        out,
         "{} to {}: {} passed, {} failed of {} ({} planned){}",
         event.name(),
         target,
@@ -235,8 +220,9 @@ fn print_human(event: EventId, target: &str, summary: &StreamSummary, end: &RunE
         } else {
             ""
         }
-    );
-    println!(
+    )?;
+    say!(
+        out,
         "{:.1} s · {:.0} req/s · latency ms p50 {:.1} · p95 {:.1} · p99 {:.1} · max {:.1}",
         end.elapsed.as_secs_f64(),
         summary.requests_per_s,
@@ -244,5 +230,5 @@ fn print_human(event: EventId, target: &str, summary: &StreamSummary, end: &RunE
         l.p95,
         l.p99,
         l.max
-    );
+    )
 }

@@ -1,13 +1,18 @@
 //! `survey-console conversation`: makes a test conversation (visitor and room) on a
 //! Rocket.Chat server, so that a survey can be sent to it.
 
+use std::io::Write;
+use std::process::ExitCode;
+
 use clap::Args;
 use serde_json::json;
 
-use super::output::{clip, print_json};
+use super::OrUsage as _;
+use super::args::{HeaderArg, parse_header};
+use super::output::{Out, clip, print_json, say, warn};
 use crate::livechat::{
-    ConversationRequest, ConversationStep, Header, RateLimits, Server, TranscriptOutcome,
-    check_email, codes_help, mask_token, server_info, start_conversation,
+    ConversationRequest, ConversationStep, RateLimits, Server, TranscriptOutcome, check_email,
+    codes_help, mask_token, server_info, start_conversation,
 };
 
 /// The help after the options: the calls made, the output, the error codes, exit codes.
@@ -59,10 +64,10 @@ pub struct ConversationArgs {
     #[arg(long, value_name = "EMAIL", requires = "close", value_parser = parse_email)]
     pub transcript: Option<String>,
     /// An extra request header, e.g. 'X-Proxy-Key: abc' (repeatable).
-    #[arg(long = "header", value_name = "'K: V'", value_parser = Header::parse)]
-    pub headers: Vec<Header>,
+    #[arg(long = "header", value_name = "'K: V'", value_parser = parse_header)]
+    pub headers: Vec<HeaderArg>,
     /// Timeout of each call, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub timeout: u64,
     /// Print JSON instead of text.
     #[arg(long)]
@@ -75,20 +80,19 @@ fn parse_email(text: &str) -> Result<String, String> {
     Ok(text.trim().to_owned())
 }
 
-pub fn run(args: &ConversationArgs) -> u8 {
-    let server = match Server::checked(&args.server, args.headers.clone(), args.timeout) {
-        Ok(server) => server,
-        Err(err) => {
-            eprintln!("survey-console conversation: --server: {err}");
-            return super::EXIT_USAGE;
-        }
-    };
+pub fn run(args: &ConversationArgs) -> anyhow::Result<ExitCode> {
+    let headers = args.headers.iter().map(HeaderArg::livechat).collect();
+    let server = Server::checked(&args.server, headers, args.timeout)
+        .map_err(|err| anyhow::anyhow!("--server: {err}"))
+        .or_usage()?;
+    let mut out = Out::stdout();
     // Notes and warnings: on stderr when stdout is JSON.
-    let say = |line: &str| {
+    let note = |out: &mut Out, line: &str| -> anyhow::Result<()> {
         if args.json {
-            eprintln!("{line}");
+            warn(line);
+            Ok(())
         } else {
-            println!("{line}");
+            say!(out, "{line}")
         }
     };
     let request = ConversationRequest {
@@ -99,87 +103,95 @@ pub fn run(args: &ConversationArgs) -> u8 {
     };
     let limits = RateLimits::open_default();
     let info = server_info(&server, &limits);
-    say(&format!("server: {}", info.version_text()));
-    for note in info.livechat_notes() {
-        say(&format!("note: {note}"));
+    note(&mut out, &format!("server: {}", info.version_text()))?;
+    for line in info.livechat_notes() {
+        note(&mut out, &format!("note: {line}"))?;
     }
     for refusal in limits.refusals(&server.url, &request.routes()) {
-        say(&format!("warning: {refusal}."));
+        note(&mut out, &format!("warning: {refusal}."))?;
     }
     let version = info.version.ok();
     match start_conversation(&server, &limits, &request) {
         Ok(conv) => {
             let transcript_ok = conv.transcript.as_ref().is_none_or(TranscriptOutcome::sent);
-            let code = if transcript_ok {
-                super::EXIT_OK
-            } else {
-                super::EXIT_FAILED
-            };
+            let code = super::verdict(transcript_ok);
             if args.json {
-                print_json(&json!({
-                    "rid": conv.rid,
-                    "token": conv.token,
-                    "visitor_id": conv.visitor_id,
-                    "closed": conv.closed,
-                    "transcript": conv.transcript.as_ref().map(TranscriptOutcome::to_json),
-                    "server_version": version,
-                }));
+                print_json(
+                    &mut out,
+                    &json!({
+                        "rid": conv.rid,
+                        "token": conv.token,
+                        "visitor_id": conv.visitor_id,
+                        "closed": conv.closed,
+                        "transcript": conv.transcript.as_ref().map(TranscriptOutcome::to_json),
+                        "server_version": version,
+                    }),
+                )?;
             } else {
-                print_steps(&conv.steps, &conv.token);
-                println!();
-                println!("rid:        {}", conv.rid);
-                println!("token:      {}", conv.token);
-                println!("visitor id: {}", conv.visitor_id);
-                println!(
+                print_steps(&mut out, &conv.steps, &conv.token)?;
+                say!(out)?;
+                say!(out, "rid:        {}", conv.rid)?;
+                say!(out, "token:      {}", conv.token)?;
+                say!(out, "visitor id: {}", conv.visitor_id)?;
+                say!(
+                    out,
                     "room:       {}",
                     if conv.closed { "closed" } else { "open" }
-                );
+                )?;
                 if let Some(transcript) = &conv.transcript {
-                    println!("transcript: {}", transcript_line(transcript));
+                    say!(out, "transcript: {}", transcript_line(transcript))?;
                 }
-                println!();
-                println!(
+                say!(out)?;
+                say!(
+                    out,
                     "Send a survey: survey-console survey --server {} --rid {} --token {} --rating satisfaction=5",
-                    args.server, conv.rid, conv.token
-                );
+                    args.server,
+                    conv.rid,
+                    conv.token
+                )?;
             }
+            out.finish()?;
             if let Some(err) = conv.transcript.as_ref().and_then(|t| t.error.as_ref()) {
-                eprintln!(
+                warn(format_args!(
                     "survey-console conversation: the transcript was not sent: {} ({err})",
                     err.code.as_str()
-                );
+                ));
             }
-            code
+            Ok(code)
         }
         Err(failure) => {
             if args.json {
-                print_json(&json!({
-                    "rid": failure.rid,
-                    "token": failure.token,
-                    "visitor_id": failure.visitor_id,
-                    "closed": false,
-                    "transcript": null,
-                    "server_version": version,
-                    "error": {
-                        "code": failure.error.code.as_str(),
-                        "message": failure.error.message,
-                        "retry_after_s": failure.error.retry_after_s,
-                    },
-                }));
+                print_json(
+                    &mut out,
+                    &json!({
+                        "rid": failure.rid,
+                        "token": failure.token,
+                        "visitor_id": failure.visitor_id,
+                        "closed": false,
+                        "transcript": null,
+                        "server_version": version,
+                        "error": {
+                            "code": failure.error.code.as_str(),
+                            "message": failure.error.message,
+                            "retry_after_s": failure.error.retry_after_s,
+                        },
+                    }),
+                )?;
             } else {
-                print_steps(&failure.steps, &failure.token);
+                print_steps(&mut out, &failure.steps, &failure.token)?;
                 if let Some(rid) = &failure.rid {
-                    println!();
-                    println!("rid:        {rid} (open)");
-                    println!("token:      {}", failure.token);
+                    say!(out)?;
+                    say!(out, "rid:        {rid} (open)")?;
+                    say!(out, "token:      {}", failure.token)?;
                 }
             }
-            eprintln!(
+            out.finish()?;
+            warn(format_args!(
                 "survey-console conversation: {} ({})",
                 failure.error.code.as_str(),
                 failure.error
-            );
-            super::EXIT_FAILED
+            ));
+            Ok(ExitCode::from(super::EXIT_FAILED))
         }
     }
 }
@@ -200,25 +212,31 @@ fn transcript_line(transcript: &TranscriptOutcome) -> String {
 }
 
 /// Each step, its status and the server's answer (the token masked).
-fn print_steps(steps: &[ConversationStep], token: &str) {
+fn print_steps(
+    out: &mut impl Write,
+    steps: &[ConversationStep],
+    token: &str,
+) -> anyhow::Result<()> {
     for (i, step) in steps.iter().enumerate() {
         let status = step
             .http_status
             .map(|s| format!("HTTP {s}"))
             .unwrap_or_else(|| "no answer".to_owned());
-        println!(
+        say!(
+            out,
             "{}. {}: {} {} ({status}, {})",
             i + 1,
             step.title,
             step.call,
             step.url,
             if step.ok { "ok" } else { "failed" }
-        );
+        )?;
         for line in clip(&step.answer, 2000).lines() {
-            println!("   {line}");
+            say!(out, "   {line}")?;
         }
     }
     if !steps.is_empty() && !token.is_empty() {
-        println!("(token shown as {} in the answers)", mask_token(token));
+        say!(out, "(token shown as {} in the answers)", mask_token(token))?;
     }
+    Ok(())
 }

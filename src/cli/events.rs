@@ -1,9 +1,11 @@
 //! `survey-console events`: the catalog.
 
+use std::process::ExitCode;
+
 use clap::Args;
 use serde_json::json;
 
-use super::output::{clip, print_json, print_table};
+use super::output::{Out, clip, print_json, print_table, say};
 use crate::catalog::{ENVELOPE_FIELDS, events};
 
 /// Arguments of `events`.
@@ -14,7 +16,8 @@ pub struct EventsArgs {
     pub json: bool,
 }
 
-pub fn run(args: &EventsArgs) -> u8 {
+pub fn run(args: &EventsArgs) -> anyhow::Result<ExitCode> {
+    let mut out = Out::stdout();
     if args.json {
         let list: Vec<_> = events()
             .iter()
@@ -42,20 +45,21 @@ pub fn run(args: &EventsArgs) -> u8 {
             .iter()
             .map(|f| json!({"path": f.path, "type": f.ty.as_str(), "description": f.description}))
             .collect();
-        print_json(&json!({"events": list, "envelope": envelope}));
-        return super::EXIT_OK;
+        print_json(&mut out, &json!({"events": list, "envelope": envelope}))?;
+        out.finish()?;
+        return Ok(ExitCode::SUCCESS);
     }
     for (i, e) in events().iter().enumerate() {
         if i > 0 {
-            println!();
+            say!(out)?;
         }
-        println!("{} ({})", e.name, e.key);
-        println!("  platform event: {}", e.platform_id);
-        println!("  source: {}, {}", e.source, e.channel);
-        println!("  functions per event: {}", e.function_limit);
-        println!("  result: {}", e.result_contract);
-        println!("  on error: {}", e.on_error);
-        println!();
+        say!(out, "{} ({})", e.name, e.key)?;
+        say!(out, "  platform event: {}", e.platform_id)?;
+        say!(out, "  source: {}, {}", e.source, e.channel)?;
+        say!(out, "  functions per event: {}", e.function_limit)?;
+        say!(out, "  result: {}", e.result_contract)?;
+        say!(out, "  on error: {}", e.on_error)?;
+        say!(out)?;
         let rows: Vec<Vec<String>> = e
             .fields
             .iter()
@@ -72,7 +76,8 @@ pub fn run(args: &EventsArgs) -> u8 {
                 ]
             })
             .collect();
-        print_table(&["PATH", "TYPE", "DESCRIPTION", "EXAMPLE"], &rows);
+        print_table(&mut out, &["PATH", "TYPE", "DESCRIPTION", "EXAMPLE"], &rows)?;
     }
-    super::EXIT_OK
+    out.finish()?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,17 +1,23 @@
 //! `survey-console functions …`: the one function of each event, in `functions.json`.
+//!
+//! Every change holds the file's lock from reading it to writing it, so CLIs run at the same
+//! time (or beside the console) apply their changes one after the other and none is lost.
 
+use std::io::Write;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
-use super::output::{print_json, print_table};
-use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use super::OrUsage as _;
+use super::args::{HeaderArg, parse_header};
+use super::output::{Out, print_json, print_table, say};
 use crate::catalog::EventId;
+use crate::files::{FUNCTIONS_LIMIT, read_bounded, write_atomic};
 use crate::functions::{
-    Auth, Endpoint, EndpointKind, FunctionConfig, FunctionState, FunctionStore, InvokeBy,
-    LivepersonEndpoint, LocalEndpoint, Platform, Region, SecretRef, default_path, parse,
-    write_atomic,
+    EndpointKind, FunctionConfig, FunctionState, FunctionStore, InvokeBy, MAX_TIMEOUT_MS, Platform,
+    Region, StoreError, default_path, parse,
 };
 
 /// Arguments of `functions`.
@@ -30,6 +36,12 @@ pub struct StoreArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+impl StoreArgs {
+    fn path(&self) -> PathBuf {
+        self.config.clone().unwrap_or_else(default_path)
+    }
 }
 
 /// What to do with the functions.
@@ -119,17 +131,18 @@ pub struct SetArgs {
     #[arg(long)]
     pub description: Option<String>,
     /// draft or deployed.
-    #[arg(long, value_parser = ["draft", "deployed"])]
-    pub state: Option<String>,
+    #[arg(long, value_enum)]
+    pub state: Option<FunctionState>,
     /// Read the code from this JavaScript file.
     #[arg(long, value_name = "FILE")]
     pub code_file: Option<PathBuf>,
     /// Invocation timeout in milliseconds.
-    #[arg(long, value_name = "MS")]
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_MS))]
     pub timeout_ms: Option<u64>,
-    /// Set an extra header, 'K: V' (repeatable; 'K:' removes it).
-    #[arg(long, value_name = "'K: V'")]
-    pub header: Vec<String>,
+    /// Set an extra header, 'K: V' (repeatable; 'K:' removes it). Secret values are written
+    /// 'K: env:NAME' and read from the environment when sending.
+    #[arg(long, value_name = "'K: V'", value_parser = parse_header)]
+    pub header: Vec<HeaderArg>,
     /// The endpoint kind.
     #[arg(long, value_enum)]
     pub endpoint: Option<EndpointKind>,
@@ -154,9 +167,9 @@ pub struct SetArgs {
     /// LivePerson lambda UUID.
     #[arg(long)]
     pub lambda_uuid: Option<String>,
-    /// LivePerson region: va, lo or sy.
-    #[arg(long, value_parser = ["va", "lo", "sy"])]
-    pub region: Option<String>,
+    /// LivePerson region.
+    #[arg(long, value_enum)]
+    pub region: Option<Region>,
     /// LivePerson gateway base URL (instead of a region).
     #[arg(long)]
     pub gateway_url: Option<String>,
@@ -191,449 +204,257 @@ pub struct SetArgs {
     pub local: super::local_flags::SetPlatformFlags,
 }
 
-pub fn run(args: FunctionsArgs) -> u8 {
-    match execute(args) {
-        Ok(code) => code,
-        Err((code, message)) => {
-            eprintln!("survey-console functions: {message}");
-            code
-        }
-    }
-}
-
-type Outcome = Result<u8, (u8, String)>;
-
-fn open(store: &StoreArgs) -> Result<FunctionStore, (u8, String)> {
-    let path = store.config.clone().unwrap_or_else(default_path);
-    FunctionStore::load(&path).map_err(|e| (EXIT_USAGE, e.to_string()))
-}
-
-fn save(store: &mut FunctionStore) -> Result<(), (u8, String)> {
-    store.save().map_err(|e| (EXIT_FAILED, e.to_string()))
-}
-
-fn execute(args: FunctionsArgs) -> Outcome {
+pub fn run(args: FunctionsArgs) -> anyhow::Result<ExitCode> {
+    let mut out = Out::stdout();
     match args.action {
         FunctionsAction::List(opts) => {
             let store = open(&opts)?;
-            if opts.json {
-                let list: Vec<_> = EventId::ALL
-                    .iter()
-                    .map(|e| match store.get(*e) {
-                        Some(f) => json!({"event": e.id(), "name": f.name, "state": f.state.as_str(), "endpoint": f.endpoint.kind().as_str(), "target": f.endpoint.describe(), "timeout_ms": f.timeout_ms}),
-                        None => json!({"event": e.id(), "name": null}),
-                    })
-                    .collect();
-                print_json(&json!({"config": store.path, "functions": list}));
-            } else {
-                let rows: Vec<Vec<String>> = EventId::ALL
-                    .iter()
-                    .map(|e| match store.get(*e) {
-                        Some(f) => vec![
-                            e.id().to_owned(),
-                            f.name.clone(),
-                            f.state.as_str().to_owned(),
-                            f.endpoint.kind().to_string(),
-                            f.endpoint.describe(),
-                        ],
-                        None => vec![
-                            e.id().to_owned(),
-                            "(none)".into(),
-                            String::new(),
-                            String::new(),
-                            String::new(),
-                        ],
-                    })
-                    .collect();
-                println!("{}", store.path.display());
-                print_table(&["EVENT", "FUNCTION", "STATE", "ENDPOINT", "TARGET"], &rows);
-            }
-            Ok(EXIT_OK)
+            list(&mut out, &store, opts.json)?;
         }
         FunctionsAction::Show { event, store: opts } => {
             let store = open(&opts)?;
             let Some(config) = store.get(event) else {
-                return Err((EXIT_FAILED, format!("{} has no function", event.name())));
-            };
-            let value = serde_json::to_value(config).unwrap_or_default();
-            if opts.json {
-                print_json(&json!({"event": event.id(), "function": value}));
-            } else {
-                println!("{} ({})", event.name(), event.id());
-                println!(
-                    "name: {}\nstate: {}\nendpoint: {} {}\ntimeout: {} ms",
-                    config.name,
-                    config.state.as_str(),
-                    config.endpoint.kind(),
-                    config.endpoint.describe(),
-                    config.timeout_ms
+                anyhow::bail!(
+                    "{} has no function in {}",
+                    event.name(),
+                    store.path.display()
                 );
-                for (field, secret) in config.endpoint.secrets() {
-                    println!("{field}: {}", secret.describe());
-                }
-                for (k, v) in &config.headers {
-                    println!("header: {k}: {v}");
-                }
-                println!("runtime: {}", config.runtime.as_str());
-                for (k, v) in &config.environment {
-                    println!("env: {k}={v}");
-                }
-                for domain in &config.allowlist {
-                    println!("allow: {domain}");
-                }
-                for (name, secret) in &config.secrets {
-                    println!("secret: {name}: {}", secret.describe());
-                }
-                if !config.description.is_empty() {
-                    println!("description: {}", config.description);
-                }
-                println!("\n{}", config.code);
-            }
-            Ok(EXIT_OK)
+            };
+            show(&mut out, event, config, opts.json)?;
         }
         FunctionsAction::Create {
             event,
             name,
             store: opts,
         } => {
-            let mut store = open(&opts)?;
             let name = name.unwrap_or_else(|| FunctionConfig::suggested_name(event).to_owned());
-            store
-                .create(event, &name)
-                .map_err(|e| (EXIT_FAILED, e.to_string()))?;
-            save(&mut store)?;
-            println!("created '{name}' for {} from its template", event.name());
-            Ok(EXIT_OK)
+            FunctionStore::update(&opts.path(), |store| {
+                store.create(event, &name).map(|_| true)
+            })
+            .map_err(store_error)?;
+            say!(
+                out,
+                "created '{name}' for {} from its template",
+                event.name()
+            )?;
         }
-        FunctionsAction::Set(set) => set_function(*set),
+        FunctionsAction::Set(set) => set_function(&mut out, *set)?,
+        FunctionsAction::Deployed(opts) => {
+            let passed = super::functions_deployed::deployed(&mut out, &opts)?;
+            out.finish()?;
+            return Ok(super::verdict(passed));
+        }
         FunctionsAction::Check { event, store: opts } => {
             let store = open(&opts)?;
             let Some(config) = store.get(event) else {
-                return Err((EXIT_FAILED, format!("{} has no function", event.name())));
-            };
-            let findings = super::local_flags::findings_of(config);
-            if opts.json {
-                print_json(
-                    &json!({"event": event.id(), "runtime": config.runtime, "findings": findings}),
+                anyhow::bail!(
+                    "{} has no function in {}",
+                    event.name(),
+                    store.path.display()
                 );
-            } else if findings.is_empty() {
-                println!("{} ({}): no findings", config.name, config.runtime.as_str());
-            } else {
-                println!("{} ({}):", config.name, config.runtime.as_str());
-                for finding in &findings {
-                    println!("  {}", finding.display());
-                }
-            }
-            Ok(if crate::invoke::local::check::has_errors(&findings) {
-                EXIT_FAILED
-            } else {
-                EXIT_OK
-            })
+            };
+            let passed = super::local_flags::check(&mut out, event, config, opts.json)?;
+            out.finish()?;
+            return Ok(super::verdict(passed));
         }
-        FunctionsAction::Deployed(opts) => deployed(&opts),
         FunctionsAction::Remove { event, store: opts } => {
-            let mut store = open(&opts)?;
-            let removed = store
-                .remove(event)
-                .map_err(|e| (EXIT_FAILED, e.to_string()))?;
-            save(&mut store)?;
-            println!("removed '{}' from {}", removed.name, event.name());
-            Ok(EXIT_OK)
+            let (removed, _) = FunctionStore::update(&opts.path(), |store| store.remove(event))
+                .map_err(store_error)?;
+            say!(out, "removed '{}' from {}", removed.name, event.name())?;
         }
         FunctionsAction::Import {
             file,
             replace,
             store: opts,
         } => {
-            let bytes = std::fs::read(&file).map_err(|e| {
-                (
-                    EXIT_USAGE,
-                    format!("cannot read the file ({e}): {}", file.display()),
-                )
-            })?;
-            let incoming = parse(&bytes, &file).map_err(|e| (EXIT_USAGE, e.to_string()))?;
-            let mut store = open(&opts)?;
-            let events = store
-                .import(incoming, replace)
-                .map_err(|e| (EXIT_FAILED, e.to_string()))?;
-            save(&mut store)?;
+            let bytes = read_bounded(&file, FUNCTIONS_LIMIT).or_usage()?;
+            let incoming = parse(&bytes, &file).or_usage()?;
+            let (events, _) =
+                FunctionStore::update(&opts.path(), |store| store.import(incoming, replace))
+                    .map_err(store_error)?;
             let ids: Vec<_> = events.iter().map(|e| e.id()).collect();
-            println!("imported {} function(s): {}", ids.len(), ids.join(", "));
-            Ok(EXIT_OK)
+            say!(
+                out,
+                "imported {} function(s): {}",
+                ids.len(),
+                ids.join(", ")
+            )?;
         }
         FunctionsAction::Export {
             event,
-            out,
+            out: to,
             store: opts,
         } => {
             let store = open(&opts)?;
-            let file = store
-                .export(event)
-                .map_err(|e| (EXIT_FAILED, e.to_string()))?;
-            let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
+            let file = store.export(event)?;
+            let mut text = serde_json::to_string_pretty(&file)?;
             text.push('\n');
-            match out {
+            match to {
                 Some(path) => {
-                    write_atomic(&path, text.as_bytes(), false)
-                        .map_err(|e| (EXIT_FAILED, e.to_string()))?;
-                    eprintln!(
+                    write_atomic(&path, text.as_bytes(), false)?;
+                    super::output::warn(format_args!(
                         "exported {} function(s) to {}",
                         file.functions.len(),
                         path.display()
-                    );
+                    ));
                 }
-                None => print!("{text}"),
+                None => {
+                    anyhow::Context::context(
+                        out.write_all(text.as_bytes()),
+                        "writing the output failed",
+                    )?;
+                }
             }
-            Ok(EXIT_OK)
         }
     }
+    out.finish()?;
+    Ok(ExitCode::SUCCESS)
 }
 
-fn secret_arg(value: &str, flag: &str) -> Result<SecretRef, (u8, String)> {
-    let secret = SecretRef(value.trim().to_owned());
-    if secret.is_plain() {
-        return Err((
-            EXIT_USAGE,
-            format!(
-                "{flag} takes env:NAME (the secret is read from that variable when used); plain secrets are not stored"
-            ),
-        ));
-    }
-    Ok(secret)
+/// The store of the arguments; a file that cannot be read or is not valid is a usage error.
+pub(super) fn open(store: &StoreArgs) -> anyhow::Result<FunctionStore> {
+    FunctionStore::load(&store.path()).or_usage()
 }
 
-fn set_function(args: SetArgs) -> Outcome {
-    let mut store = open(&args.store)?;
-    let event = args.event;
-    let mut config = store.get(event).cloned().unwrap_or_else(|| {
-        FunctionConfig::from_template(
-            event,
-            args.name
-                .as_deref()
-                .unwrap_or(FunctionConfig::suggested_name(event)),
-        )
-    });
-    if let Some(name) = args.name {
-        config.name = name;
+fn list(out: &mut impl Write, store: &FunctionStore, json: bool) -> anyhow::Result<()> {
+    if json {
+        let list: Vec<_> = EventId::ALL
+            .iter()
+            .map(|e| match store.get(*e) {
+                Some(f) => json!({"event": e.id(), "name": f.name, "state": f.state.as_str(), "endpoint": f.endpoint.kind().as_str(), "target": f.endpoint.describe(), "timeout_ms": f.timeout_ms}),
+                None => json!({"event": e.id(), "name": null}),
+            })
+            .collect();
+        return print_json(out, &json!({"config": store.path, "functions": list}));
     }
-    if let Some(d) = args.description {
-        config.description = d;
+    let rows: Vec<Vec<String>> = EventId::ALL
+        .iter()
+        .map(|e| match store.get(*e) {
+            Some(f) => vec![
+                e.id().to_owned(),
+                f.name.clone(),
+                f.state.as_str().to_owned(),
+                f.endpoint.kind().to_string(),
+                f.endpoint.describe(),
+            ],
+            None => vec![
+                e.id().to_owned(),
+                "(none)".into(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ],
+        })
+        .collect();
+    say!(out, "{}", store.path.display())?;
+    print_table(
+        out,
+        &["EVENT", "FUNCTION", "STATE", "ENDPOINT", "TARGET"],
+        &rows,
+    )
+}
+
+fn show(
+    out: &mut impl Write,
+    event: EventId,
+    config: &FunctionConfig,
+    json: bool,
+) -> anyhow::Result<()> {
+    if json {
+        let value = serde_json::to_value(config)?;
+        return print_json(out, &json!({"event": event.id(), "function": value}));
     }
-    if let Some(state) = args.state {
-        config.state = if state == "deployed" {
-            FunctionState::Deployed
-        } else {
-            FunctionState::Draft
-        };
+    say!(out, "{} ({})", event.name(), event.id())?;
+    say!(
+        out,
+        "name: {}\nstate: {}\nendpoint: {} {}\ntimeout: {} ms",
+        config.name,
+        config.state.as_str(),
+        config.endpoint.kind(),
+        config.endpoint.describe(),
+        config.timeout_ms
+    )?;
+    for (field, secret) in config.endpoint.secrets() {
+        say!(out, "{field}: {}", secret.describe())?;
     }
-    if let Some(file) = &args.code_file {
-        config.code = std::fs::read_to_string(file).map_err(|e| {
-            (
-                EXIT_USAGE,
-                format!("cannot read the code ({e}): {}", file.display()),
-            )
-        })?;
+    for (k, v) in &config.headers {
+        say!(out, "header: {k}: {v}")?;
     }
-    if let Some(ms) = args.timeout_ms {
-        config.timeout_ms = ms;
+    say!(out, "runtime: {}", config.runtime.as_str())?;
+    for (k, v) in &config.environment {
+        say!(out, "env: {k}={v}")?;
     }
-    for header in &args.header {
-        let Some((k, v)) = header.split_once(':') else {
-            return Err((
-                EXIT_USAGE,
-                format!("--header takes 'Name: value', not '{header}'"),
-            ));
-        };
-        let (k, v) = (k.trim().to_owned(), v.trim().to_owned());
-        if v.is_empty() {
-            config.headers.remove(&k);
-        } else {
-            config.headers.insert(k, v);
-        }
+    for domain in &config.allowlist {
+        say!(out, "allow: {domain}")?;
     }
-    let kind = args.endpoint.or(match (&args.url, &args.account_id) {
-        (None, None)
-            if args.csds_url.is_some()
-                || args.platform.is_some()
-                || args.invoke.is_some()
-                || args.retries.is_some() =>
-        {
-            Some(EndpointKind::Liveperson)
-        }
-        (Some(_), _) => Some(EndpointKind::Http),
-        (None, Some(_)) => Some(EndpointKind::Liveperson),
-        _ => None,
-    });
-    match kind {
-        Some(EndpointKind::Local) if !matches!(config.endpoint, Endpoint::Local(_)) => {
-            config.endpoint = Endpoint::Local(LocalEndpoint::default());
-        }
-        Some(EndpointKind::Http) => {
-            let (mut url, mut auth) = match &config.endpoint {
-                Endpoint::Http { url, auth } => (url.clone(), auth.clone()),
-                _ => (String::new(), Auth::None),
-            };
-            if let Some(u) = &args.url {
-                url = u.clone();
-            }
-            let auth_kind = args.auth.or(if args.token.is_some() {
-                Some(AuthKind::Bearer)
-            } else if args.user.is_some() {
-                Some(AuthKind::Basic)
-            } else {
-                None
-            });
-            match auth_kind {
-                Some(AuthKind::None) => auth = Auth::None,
-                Some(AuthKind::Bearer) => {
-                    auth = Auth::Bearer {
-                        token: secret_arg(args.token.as_deref().unwrap_or(""), "--token")?,
-                    }
-                }
-                Some(AuthKind::Basic) => {
-                    auth = Auth::Basic {
-                        user: args.user.clone().unwrap_or_default(),
-                        password: secret_arg(args.password.as_deref().unwrap_or(""), "--password")?,
-                    }
-                }
-                None => {}
-            }
-            config.endpoint = Endpoint::Http { url, auth };
-        }
-        Some(EndpointKind::Liveperson) => {
-            let mut lp = match &config.endpoint {
-                Endpoint::Liveperson(lp) => lp.clone(),
-                _ => LivepersonEndpoint::default(),
-            };
-            if let Some(v) = &args.account_id {
-                lp.account_id = v.clone();
-            }
-            if let Some(v) = &args.lambda_uuid {
-                lp.lambda_uuid = v.clone();
-            }
-            if let Some(v) = &args.region {
-                lp.region = Region::ALL.into_iter().find(|r| r.as_str() == v);
-            }
-            if let Some(v) = &args.gateway_url {
-                lp.gateway_url = Some(v.clone());
-            }
-            if let Some(v) = &args.sentinel_url {
-                lp.sentinel_url = Some(v.clone());
-            }
-            if let Some(v) = &args.csds_url {
-                lp.csds_url = Some(v.clone()).filter(|v| !v.trim().is_empty());
-            }
-            if let Some(v) = args.platform {
-                lp.platform = v;
-            }
-            if let Some(v) = args.invoke {
-                lp.invoke = v;
-            }
-            if let Some(v) = args.retries {
-                lp.retries = v;
-            }
-            if let Some(v) = &args.skill_id {
-                lp.skill_id = Some(v.clone()).filter(|v| !v.trim().is_empty());
-            }
-            if let Some(v) = &args.external_system {
-                lp.external_system = Some(v.clone()).filter(|v| !v.trim().is_empty());
-            }
-            if let Some(v) = &args.client_id {
-                lp.client_id = v.clone();
-            }
-            if let Some(v) = &args.client_secret {
-                lp.client_secret = secret_arg(v, "--client-secret")?;
-            }
-            config.endpoint = Endpoint::Liveperson(lp);
-        }
-        // A local endpoint stays as it is; `--endpoint` offers no ad-hoc URL.
-        Some(EndpointKind::Local | EndpointKind::Url) => {}
-        None => {}
+    for (name, secret) in &config.secrets {
+        say!(out, "secret: {name}: {}", secret.describe())?;
     }
-    args.local
-        .apply(event, &mut config)
-        .map_err(|e| (EXIT_USAGE, e))?;
-    if args.code_file.is_some() || args.local.runtime.is_some() {
-        let findings = super::local_flags::findings_of(&config);
-        super::local_flags::print_findings(
-            &format!(
-                "the code of {} as the platform's editor sees it",
-                config.name
-            ),
-            &findings,
-        );
-        if crate::invoke::local::check::has_errors(&findings) && !args.local.force {
-            return Err((
-                EXIT_FAILED,
-                "not saved: the code has errors the platform would refuse (fix them, or pass --force to save anyway)"
-                    .to_owned(),
-            ));
-        }
+    if !config.description.is_empty() {
+        say!(out, "description: {}", config.description)?;
     }
-    store
-        .put(event, config)
-        .map_err(|e| (EXIT_USAGE, e.to_string()))?;
-    save(&mut store)?;
-    if args.store.json {
-        let value = serde_json::to_value(store.get(event)).unwrap_or_default();
-        print_json(&json!({"event": event.id(), "function": value}));
+    say!(out, "\n{}", config.code)
+}
+
+/// A store error as the CLI reports it: a bad file or a refused setting is a usage error.
+fn store_error(err: StoreError) -> anyhow::Error {
+    if err.is_bad_input() {
+        super::Usage(err.into()).into()
     } else {
-        println!(
+        err.into()
+    }
+}
+
+fn set_function(out: &mut impl Write, args: SetArgs) -> anyhow::Result<()> {
+    let event = args.event;
+    let code = match &args.code_file {
+        Some(file) => Some(crate::files::read_text(file, crate::files::CODE_LIMIT).or_usage()?),
+        None => None,
+    };
+    // Read, change and write under the file's lock, so that a concurrent change is kept.
+    let mut refused = None;
+    let mut findings = None;
+    let result = FunctionStore::update(&args.store.path(), |store| {
+        let config = match super::functions_set::apply(&args, code.as_deref(), store.get(event)) {
+            Ok(config) => config,
+            Err(e) => {
+                refused = Some(e);
+                return Ok(false);
+            }
+        };
+        // New code (or a new platform version) is checked as the platform's editor checks it.
+        if args.code_file.is_some() || args.local.runtime.is_some() {
+            let found = super::local_flags::findings_of(&config);
+            let errors = crate::invoke::local::check::has_errors(&found);
+            findings = Some((config.name.clone(), found));
+            if errors && !args.local.force {
+                refused = Some(anyhow::anyhow!(
+                    "not saved: the code has errors the platform would refuse (fix them, or pass --force to save anyway)"
+                ));
+                return Ok(false);
+            }
+        }
+        store.put(event, config).map(|()| true)
+    });
+    if let Some((name, found)) = &findings {
+        super::local_flags::print_findings(
+            &format!("the code of {name} as the platform's editor sees it"),
+            found,
+        );
+    }
+    if let Some(e) = refused {
+        return Err(e);
+    }
+    let (_, store) = result.map_err(store_error)?;
+    if args.store.json {
+        let value = serde_json::to_value(store.get(event))?;
+        print_json(out, &json!({"event": event.id(), "function": value}))
+    } else {
+        say!(
+            out,
             "saved the function of {} to {}",
             event.name(),
             store.path.display()
-        );
+        )
     }
-    Ok(EXIT_OK)
-}
-
-/// `functions deployed`: isImplemented for each event with a LivePerson function.
-fn deployed(opts: &StoreArgs) -> Result<u8, (u8, String)> {
-    let store = open(opts)?;
-    let secrets = crate::invoke::SessionSecrets::default();
-    let mut rows = Vec::new();
-    let mut json_rows = Vec::new();
-    let mut failed = false;
-    for event in EventId::ALL {
-        let spec = event.spec();
-        let Some(config) = store.get(event) else {
-            continue;
-        };
-        if !matches!(config.endpoint, Endpoint::Liveperson(_)) {
-            continue;
-        }
-        let target = crate::invoke::Target::from_config(event, config);
-        match crate::invoke::is_implemented(&target, &secrets) {
-            Ok(implemented) => {
-                rows.push(vec![
-                    event.id().to_owned(),
-                    spec.platform_id.to_owned(),
-                    if implemented { "yes" } else { "no" }.to_owned(),
-                    String::new(),
-                ]);
-                json_rows.push(json!({"event": event.id(), "platform_id": spec.platform_id, "implemented": implemented, "error": null}));
-            }
-            Err(error) => {
-                failed = true;
-                rows.push(vec![
-                    event.id().to_owned(),
-                    spec.platform_id.to_owned(),
-                    "?".to_owned(),
-                    format!("{} ({}): {}", error.kind, error.code, error.message),
-                ]);
-                json_rows.push(json!({"event": event.id(), "platform_id": spec.platform_id, "implemented": null, "error": error}));
-            }
-        }
-    }
-    if opts.json {
-        print_json(&json!({"events": json_rows}));
-    } else if rows.is_empty() {
-        println!(
-            "no event has a LivePerson function in {}",
-            store.path.display()
-        );
-    } else {
-        print_table(&["event", "platform id", "deployed", "error"], &rows);
-    }
-    Ok(if failed { EXIT_FAILED } else { EXIT_OK })
 }

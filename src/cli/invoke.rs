@@ -1,18 +1,21 @@
 //! `survey-console invoke`: send a payload to an event's function and check the answer.
 
+use std::io::Write;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use clap::Args;
 
+use super::OrUsage as _;
+use super::args::TargetArgs;
 use super::local_flags::RunFlags;
-use super::output::print_json;
-use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use super::output::{Out, print_json, say, warn};
 use crate::catalog::EventId;
+use crate::functions::Endpoint;
 use crate::invoke::{
-    History, SessionSecrets, Target, default_history_path, envelope, envelope_text, invoke,
-    invoke_text, now_ms,
+    History, SessionSecrets, default_history_path, envelope_text, invoke_bytes, invoke_text, now_ms,
 };
 use crate::payload::{DEFAULT_SIZE_LIMIT, inspect, load_file};
 
@@ -25,157 +28,146 @@ pub struct InvokeArgs {
     /// The payload file (an envelope, or a bare payload that is wrapped in one).
     #[arg(long, value_name = "FILE")]
     pub payload: PathBuf,
-    /// POST to this URL instead of the configured function.
-    #[arg(long)]
-    pub url: Option<String>,
+    /// How code runs in-process (`--code`, `--engine`, `--runtime`, `--env`, …).
     #[command(flatten)]
     pub local: RunFlags,
-    /// An extra request header, 'K: V' (repeatable).
-    #[arg(long, value_name = "'K: V'")]
-    pub header: Vec<String>,
-    /// Timeout in milliseconds (default: the function's, or 30000).
-    #[arg(long, value_name = "MS")]
-    pub timeout_ms: Option<u64>,
-    /// The functions file (default: functions.json in the config dir).
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    /// Where to send, and how to print.
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// Do not add this invocation to the history.
     #[arg(long)]
     pub no_history: bool,
-    /// Print JSON.
-    #[arg(long)]
-    pub json: bool,
 }
 
-pub fn run(args: &InvokeArgs) -> u8 {
-    match target(args) {
-        Ok(target) => execute(args, &target),
-        Err(message) => {
-            eprintln!("survey-console invoke: {message}");
-            EXIT_USAGE
-        }
-    }
-}
-
-fn target(args: &InvokeArgs) -> Result<Target, String> {
-    let mut target = super::target::resolve(
-        args.event,
-        args.url.as_deref(),
-        args.local.code.as_deref(),
-        args.config.as_deref(),
-        &args.header,
-        args.timeout_ms,
-    )?;
-    args.local.apply(&mut target, args.config.as_deref())?;
-    Ok(target)
-}
-
-fn execute(args: &InvokeArgs, target: &Target) -> u8 {
-    let payload = match load_file(&args.payload, DEFAULT_SIZE_LIMIT) {
-        Ok(p) => p,
-        Err(err) => {
-            eprintln!("survey-console invoke: {err}");
-            return EXIT_USAGE;
-        }
-    };
-    let findings = inspect(&payload, Some(args.event));
+pub fn run(args: &InvokeArgs) -> anyhow::Result<ExitCode> {
+    let mut target = super::target::resolve(args.event, &args.target, args.local.code.as_deref())?;
+    args.local
+        .apply(&mut target, args.target.config.as_deref())
+        .map_err(super::usage)?;
+    let payload = load_file(&args.payload, DEFAULT_SIZE_LIMIT).or_usage()?;
+    let inspection = inspect(&payload, Some(args.event));
+    let findings = (!inspection.findings.is_empty()).then(|| inspection.summary());
+    // Only the envelope's bytes are needed from here on: the rows go before the call.
+    drop(inspection);
     let cancel = Arc::new(AtomicBool::new(false));
-    RunFlags::prepare_modules(target, &cancel);
-    let mut record = if matches!(target.endpoint, crate::functions::Endpoint::Local(_)) {
+    RunFlags::prepare_modules(&target, &cancel);
+    let mut record = if matches!(target.endpoint, Endpoint::Local(_)) {
         // In-process runs take the envelope as text: no document of the payload is built.
         let text = envelope_text(&payload, now_ms());
-        invoke_text(target, &text, &SessionSecrets::default(), &cancel)
+        invoke_text(&target, &text, &SessionSecrets::default(), &cancel)
     } else {
-        let body = envelope(&payload, now_ms());
-        invoke(target, &body, &SessionSecrets::default(), &cancel)
+        let body = payload.envelope_bytes(now_ms());
+        drop(payload);
+        invoke_bytes(&target, body, &SessionSecrets::default(), &cancel)
     };
-    if !findings.findings.is_empty() {
-        record.payload_findings = Some(findings.summary());
-    }
+    record.payload_findings = findings;
     if !args.no_history {
         let mut history = History::open(&default_history_path());
-        if let Err(err) = history.append(&record) {
-            eprintln!("survey-console invoke: {err}");
+        match history.append(&record) {
+            Ok(appended) if appended.skipped > 0 => warn(format_args!(
+                "warning: {} line(s) of the history could not be read and were skipped (they go when it is trimmed): {}",
+                appended.skipped,
+                history.path().display()
+            )),
+            Ok(_) => {}
+            Err(err) => warn(format_args!("warning: {err}")),
         }
     }
-    if args.json {
-        print_json(&record.to_cli_json());
+    let mut out = Out::stdout();
+    if args.target.json {
+        print_json(&mut out, &record.to_cli_json())?;
     } else {
-        print_human(&record);
+        print_human(&mut out, &record)?;
     }
-    if record.ok { EXIT_OK } else { EXIT_FAILED }
+    out.finish()?;
+    Ok(super::verdict(record.ok))
 }
 
-fn print_human(record: &crate::invoke::Invocation) {
-    println!("{} to {}", record.event.name(), record.endpoint);
-    match (&record.response, &record.error) {
-        (Some(r), _) => println!(
+fn print_human(out: &mut impl Write, record: &crate::invoke::Invocation) -> anyhow::Result<()> {
+    say!(out, "{} to {}", record.event.name(), record.endpoint)?;
+    match &record.response {
+        Some(r) => say!(
+            out,
             "status {} in {:.0} ms ({} bytes{})",
             r.status,
             record.timings.total_ms,
             r.size,
             if r.truncated { ", cut" } else { "" }
-        ),
-        (None, _) => println!("no answer after {:.0} ms", record.timings.total_ms),
+        )?,
+        None => say!(out, "no answer after {:.0} ms", record.timings.total_ms)?,
     }
     if let Some(id) = &record.request_id {
-        println!("request id {id} (quote it to LivePerson support)");
+        say!(out, "request id {id} (quote it to LivePerson support)")?;
     }
     if record.attempts.len() > 1 {
         for (i, a) in record.attempts.iter().enumerate() {
-            println!(
+            say!(
+                out,
                 "  attempt {}: {} -> {} ({:.0} ms)",
                 i + 1,
                 a.reason,
                 a.outcome,
                 a.time_ms
-            );
+            )?;
         }
     }
     if let Some(summary) = &record.payload_findings {
-        println!("payload findings: {summary}");
+        say!(out, "payload findings: {summary}")?;
     }
     for check in &record.checks {
-        println!(
+        say!(
+            out,
             "  [{}] {}: {}",
             if check.ok { "pass" } else { "FAIL" },
             check.rule,
             check.message
-        );
+        )?;
     }
     for e in &record.emails {
-        println!(
+        say!(
+            out,
             "  e-mail to {} from {} <{}>: {}",
-            e.target_email, e.sender_name, e.sender_email, e.subject
-        );
+            e.target_email,
+            e.sender_name,
+            e.sender_email,
+            e.subject
+        )?;
     }
     if let Some(local) = &record.local {
-        println!(
+        say!(
+            out,
             "ran locally on {} as {}",
             local.engine.name(),
             local.runtime.as_str().to_uppercase()
-        );
+        )?;
         if let Some(value) = &local.result {
-            println!(
+            say!(
+                out,
                 "result: {}",
                 serde_json::to_string(value).unwrap_or_default()
-            );
+            )?;
         }
         for line in &local.logs {
-            println!("  log {}: {}", line.level.as_str(), line.message);
+            say!(out, "  log {}: {}", line.level.as_str(), line.message)?;
         }
     }
     if let Some(error) = &record.error {
-        println!("error ({}, {}): {}", error.kind, error.code, error.message);
+        say!(
+            out,
+            "error ({}, {}): {}",
+            error.kind,
+            error.code,
+            error.message
+        )?;
     }
     for note in &record.notes {
-        println!("note: {note}");
+        say!(out, "note: {note}")?;
     }
     if let Some(r) = &record.response {
         let text = r.body.pretty();
         if !text.is_empty() {
-            println!("\n{text}");
+            say!(out, "\n{text}")?;
         }
     }
-    println!("\n{}", if record.ok { "passed" } else { "failed" });
+    say!(out, "\n{}", if record.ok { "passed" } else { "failed" })
 }

@@ -9,6 +9,8 @@ use std::sync::atomic::AtomicBool;
 
 use clap::Args;
 
+use super::output::{print_json, say, warn};
+use super::usage;
 use crate::functions::{Endpoint, FunctionConfig, LocalEndpoint, LocalEngine, Runtime, SecretRef};
 use crate::invoke::Target;
 use crate::invoke::local::check::{self, Finding};
@@ -28,11 +30,11 @@ pub struct RunFlags {
     #[arg(long, value_enum, value_name = "VERSION")]
     pub runtime: Option<Runtime>,
     /// An environment variable of the function, NAME=VALUE (repeatable; process.env.NAME).
-    #[arg(long = "env", value_name = "NAME=VALUE")]
-    pub env: Vec<String>,
+    #[arg(long = "env", value_name = "NAME=VALUE", value_parser = parse_env)]
+    pub env: Vec<(String, String)>,
     /// A secret the toolbelt's SecretClient reads, NAME=env:VARIABLE (repeatable).
-    #[arg(long = "secret", value_name = "NAME=env:VAR")]
-    pub secret: Vec<String>,
+    #[arg(long = "secret", value_name = "NAME=env:VAR", value_parser = parse_run_secret)]
+    pub secret: Vec<(String, SecretRef)>,
     /// A domain HTTPClient and fetch may call (repeatable; the function's allowlist).
     #[arg(long = "allow", value_name = "DOMAIN")]
     pub allow: Vec<String>,
@@ -53,15 +55,14 @@ impl RunFlags {
             || self.fixtures.is_some()
     }
 
-    /// Applies the flags to a resolved target; the error is a message for stderr (exit 2).
-    pub fn apply(&self, target: &mut Target, config: Option<&Path>) -> Result<(), String> {
+    /// Applies the flags to a resolved target; the error is a usage error (exit 2).
+    pub fn apply(&self, target: &mut Target, config: Option<&Path>) -> anyhow::Result<()> {
         let local = matches!(target.endpoint, Endpoint::Local(_));
         if !local {
             if self.any_local() {
-                return Err(
-                    "--engine, --runtime, --env, --secret, --allow and --fixtures are for in-process runs: use --code or a function with a local endpoint"
-                        .to_owned(),
-                );
+                return Err(usage(
+                    "--engine, --runtime, --env, --secret, --allow and --fixtures are for in-process runs: use --code or a function with a local endpoint",
+                ));
             }
             return Ok(());
         }
@@ -71,25 +72,10 @@ impl RunFlags {
         if let Some(runtime) = self.runtime {
             target.local.runtime = runtime;
         }
-        for pair in &self.env {
-            let (name, value) = split_pair(pair, "--env", "NAME=VALUE")?;
-            target
-                .local
-                .environment
-                .insert(name.to_owned(), value.to_owned());
-        }
-        for pair in &self.secret {
-            let (name, value) = split_pair(pair, "--secret", "NAME=env:VARIABLE")?;
-            let secret = SecretRef(value.to_owned());
-            if secret.env_name().is_none() {
-                return Err(format!(
-                    "--secret takes NAME=env:VARIABLE (the value is read from that variable), not '{pair}'"
-                ));
-            }
-            target.local.secrets.insert(name.to_owned(), secret);
-        }
+        target.local.environment.extend(self.env.iter().cloned());
+        target.local.secrets.extend(self.secret.iter().cloned());
         for domain in &self.allow {
-            crate::functions::check_domain(domain).map_err(|e| format!("--allow {e}"))?;
+            crate::functions::check_domain(domain).map_err(|e| usage(format!("--allow {e}")))?;
             target.local.allowlist.push(domain.clone());
         }
         target.local.fixtures_file = self.fixtures.clone().or_else(|| {
@@ -116,7 +102,7 @@ impl RunFlags {
             .modules_dir
             .clone()
             .unwrap_or_else(modules::default_modules_dir);
-        let mut progress = |line: &str| eprintln!("modules: {line}");
+        let mut progress = |line: &str| warn(format_args!("modules: {line}"));
         // A failure is reported by the run itself, in its record.
         let _ = modules::ensure_for(
             &target.code,
@@ -128,11 +114,32 @@ impl RunFlags {
     }
 }
 
-fn split_pair<'a>(pair: &'a str, flag: &str, shape: &str) -> Result<(&'a str, &'a str), String> {
+/// The value parser of `--env`: NAME=VALUE (an empty value is kept: `functions set` takes it
+/// as "remove the variable").
+fn parse_env(pair: &str) -> Result<(String, String), String> {
     match pair.split_once('=') {
-        Some((name, value)) if !name.trim().is_empty() => Ok((name.trim(), value)),
-        _ => Err(format!("{flag} takes {shape}, not '{pair}'")),
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_owned(), value.to_owned()))
+        }
+        _ => Err(format!("--env takes NAME=VALUE, not '{pair}'")),
     }
+}
+
+/// The value parser of the `--secret` of local runs: NAME=env:VARIABLE, never a plain value.
+fn parse_run_secret(pair: &str) -> Result<(String, SecretRef), String> {
+    let shape = || {
+        format!(
+            "--secret takes NAME=env:VARIABLE (the value is read from that variable), not '{pair}'"
+        )
+    };
+    let Some((name, value)) = pair.split_once('=').filter(|(n, _)| !n.trim().is_empty()) else {
+        return Err(shape());
+    };
+    let secret = SecretRef(value.trim().to_owned());
+    if secret.env_name().is_none() {
+        return Err(shape());
+    }
+    Ok((name.trim().to_owned(), secret))
 }
 
 /// How `functions set` changes a function's platform settings.
@@ -142,8 +149,8 @@ pub struct SetPlatformFlags {
     #[arg(long, value_enum, value_name = "VERSION")]
     pub runtime: Option<Runtime>,
     /// Set an environment variable, NAME=VALUE (repeatable; NAME= removes it).
-    #[arg(long = "env", value_name = "NAME=VALUE")]
-    pub env: Vec<String>,
+    #[arg(long = "env", value_name = "NAME=VALUE", value_parser = parse_env)]
+    pub env: Vec<(String, String)>,
     /// Add a domain to the allowlist (repeatable).
     #[arg(long = "allow", value_name = "DOMAIN")]
     pub allow: Vec<String>,
@@ -163,12 +170,12 @@ pub struct SetPlatformFlags {
 }
 
 impl SetPlatformFlags {
-    /// Applies the flags to the function of `event`; the error is a message for stderr (exit 2).
+    /// Applies the flags to the function of `event`; the error is a usage error (exit 2).
     pub fn apply(
         &self,
         event: crate::catalog::EventId,
         config: &mut FunctionConfig,
-    ) -> Result<(), String> {
+    ) -> anyhow::Result<()> {
         if let Some(runtime) = self.runtime {
             // The other version's untouched template becomes this version's.
             if runtime != config.runtime
@@ -178,12 +185,11 @@ impl SetPlatformFlags {
             }
             config.runtime = runtime;
         }
-        for pair in &self.env {
-            let (name, value) = split_pair(pair, "--env", "NAME=VALUE")?;
+        for (name, value) in &self.env {
             if value.is_empty() {
                 config.environment.remove(name);
             } else {
-                config.environment.insert(name.to_owned(), value.to_owned());
+                config.environment.insert(name.clone(), value.clone());
             }
         }
         for domain in &self.allow {
@@ -214,10 +220,9 @@ impl SetPlatformFlags {
             match &mut config.endpoint {
                 Endpoint::Local(local) => local.engine = engine,
                 _ => {
-                    return Err(
-                        "--engine sets the engine of a local endpoint: add --endpoint local"
-                            .to_owned(),
-                    );
+                    return Err(usage(
+                        "--engine sets the engine of a local endpoint: add --endpoint local",
+                    ));
                 }
             }
         }
@@ -230,10 +235,40 @@ pub fn print_findings(what: &str, findings: &[Finding]) {
     if findings.is_empty() {
         return;
     }
-    eprintln!("{what}:");
+    warn(format_args!("{what}:"));
     for finding in findings {
-        eprintln!("  {}", finding.display());
+        warn(format_args!("  {}", finding.display()));
     }
+}
+
+/// `functions check`: prints the save-time findings of a function's code; true when none is an
+/// error.
+pub fn check(
+    out: &mut impl std::io::Write,
+    event: crate::catalog::EventId,
+    config: &FunctionConfig,
+    json: bool,
+) -> anyhow::Result<bool> {
+    let findings = findings_of(config);
+    if json {
+        print_json(
+            out,
+            &serde_json::json!({"event": event.id(), "runtime": config.runtime, "findings": findings}),
+        )?;
+    } else if findings.is_empty() {
+        say!(
+            out,
+            "{} ({}): no findings",
+            config.name,
+            config.runtime.as_str()
+        )?;
+    } else {
+        say!(out, "{} ({}):", config.name, config.runtime.as_str())?;
+        for finding in &findings {
+            say!(out, "  {}", finding.display())?;
+        }
+    }
+    Ok(!check::has_errors(&findings))
 }
 
 /// The save-time findings of a function's code.

@@ -1,14 +1,15 @@
 //! `survey-console modules`: the platform's modules that local runs load, installed once with
 //! npm into the console's data dir (never into the operator's project).
 
+use std::io::Write as _;
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use super::output::{print_json, print_table};
-use super::{EXIT_FAILED, EXIT_OK};
+use super::output::{Out, print_json, print_table, say, warn};
 use crate::functions::Runtime;
 use crate::invoke::local::modules;
 
@@ -36,8 +37,9 @@ pub enum ModulesAction {
     },
 }
 
-pub fn run(args: &ModulesArgs) -> u8 {
+pub fn run(args: &ModulesArgs) -> anyhow::Result<ExitCode> {
     let root = modules::default_modules_dir();
+    let mut out = Out::stdout();
     match &args.action {
         ModulesAction::Status { json } => {
             let mut rows = Vec::new();
@@ -57,15 +59,15 @@ pub fn run(args: &ModulesArgs) -> u8 {
                 }
             }
             if *json {
-                print_json(&json!({"dir": root, "modules": list}));
+                print_json(&mut out, &json!({"dir": root, "modules": list}))?;
             } else {
-                println!("{}", root.display());
+                say!(out, "{}", root.display())?;
                 print_table(
+                    &mut out,
                     &["VERSION", "MODULE", "PINNED", "INSTALLED", "ENGINES"],
                     &rows,
-                );
+                )?;
             }
-            EXIT_OK
         }
         ModulesAction::Install { runtime } => {
             let cancel = Arc::new(AtomicBool::new(false));
@@ -74,18 +76,19 @@ pub fn run(args: &ModulesArgs) -> u8 {
                 None => vec![Runtime::V1, Runtime::V2],
             };
             for runtime in runtimes {
-                let mut progress = |line: &str| eprintln!("{line}");
-                if let Err(err) = modules::install(&root, runtime, &mut progress, &cancel) {
-                    eprintln!("survey-console modules: {err}");
-                    return EXIT_FAILED;
-                }
-                println!(
+                let mut progress = |line: &str| warn(line);
+                modules::install(&root, runtime, &mut progress, &cancel)?;
+                say!(
+                    out,
                     "{} modules installed in {}",
                     runtime.as_str(),
                     root.join(runtime.as_str()).display()
-                );
+                )?;
+                // Each installed version is told as it is done.
+                out.flush()?;
             }
-            EXIT_OK
         }
     }
+    out.finish()?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,13 +1,17 @@
 //! `survey-console survey`: sends a livechat room survey to a Rocket.Chat server.
 
-use clap::Args;
+use std::io::Write;
+use std::process::ExitCode;
 
+use clap::Args;
 use serde_json::Value;
 
-use super::output::{clip, print_json};
+use super::args::{HeaderArg, parse_header};
+use super::output::{Out, clip, print_json, say, warn};
+use super::{OrUsage as _, usage};
 use crate::livechat::{
-    FEEDBACK_NAME, Header, History, HistoryEntry, RateLimits, Route, Server, SurveyItem,
-    SurveyOutcome, SurveyRequest, SurveyRules, codes_help, precheck, server_info, submit_survey,
+    FEEDBACK_NAME, History, HistoryEntry, RateLimits, Route, Server, SurveyItem, SurveyOutcome,
+    SurveyRequest, SurveyRules, codes_help, precheck, server_info, submit_survey,
 };
 
 /// The help after the options: rules, output, every error code with its meaning, exit codes.
@@ -66,10 +70,10 @@ pub struct SurveyArgs {
     #[arg(long = "field", value_name = "NAME=VALUE", value_parser = parse_field)]
     pub fields: Vec<SurveyItem>,
     /// An extra request header, e.g. 'X-Proxy-Key: abc' (repeatable).
-    #[arg(long = "header", value_name = "'K: V'", value_parser = Header::parse)]
-    pub headers: Vec<Header>,
+    #[arg(long = "header", value_name = "'K: V'", value_parser = parse_header)]
+    pub headers: Vec<HeaderArg>,
     /// Timeout of the call, in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub timeout: u64,
     /// Check the items against the built-in rules; do not ask the server for its own.
     #[arg(long)]
@@ -102,20 +106,19 @@ fn parse_field(text: &str) -> Result<SurveyItem, String> {
     Ok(SurveyItem::new(name, value))
 }
 
-pub fn run(args: &SurveyArgs) -> u8 {
-    let server = match Server::checked(&args.server, args.headers.clone(), args.timeout) {
-        Ok(server) => server,
-        Err(err) => {
-            eprintln!("survey-console survey: --server: {err}");
-            return super::EXIT_USAGE;
-        }
-    };
+pub fn run(args: &SurveyArgs) -> anyhow::Result<ExitCode> {
+    let headers = args.headers.iter().map(HeaderArg::livechat).collect();
+    let server = Server::checked(&args.server, headers, args.timeout)
+        .map_err(|err| anyhow::anyhow!("--server: {err}"))
+        .or_usage()?;
+    let mut out = Out::stdout();
     // Notes and warnings: on stderr when stdout is JSON.
-    let say = |line: &str| {
+    let note = |out: &mut Out, line: &str| -> anyhow::Result<()> {
         if args.json {
-            eprintln!("{line}");
+            warn(line);
+            Ok(())
         } else {
-            println!("{line}");
+            say!(out, "{line}")
         }
     };
     let limits = RateLimits::open_default();
@@ -123,9 +126,9 @@ pub fn run(args: &SurveyArgs) -> u8 {
         (SurveyRules::builtin(), None)
     } else {
         let info = server_info(&server, &limits);
-        say(&format!("server: {}", info.version_text()));
-        for note in info.notes() {
-            say(&format!("note: {note}"));
+        note(&mut out, &format!("server: {}", info.version_text()))?;
+        for line in info.notes() {
+            note(&mut out, &format!("note: {line}"))?;
         }
         (info.rules(), info.version.ok())
     };
@@ -141,19 +144,18 @@ pub fn run(args: &SurveyArgs) -> u8 {
 
     let check = precheck(&args.rid, &args.token, &items, &rules);
     if !check.can_send() {
-        for error in &check.errors {
-            eprintln!("survey-console survey: {error} Nothing was sent.");
-        }
-        return super::EXIT_USAGE;
+        out.finish()?;
+        let errors: Vec<String> = check.errors.iter().map(ToString::to_string).collect();
+        return Err(usage(format!("{} Nothing was sent.", errors.join(" "))));
     }
-    for note in &check.notes {
-        say(&format!("note: {note}"));
+    for line in &check.notes {
+        note(&mut out, &format!("note: {line}"))?;
     }
     for warning in &check.warnings {
-        say(&format!("warning: {warning}"));
+        note(&mut out, &format!("warning: {warning}"))?;
     }
     for refusal in limits.refusals(&server.url, &[Route::RoomSurvey]) {
-        say(&format!("warning: {refusal}."));
+        note(&mut out, &format!("warning: {refusal}."))?;
     }
 
     let request = SurveyRequest {
@@ -162,85 +164,88 @@ pub fn run(args: &SurveyArgs) -> u8 {
         items,
         rules,
     };
-    let outcome = match submit_survey(&server, &limits, &request) {
-        Ok(o) => o,
-        Err(err) => {
-            eprintln!("survey-console survey: {err}");
-            return super::EXIT_USAGE;
-        }
-    };
+    let outcome = submit_survey(&server, &limits, &request).or_usage()?;
     if !args.no_history {
         let history = History::open_default();
-        if let Err(err) = history.append(&HistoryEntry::from_outcome(&args.server, &outcome)) {
-            eprintln!("warning: {err}");
+        match history.append(&HistoryEntry::from_outcome(&args.server, &outcome)) {
+            Ok(appended) if appended.skipped > 0 => warn(format_args!(
+                "warning: {} line(s) of the livechat history could not be read and were skipped: {}",
+                appended.skipped,
+                history.path.display()
+            )),
+            Ok(_) => {}
+            Err(err) => warn(format_args!("warning: {err}")),
         }
     }
-    let code = if outcome.success() {
-        super::EXIT_OK
-    } else {
-        super::EXIT_FAILED
-    };
+    let code = super::verdict(outcome.success());
     if args.json {
         let mut json = outcome.to_json();
         if let Value::Object(map) = &mut json {
             map.insert("server_version".to_owned(), version.into());
         }
-        print_json(&json);
-        return code;
+        print_json(&mut out, &json)?;
+    } else {
+        print_outcome(&mut out, &outcome)?;
     }
-    print_outcome(&outcome);
-    code
+    out.finish()?;
+    Ok(code)
 }
 
 /// The outcome as text: the call, what the server kept, what it dropped or would have.
-fn print_outcome(outcome: &SurveyOutcome) {
+fn print_outcome(out: &mut impl Write, outcome: &SurveyOutcome) -> anyhow::Result<()> {
     let status = outcome
         .http_status
         .map(|s| format!("HTTP {s}"))
         .unwrap_or_else(|| "no answer".to_owned());
-    println!("POST {}: {status}", outcome.url);
+    say!(out, "POST {}: {status}", outcome.url)?;
     let room = if outcome.rid.is_empty() {
         "the visitor's own room (empty rid)"
     } else {
         outcome.rid.as_str()
     };
-    println!("room {room}, visitor token {}", outcome.token_masked);
+    say!(out, "room {room}, visitor token {}", outcome.token_masked)?;
     match &outcome.error {
         None => {
-            println!("The server stored the survey.");
-            println!("accepted:");
+            say!(out, "The server stored the survey.")?;
+            say!(out, "accepted:")?;
             for item in &outcome.accepted {
-                println!("  {:<20}  {}", item.name, clip(&item.value, 100));
+                say!(out, "  {:<20}  {}", item.name, clip(&item.value, 100))?;
             }
         }
         Some(err) => {
-            eprintln!("survey-console survey: {} ({err})", err.code.as_str());
+            warn(format_args!(
+                "survey-console survey: {} ({err})",
+                err.code.as_str()
+            ));
             if !outcome.answer.is_empty() {
-                println!("the server's answer:");
+                say!(out, "the server's answer:")?;
                 for line in clip(&outcome.answer, 2000).lines() {
-                    println!("  {line}");
+                    say!(out, "  {line}")?;
                 }
             }
         }
     }
     if !outcome.dropped.is_empty() {
-        println!(
+        say!(
+            out,
             "{}",
             if outcome.success() {
                 "dropped by the server:"
             } else {
                 "would be dropped by the server:"
             }
-        );
+        )?;
         for d in &outcome.dropped {
-            println!(
+            say!(
+                out,
                 "  {} = \"{}\": {}",
                 d.name,
                 clip(&d.value, 60),
                 d.reason.describe()
-            );
+            )?;
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -4,55 +4,41 @@
 use std::path::Path;
 use std::time::Duration;
 
+use super::args::TargetArgs;
+use super::{OrUsage as _, usage};
 use crate::catalog::EventId;
 use crate::functions::{FunctionStore, default_path};
 use crate::invoke::Target;
 
-/// The target of the arguments; the error is a message for stderr (exit 2).
-pub fn resolve(
-    event: EventId,
-    url: Option<&str>,
-    code: Option<&Path>,
-    config: Option<&Path>,
-    headers: &[String],
-    timeout_ms: Option<u64>,
-) -> Result<Target, String> {
-    let mut parsed = Vec::new();
-    for header in headers {
-        let Some((k, v)) = header.split_once(':') else {
-            return Err(format!("--header takes 'Name: value', not '{header}'"));
-        };
-        parsed.push((k.trim().to_owned(), v.trim().to_owned()));
-    }
-    if timeout_ms == Some(0) {
-        return Err("--timeout-ms must be at least 1".to_owned());
-    }
-    let mut target = match (url, code) {
+/// The target of the arguments; every error is a usage error (exit 2).
+pub fn resolve(event: EventId, args: &TargetArgs, code: Option<&Path>) -> anyhow::Result<Target> {
+    let mut target = match (args.url.as_deref(), code) {
         (Some(url), _) => {
-            crate::net::check_url(url).map_err(|e| e.to_string())?;
+            crate::net::check_url(url).or_usage()?;
             Target::url(event, url, Duration::from_millis(30_000))
         }
         (None, Some(file)) => {
-            let code = std::fs::read_to_string(file)
-                .map_err(|e| format!("cannot read the code ({e}): {}", file.display()))?;
+            let code = crate::files::read_text(file, crate::files::CODE_LIMIT).or_usage()?;
             Target::local(event, &file.display().to_string(), code)
         }
         (None, None) => {
-            let path = config.map_or_else(default_path, Path::to_path_buf);
-            let store = FunctionStore::load(&path).map_err(|e| e.to_string())?;
+            let path = args.config.clone().unwrap_or_else(default_path);
+            let store = FunctionStore::load(&path).or_usage()?;
             let Some(function) = store.get(event) else {
-                return Err(format!(
+                return Err(usage(format!(
                     "{} has no function in {}: create one (survey-console functions create {}) or pass --url",
                     event.name(),
                     path.display(),
                     event.id()
-                ));
+                )));
             };
             Target::from_config(event, function)
         }
     };
-    target.headers.extend(parsed);
-    if let Some(ms) = timeout_ms {
+    target
+        .headers
+        .extend(args.header.iter().map(super::HeaderArg::pair));
+    if let Some(ms) = args.timeout_ms {
         target.timeout = Duration::from_millis(ms);
     }
     Ok(target)

@@ -10,7 +10,7 @@ use crate::catalog::EventId;
 pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
 
 /// Whether the function is deployed on the platform or still a draft.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum FunctionState {
     /// Being written; the platform does not invoke it.
@@ -85,7 +85,7 @@ pub enum Auth {
 }
 
 /// A LivePerson region, naming its gateway and sentinel hosts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Region {
     /// North America.
@@ -429,10 +429,11 @@ impl Endpoint {
         ))
     }
 
-    /// A one-line description without secrets: the URL, or the LivePerson function.
+    /// A one-line description without secrets: the URL (a password in it redacted), or the
+    /// LivePerson function.
     pub fn describe(&self) -> String {
         match self {
-            Endpoint::Http { url, .. } => url.clone(),
+            Endpoint::Http { url, .. } => crate::redact::url_passwords(url).into_owned(),
             Endpoint::Liveperson(lp) => {
                 let what = match lp.invoke {
                     InvokeBy::Lambda => format!("lambda {}", lp.lambda_uuid.trim()),

@@ -1,5 +1,6 @@
 //! Function configuration: the one function of each event, its endpoint and auth, and the JSON
-//! file that keeps them (atomic saves, a backup, no plain secrets). Pure: no GUI.
+//! file that keeps them (locked, atomic saves that merge concurrent changes, a backup, every
+//! rule checked on load, no plain secrets). Pure: no GUI.
 
 mod config;
 mod store;
@@ -10,7 +11,7 @@ pub use config::{
     FunctionConfig, FunctionState, InvokeBy, LivepersonEndpoint, LocalEndpoint, LocalEngine,
     MAX_RETRIES, Platform, Region, Runtime, SecretRef,
 };
-pub use store::{
-    FILE_VERSION, FunctionStore, FunctionsFile, StoreError, default_path, parse, write_atomic,
+pub use store::{FILE_VERSION, FunctionStore, FunctionsFile, StoreError, default_path, parse};
+pub use validate::{
+    FieldError, MAX_TIMEOUT_MS, check_domain, environment_limits, is_secret_header, validate,
 };
-pub use validate::{FieldError, MAX_TIMEOUT_MS, check_domain, environment_limits, validate};

@@ -1,15 +1,25 @@
-//! `functions.json`: the one function of each event, keyed by event id, saved atomically.
+//! `functions.json`: the one function of each event, keyed by event id, checked on load by
+//! every rule that `set` applies, and saved so that nothing is lost:
+//!
+//! - every save holds the file's lock ([`FileLock`]) from reading what is on disk to renaming
+//!   the new version over it, in the console and in every CLI alike;
+//! - a save made on top of a version that changed on disk since it was loaded is merged, event
+//!   by event: the events this store changed are applied on top of the other writer's file,
+//!   and only when both changed the same event is the save refused ("changed on disk");
+//! - the write is atomic and keeps the previous version as `functions.json.bak`
+//!   ([`write_atomic`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{Hash as _, Hasher as _};
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
 use super::config::FunctionConfig;
 use super::validate::{FieldError, validate};
 use crate::catalog::EventId;
+use crate::files::{FUNCTIONS_LIMIT, FileError, FileLock, read_bounded, write_atomic};
 
 /// The file format's version.
 pub const FILE_VERSION: u32 = 1;
@@ -26,19 +36,34 @@ pub struct FunctionsFile {
     pub functions: BTreeMap<EventId, FunctionConfig>,
 }
 
+impl FunctionsFile {
+    fn empty() -> FunctionsFile {
+        FunctionsFile {
+            version: FILE_VERSION,
+            functions: BTreeMap::new(),
+        }
+    }
+}
+
 /// Why the store refused something. Messages end with the file's path where there is one.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The file could not be read or written.
-    #[error("{action} failed ({source}): {path}")]
-    Io {
-        action: &'static str,
-        source: std::io::Error,
-        path: PathBuf,
-    },
+    /// The file could not be read, locked or written.
+    #[error(transparent)]
+    File(#[from] FileError),
     /// The file is not a valid functions file; it was left untouched.
     #[error("not a valid functions file ({reason}); the file was left untouched: {path}")]
     Invalid { reason: String, path: PathBuf },
+    /// A function in the file breaks a rule that `set` applies; the file was left untouched.
+    #[error(
+        "not a valid functions file ({}); the file was left untouched: {path}",
+        describe_file_errors(.errors)
+    )]
+    InvalidFunctions {
+        /// Each problem, by event and field.
+        errors: Vec<(EventId, FieldError)>,
+        path: PathBuf,
+    },
     /// The event already has its one function.
     #[error("{event_name} already has a function, '{existing}': edit or remove it")]
     AlreadyExists {
@@ -58,11 +83,38 @@ pub enum StoreError {
         event: EventId,
         errors: Vec<FieldError>,
     },
-    /// The file changed on disk since it was loaded; nothing was written.
+    /// Another program changed the same functions in the file since it was loaded; nothing was
+    /// written.
     #[error(
-        "the file changed on disk since it was loaded; reload it (or save to another file) so that nothing is overwritten: {path}"
+        "{} changed on disk since the file was loaded; reload it (or save to another file) so that nothing is overwritten: {path}",
+        describe_events(.events)
     )]
-    ChangedOnDisk { path: PathBuf },
+    ChangedOnDisk {
+        /// The events both changed (empty when the file on disk can no longer be read).
+        events: Vec<EventId>,
+        path: PathBuf,
+    },
+}
+
+impl StoreError {
+    /// True when the error is about what the user gave (a bad file, a refused setting), not a
+    /// failure to write.
+    pub fn is_bad_input(&self) -> bool {
+        match self {
+            StoreError::Invalid { .. }
+            | StoreError::InvalidFunctions { .. }
+            | StoreError::InvalidConfig { .. } => true,
+            StoreError::File(FileError::Io { action, .. }) => {
+                matches!(*action, "reading" | "opening")
+            }
+            StoreError::File(
+                FileError::TooLarge { .. }
+                | FileError::NotRegular { .. }
+                | FileError::NotUtf8 { .. },
+            ) => true,
+            _ => false,
+        }
+    }
 }
 
 fn describe_errors(errors: &[FieldError]) -> String {
@@ -71,6 +123,28 @@ fn describe_errors(errors: &[FieldError]) -> String {
         .map(|e| format!("{}: {}", e.field, e.message))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+fn describe_file_errors(errors: &[(EventId, FieldError)]) -> String {
+    errors
+        .iter()
+        .map(|(event, e)| format!("functions.{event}.{}: {}", e.field, e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn describe_events(events: &[EventId]) -> String {
+    match events {
+        [] => "the file".to_owned(),
+        [one] => format!("the function of {}", one.name()),
+        many => format!(
+            "the functions of {}",
+            many.iter()
+                .map(|e| e.name())
+                .collect::<Vec<_>>()
+                .join(" and ")
+        ),
+    }
 }
 
 /// The default file: `functions.json` in the platform's config dir
@@ -87,10 +161,14 @@ pub fn default_path() -> PathBuf {
 pub struct FunctionStore {
     /// Where the file lives.
     pub path: PathBuf,
-    /// Its content.
+    /// Its content, with this store's changes.
     pub file: FunctionsFile,
+    /// The content as it was on disk when loaded or last saved: the base of a merge.
+    base: FunctionsFile,
     /// Hash of the bytes on disk when loaded or last saved (`None`: there was no file).
     disk_hash: Option<u64>,
+    /// The events another program changed on disk that the last save kept.
+    kept: Vec<EventId>,
 }
 
 impl FunctionStore {
@@ -98,42 +176,43 @@ impl FunctionStore {
     pub fn empty(path: PathBuf) -> FunctionStore {
         FunctionStore {
             path,
-            file: FunctionsFile {
-                version: FILE_VERSION,
-                functions: BTreeMap::new(),
-            },
+            file: FunctionsFile::empty(),
+            base: FunctionsFile::empty(),
             disk_hash: None,
+            kept: Vec::new(),
         }
     }
 
-    /// Loads the file; a file that does not exist yet is an empty store.
+    /// Loads the file; a file that does not exist yet is an empty store. Blocking: the console
+    /// calls it on a worker thread.
     pub fn load(path: &Path) -> Result<FunctionStore, StoreError> {
-        let bytes = match std::fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(FunctionStore {
-                    path: path.to_path_buf(),
-                    file: FunctionsFile {
-                        version: FILE_VERSION,
-                        functions: BTreeMap::new(),
-                    },
-                    disk_hash: None,
-                });
-            }
-            Err(source) => {
-                return Err(StoreError::Io {
-                    action: "reading",
-                    source,
-                    path: path.to_path_buf(),
-                });
-            }
+        let (file, disk_hash) = match read_disk(path)? {
+            Some(bytes) => (parse(&bytes, path)?, Some(hash(&bytes))),
+            None => (FunctionsFile::empty(), None),
         };
-        let file = parse(&bytes, path)?;
         Ok(FunctionStore {
             path: path.to_path_buf(),
+            base: file.clone(),
             file,
-            disk_hash: Some(hash(&bytes)),
+            disk_hash,
+            kept: Vec::new(),
         })
+    }
+
+    /// Loads the file, applies `change` and saves the result, holding the file's lock the whole
+    /// time: two processes that update the same file one after the other each see the other's
+    /// change. Nothing is written when `change` fails or changes nothing.
+    pub fn update<T>(
+        path: &Path,
+        change: impl FnOnce(&mut FunctionStore) -> Result<T, StoreError>,
+    ) -> Result<(T, FunctionStore), StoreError> {
+        let _lock = FileLock::acquire(path)?;
+        let mut store = FunctionStore::load(path)?;
+        let out = change(&mut store)?;
+        if store.file != store.base {
+            store.write_locked(store.file.clone())?;
+        }
+        Ok((out, store))
     }
 
     /// The function of an event.
@@ -145,21 +224,21 @@ impl FunctionStore {
     pub fn create(&mut self, event: EventId, name: &str) -> Result<&FunctionConfig, StoreError> {
         self.check_free(event)?;
         let config = FunctionConfig::from_template(event, name);
-        self.check_valid(event, &config)?;
+        check_valid(event, &config)?;
         Ok(self.file.functions.entry(event).or_insert(config))
     }
 
     /// Adds a function for an event that has none.
     pub fn add(&mut self, event: EventId, config: FunctionConfig) -> Result<(), StoreError> {
         self.check_free(event)?;
-        self.check_valid(event, &config)?;
+        check_valid(event, &config)?;
         self.file.functions.insert(event, config);
         Ok(())
     }
 
     /// Replaces the event's function (or adds it).
     pub fn put(&mut self, event: EventId, config: FunctionConfig) -> Result<(), StoreError> {
-        self.check_valid(event, &config)?;
+        check_valid(event, &config)?;
         self.file.functions.insert(event, config);
         Ok(())
     }
@@ -205,7 +284,7 @@ impl FunctionStore {
             if !replace {
                 self.check_free(*event)?;
             }
-            self.check_valid(*event, config)?;
+            check_valid(*event, config)?;
         }
         let events: Vec<EventId> = incoming.functions.keys().copied().collect();
         self.file.functions.extend(incoming.functions);
@@ -214,41 +293,82 @@ impl FunctionStore {
 
     /// True when the file on disk differs from what was loaded or last saved.
     pub fn changed_on_disk(&self) -> bool {
-        let now = std::fs::read(&self.path).ok().map(|b| hash(&b));
-        now != self.disk_hash
+        match read_disk(&self.path) {
+            Ok(bytes) => bytes.as_deref().map(hash) != self.disk_hash,
+            Err(_) => true,
+        }
     }
 
-    /// Writes the file atomically (temp file, fsync, rename), keeping the previous version as
-    /// `functions.json.bak`. Refused when the file changed on disk since it was loaded.
+    /// The events whose function another program had changed on disk, kept by the last save
+    /// (which applied this store's changes on top of them).
+    pub fn kept_from_disk(&self) -> &[EventId] {
+        &self.kept
+    }
+
+    /// The events whose function this store changed since it was loaded or last saved.
+    pub fn changed_events(&self) -> Vec<EventId> {
+        changed(&self.base, &self.file)
+    }
+
+    /// Saves the store's changes under the file's lock, atomically, keeping the previous version
+    /// as `functions.json.bak`. When another program changed the file since it was loaded, the
+    /// changes are applied on top of its version, event by event; when both changed the same
+    /// event, nothing is written ([`StoreError::ChangedOnDisk`]). After a save the store holds
+    /// what is on disk.
     pub fn save(&mut self) -> Result<(), StoreError> {
-        if self.changed_on_disk() {
-            return Err(StoreError::ChangedOnDisk {
-                path: self.path.clone(),
-            });
-        }
-        let mut text =
-            serde_json::to_string_pretty(&self.file).map_err(|e| StoreError::Invalid {
-                reason: e.to_string(),
-                path: self.path.clone(),
+        let _lock = FileLock::acquire(&self.path)?;
+        let disk = read_disk(&self.path)?;
+        let mut kept = Vec::new();
+        let merged = if disk.as_deref().map(hash) == self.disk_hash {
+            self.file.clone()
+        } else {
+            let theirs = match &disk {
+                Some(bytes) => parse(bytes, &self.path).map_err(|_| StoreError::ChangedOnDisk {
+                    events: Vec::new(),
+                    path: self.path.clone(),
+                })?,
+                None => FunctionsFile::empty(),
+            };
+            let merged = merge(&self.base, &self.file, &theirs).map_err(|events| {
+                StoreError::ChangedOnDisk {
+                    events,
+                    path: self.path.clone(),
+                }
             })?;
-        text.push('\n');
-        write_atomic(&self.path, text.as_bytes(), true)?;
-        self.disk_hash = Some(hash(text.as_bytes()));
+            kept = changed(&self.base, &theirs);
+            merged
+        };
+        self.write_locked(merged)?;
+        self.kept = kept;
         Ok(())
     }
 
     /// Saves even though the file changed on disk: the operator chose to overwrite it (the
     /// version on disk is kept as `functions.json.bak`).
     pub fn save_overwriting(&mut self) -> Result<(), StoreError> {
-        self.disk_hash = std::fs::read(&self.path).ok().map(|b| hash(&b));
-        self.save()
+        let _lock = FileLock::acquire(&self.path)?;
+        self.write_locked(self.file.clone())
     }
 
-    /// Saves to another file and makes it this store's file.
+    /// Saves to another file (replacing what it holds) and makes it this store's file.
     pub fn save_as(&mut self, path: &Path) -> Result<(), StoreError> {
         self.path = path.to_path_buf();
-        self.disk_hash = std::fs::read(path).ok().map(|b| hash(&b));
-        self.save()
+        self.save_overwriting()
+    }
+
+    /// Writes `file` (the lock is held) and makes it the store's content and base.
+    fn write_locked(&mut self, file: FunctionsFile) -> Result<(), StoreError> {
+        let mut text = serde_json::to_string_pretty(&file).map_err(|e| StoreError::Invalid {
+            reason: e.to_string(),
+            path: self.path.clone(),
+        })?;
+        text.push('\n');
+        write_atomic(&self.path, text.as_bytes(), true)?;
+        self.disk_hash = Some(hash(text.as_bytes()));
+        self.kept.clear();
+        self.base = file.clone();
+        self.file = file;
+        Ok(())
     }
 
     fn check_free(&self, event: EventId) -> Result<(), StoreError> {
@@ -261,23 +381,115 @@ impl FunctionStore {
             None => Ok(()),
         }
     }
+}
 
-    fn check_valid(&self, event: EventId, config: &FunctionConfig) -> Result<(), StoreError> {
-        let errors = validate(config);
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(StoreError::InvalidConfig { event, errors })
-        }
+fn check_valid(event: EventId, config: &FunctionConfig) -> Result<(), StoreError> {
+    let errors = validate(config);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::InvalidConfig { event, errors })
     }
 }
 
-/// Parses a functions file, refusing unknown events, bad shapes and plain secrets.
+/// The file's bytes, `None` when there is no file.
+fn read_disk(path: &Path) -> Result<Option<Vec<u8>>, StoreError> {
+    match read_bounded(path, FUNCTIONS_LIMIT) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The events whose function differs between two versions.
+fn changed(from: &FunctionsFile, to: &FunctionsFile) -> Vec<EventId> {
+    let events: BTreeSet<EventId> = from
+        .functions
+        .keys()
+        .chain(to.functions.keys())
+        .copied()
+        .collect();
+    events
+        .into_iter()
+        .filter(|e| from.functions.get(e) != to.functions.get(e))
+        .collect()
+}
+
+/// Three-way merge by event: `mine` and `theirs` both start from `base`. An event only one side
+/// changed takes that side's version; an event both changed alike is kept; an event both
+/// changed differently is a conflict (the events are returned).
+fn merge(
+    base: &FunctionsFile,
+    mine: &FunctionsFile,
+    theirs: &FunctionsFile,
+) -> Result<FunctionsFile, Vec<EventId>> {
+    let mut merged = theirs.clone();
+    let mut conflicts = Vec::new();
+    for event in changed(base, mine) {
+        let (b, m, t) = (
+            base.functions.get(&event),
+            mine.functions.get(&event),
+            theirs.functions.get(&event),
+        );
+        if t == b || t == m {
+            match m {
+                Some(config) => merged.functions.insert(event, config.clone()),
+                None => merged.functions.remove(&event),
+            };
+        } else {
+            conflicts.push(event);
+        }
+    }
+    if conflicts.is_empty() {
+        Ok(merged)
+    } else {
+        Err(conflicts)
+    }
+}
+
+/// Only the event keys of a functions file, in the order written, to find an event written
+/// twice (a map would silently keep the last one).
+#[derive(Deserialize)]
+struct Keys {
+    #[serde(default)]
+    functions: KeyList,
+}
+
+#[derive(Default)]
+struct KeyList(Vec<String>);
+
+impl<'de> Deserialize<'de> for KeyList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = KeyList;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of functions by event id")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<KeyList, A::Error> {
+                let mut keys = Vec::new();
+                while let Some((key, IgnoredAny)) = map.next_entry::<String, IgnoredAny>()? {
+                    keys.push(key);
+                }
+                Ok(KeyList(keys))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
+/// Parses a functions file and checks every function by the rules `set` applies: unknown
+/// events, bad shapes, an event written twice, plain secrets, timeouts, URLs, ids. A UTF-8 byte
+/// order mark is accepted.
 pub fn parse(bytes: &[u8], path: &Path) -> Result<FunctionsFile, StoreError> {
     let invalid = |reason: String| StoreError::Invalid {
         reason,
         path: path.to_path_buf(),
     };
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
     let file: FunctionsFile = serde_json::from_slice(bytes).map_err(|e| invalid(e.to_string()))?;
     if file.version != FILE_VERSION {
         return Err(invalid(format!(
@@ -285,68 +497,27 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<FunctionsFile, StoreError> {
             file.version
         )));
     }
-    for (event, config) in &file.functions {
-        for (field, secret) in config.endpoint.secrets() {
-            if secret.is_plain() {
-                return Err(invalid(format!(
-                    "functions.{event}.{field} holds a plain secret; write env:NAME instead"
-                )));
-            }
+    let keys: Keys = serde_json::from_slice(bytes).map_err(|e| invalid(e.to_string()))?;
+    let mut seen = BTreeSet::new();
+    for key in &keys.functions.0 {
+        if !seen.insert(key.as_str()) {
+            return Err(invalid(format!(
+                "functions.{key} is written twice, and an event has one function: keep one of them"
+            )));
         }
+    }
+    let errors: Vec<(EventId, FieldError)> = file
+        .functions
+        .iter()
+        .flat_map(|(event, config)| validate(config).into_iter().map(|e| (*event, e)))
+        .collect();
+    if !errors.is_empty() {
+        return Err(StoreError::InvalidFunctions {
+            errors,
+            path: path.to_path_buf(),
+        });
     }
     Ok(file)
-}
-
-/// Writes `bytes` to `path` through a temp file in the same folder, then renames it over the
-/// target, so a crash leaves either the old or the new file, never a mix. With `backup`, the
-/// previous file is kept as `<name>.bak`.
-pub fn write_atomic(path: &Path, bytes: &[u8], backup: bool) -> Result<(), StoreError> {
-    let io = |action: &'static str| {
-        let path = path.to_path_buf();
-        move |source| StoreError::Io {
-            action,
-            source,
-            path,
-        }
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir).map_err(io("creating the folder"))?;
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "file".to_owned());
-    // Unique per process and per call, so concurrent writers never share a temp file.
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = dir.join(format!(".{file_name}.{}-{n}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()
-    })();
-    if let Err(source) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(io("writing the temp file")(source));
-    }
-    if backup && path.exists() {
-        let bak = dir.join(format!("{file_name}.bak"));
-        if let Err(source) = std::fs::copy(path, &bak) {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(io("keeping the previous version")(source));
-        }
-    }
-    if let Err(source) = std::fs::rename(&tmp, path) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(io("replacing the file")(source));
-    }
-    // Make the rename itself durable.
-    if let Ok(d) = std::fs::File::open(&dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
 }
 
 fn hash(bytes: &[u8]) -> u64 {
@@ -356,169 +527,5 @@ fn hash(bytes: &[u8]) -> u64 {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::functions::config::{Auth, Endpoint, SecretRef};
-
-    fn temp_dir(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("sc-store-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
-    }
-
-    #[test]
-    fn one_function_per_event_and_the_refusal_says_why() {
-        let dir = temp_dir("one");
-        let mut store = FunctionStore::load(&dir.join("functions.json")).unwrap();
-        store
-            .create(EventId::MessagingSurveyEnded, "pcs-ended")
-            .unwrap();
-        let err = store
-            .create(EventId::MessagingSurveyEnded, "another")
-            .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "Messaging Survey Ended already has a function, 'pcs-ended': edit or remove it"
-        );
-        assert!(
-            store
-                .create(EventId::MessagingSurveyStarted, "pcs-started")
-                .is_ok()
-        );
-        assert_eq!(store.file.functions.len(), 2);
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn saves_round_trip_keep_a_backup_and_the_documented_keys() {
-        let dir = temp_dir("save");
-        let path = dir.join("functions.json");
-        let mut store = FunctionStore::load(&path).unwrap();
-        store
-            .create(EventId::ChatPostSurveyEmailTranscript, "emails")
-            .unwrap();
-        store.save().unwrap();
-        let first = std::fs::read_to_string(&path).unwrap();
-        let json: serde_json::Value = serde_json::from_str(&first).unwrap();
-        let f = &json["functions"]["chat-post-survey-email-transcript"];
-        assert_eq!(json["version"], 1);
-        assert_eq!(f["name"], "emails");
-        assert_eq!(f["state"], "draft");
-        assert_eq!(f["timeout_ms"], 30000);
-        // A new function runs in-process until it is given an endpoint.
-        assert_eq!(f["endpoint"]["kind"], "local");
-        assert!(f["code"].as_str().unwrap().contains("allSurveyEmails"));
-
-        let mut config = store
-            .get(EventId::ChatPostSurveyEmailTranscript)
-            .unwrap()
-            .clone();
-        config.endpoint = Endpoint::Http {
-            url: "http://127.0.0.1:9/x".into(),
-            auth: Auth::Bearer {
-                token: SecretRef::env("FN_TOKEN"),
-            },
-        };
-        store
-            .put(EventId::ChatPostSurveyEmailTranscript, config.clone())
-            .unwrap();
-        store.save().unwrap();
-        assert_eq!(
-            std::fs::read_to_string(dir.join("functions.json.bak")).unwrap(),
-            first
-        );
-        let again = FunctionStore::load(&path).unwrap();
-        assert_eq!(
-            again.get(EventId::ChatPostSurveyEmailTranscript),
-            Some(&config)
-        );
-        // No temp file is left behind.
-        let names: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
-        assert_eq!(names.len(), 2, "{names:?}");
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn bad_files_are_refused_with_the_reason_and_left_untouched() {
-        let dir = temp_dir("bad");
-        let path = dir.join("functions.json");
-        let cases = [
-            (
-                r#"{"version":1,"functions":{"survey-done":{}}}"#,
-                "unknown variant `survey-done`",
-            ),
-            (
-                r#"{"version":1,"functions":{"messaging-survey-ended":{"timeout_ms":"x"}}}"#,
-                "invalid type",
-            ),
-            (
-                r#"{"version":2,"functions":{}}"#,
-                "version 2 is not supported",
-            ),
-            (
-                r#"{"version":1,"functions":{"messaging-survey-ended":{"endpoint":{"kind":"http","url":"http://x/","auth":{"kind":"bearer","token":"s3cr3t"}}}}}"#,
-                "holds a plain secret",
-            ),
-            ("{", "EOF"),
-        ];
-        for (text, reason) in cases {
-            std::fs::write(&path, text).unwrap();
-            let err = FunctionStore::load(&path).unwrap_err().to_string();
-            assert!(err.contains(reason), "{err}");
-            assert!(err.ends_with("functions.json"), "{err}");
-            assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
-        }
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn a_file_changed_on_disk_is_never_silently_overwritten() {
-        let dir = temp_dir("changed");
-        let path = dir.join("functions.json");
-        let mut store = FunctionStore::load(&path).unwrap();
-        store.create(EventId::MessagingSurveyStarted, "a").unwrap();
-        store.save().unwrap();
-        let mut other = FunctionStore::load(&path).unwrap();
-        other.remove(EventId::MessagingSurveyStarted).unwrap();
-        other.save().unwrap();
-        store.create(EventId::MessagingSurveyEnded, "b").unwrap();
-        assert!(matches!(
-            store.save(),
-            Err(StoreError::ChangedOnDisk { .. })
-        ));
-        let on_disk = FunctionStore::load(&path).unwrap();
-        assert!(on_disk.file.functions.is_empty());
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn unknown_keys_survive_a_save_and_import_refuses_conflicts() {
-        let dir = temp_dir("import");
-        let path = dir.join("functions.json");
-        std::fs::write(
-            &path,
-            r#"{"version":1,"functions":{"messaging-survey-ended":{"name":"x","owner":"team-a"}}}"#,
-        )
-        .unwrap();
-        let mut store = FunctionStore::load(&path).unwrap();
-        store.save().unwrap();
-        assert!(
-            std::fs::read_to_string(&path)
-                .unwrap()
-                .contains("\"owner\": \"team-a\"")
-        );
-
-        let incoming = store.export(Some(EventId::MessagingSurveyEnded)).unwrap();
-        let err = store.import(incoming.clone(), false).unwrap_err();
-        assert!(matches!(err, StoreError::AlreadyExists { .. }));
-        assert_eq!(
-            store.import(incoming, true).unwrap(),
-            [EventId::MessagingSurveyEnded]
-        );
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-}
+#[path = "tests_store.rs"]
+mod tests;

@@ -2,7 +2,7 @@
 //! show it next to that field.
 
 use super::config::{
-    Auth, Endpoint, FunctionConfig, InvokeBy, LivepersonEndpoint, MAX_RETRIES, Runtime,
+    Auth, Endpoint, FunctionConfig, InvokeBy, LivepersonEndpoint, MAX_RETRIES, Runtime, SecretRef,
 };
 
 /// Largest timeout the console accepts (10 minutes); the platform itself stops at 30 s.
@@ -50,8 +50,19 @@ pub fn validate(config: &FunctionConfig) -> Vec<FieldError> {
                 field,
                 "set credentials with the endpoint's auth, so they stay out of the file",
             ));
-        } else if value.bytes().any(|b| b == b'\r' || b == b'\n') {
-            errors.push(err(field, "a header value is one line"));
+        } else if value.chars().any(|c| c.is_control() && c != '\t') {
+            errors.push(err(field, "a header value is one line of text"));
+        } else if !value.is_ascii() {
+            errors.push(err(field, "a header value is ASCII text"));
+        } else if is_secret_header(key) && SecretRef(value.clone()).is_plain() {
+            errors.push(err(
+                field,
+                "this header carries a credential: write env:NAME to read it from the environment; plain secrets are not stored",
+            ));
+        } else if let Some(name) = value.strip_prefix("env:")
+            && name.trim().is_empty()
+        {
+            errors.push(err(field, "env: needs the name of an environment variable"));
         }
     }
     validate_endpoint(&config.endpoint, &mut errors);
@@ -196,10 +207,11 @@ fn validate_liveperson(lp: &LivepersonEndpoint, errors: &mut Vec<FieldError>) {
     let account = lp.account_id.trim();
     // Production accounts are numbers; LivePerson's QA and alpha accounts carry a prefix
     // (`le`, `qa`, `c`, `fr`, `a`), which also picks their CSDS.
-    if account.is_empty() || !account.bytes().all(|b| b.is_ascii_alphanumeric()) {
+    let digits = account.trim_start_matches(|c: char| c.is_ascii_lowercase());
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         errors.push(err(
             "endpoint.account_id",
-            "the account id is a number, e.g. 12345678",
+            "the account id is a number, e.g. 12345678 (a QA account's with its prefix, e.g. le12345678)",
         ));
     }
     if lp.invoke == InvokeBy::Lambda && !is_uuid(lp.lambda_uuid.trim()) {
@@ -237,7 +249,31 @@ fn validate_liveperson(lp: &LivepersonEndpoint, errors: &mut Vec<FieldError>) {
 fn check_http_url(field: &str, url: &str, errors: &mut Vec<FieldError>) {
     if let Err(e) = crate::net::check_url(url) {
         errors.push(err(field, e.message));
+    } else if crate::redact::url_password(url).is_some() {
+        errors.push(err(
+            field,
+            "the URL holds a password: use basic auth with the password as env:NAME, so it stays out of the file",
+        ));
     }
+}
+
+/// True when a header's name says it carries a credential (its value must then be `env:NAME`).
+pub fn is_secret_header(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [
+        "authorization",
+        "token",
+        "secret",
+        "password",
+        "passwd",
+        "api-key",
+        "apikey",
+        "api_key",
+        "cookie",
+        "credential",
+    ]
+    .iter()
+    .any(|s| lower.contains(s))
 }
 
 fn is_token_byte(b: u8) -> bool {
@@ -291,6 +327,27 @@ mod tests {
                 "endpoint.url"
             ]
         );
+    }
+
+    #[test]
+    fn credentials_in_headers_and_urls_must_be_references() {
+        let mut config = FunctionConfig::from_template(EventId::MessagingSurveyEnded, "f");
+        config.headers.insert("X-Api-Key".into(), "k3y".into());
+        config.headers.insert("X-Trace".into(), "t1".into());
+        config.endpoint = Endpoint::Http {
+            url: "http://ops:pa55@127.0.0.1:9/".into(),
+            auth: Auth::None,
+        };
+        let fields: Vec<_> = validate(&config).into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["headers.X-Api-Key", "endpoint.url"]);
+        config
+            .headers
+            .insert("X-Api-Key".into(), "env:API_KEY".into());
+        config.endpoint = Endpoint::Http {
+            url: "http://ops@127.0.0.1:9/".into(),
+            auth: Auth::None,
+        };
+        assert_eq!(validate(&config), []);
     }
 
     #[test]
@@ -373,5 +430,14 @@ mod tests {
         }
         validate_endpoint(&endpoint, &mut errors);
         assert_eq!(errors, []);
+        // Anything else is not an account id.
+        for account in ["", "le", "acme", "12ab34", "12 34", "LE123"] {
+            if let Endpoint::Liveperson(lp) = &mut endpoint {
+                lp.account_id = account.into();
+            }
+            validate_endpoint(&endpoint, &mut errors);
+            let fields: Vec<_> = errors.drain(..).map(|e| e.field).collect();
+            assert_eq!(fields, ["endpoint.account_id"], "{account:?}");
+        }
     }
 }

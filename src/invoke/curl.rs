@@ -1,13 +1,71 @@
 //! "Copy as curl": the same request as a shell command, secrets written as environment
-//! references (`$NAME`), never their values.
+//! references (`$NAME`), never their values: credentials, headers read from `env:NAME` or
+//! carrying a credential, and the password of a URL.
 
 use serde_json::Value;
 
 use super::{Target, liveperson};
-use crate::functions::{Auth, Endpoint, Platform, SecretRef};
+use crate::functions::{Auth, Endpoint, Platform, SecretRef, is_secret_header};
 
 /// The environment variable a command uses for a secret typed in for the session.
 const SESSION_VARIABLE: &str = "SURVEY_CONSOLE_SECRET";
+
+/// The environment variable a command uses for the password of a URL.
+const URL_PASSWORD_VARIABLE: &str = "SURVEY_CONSOLE_URL_PASSWORD";
+
+/// A header as a curl argument: a value read from `env:NAME` becomes `$NAME`, the value of a
+/// header that carries a credential a variable named after the header.
+fn header_arg(name: &str, value: &str) -> String {
+    let reference = match value.strip_prefix("env:").map(str::trim) {
+        Some(variable) => Some(variable.to_owned()),
+        None if is_secret_header(name) => Some(
+            name.chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() {
+                        c.to_ascii_uppercase()
+                    } else {
+                        '_'
+                    }
+                })
+                .collect(),
+        ),
+        None => None,
+    };
+    match reference {
+        Some(variable)
+            if variable
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_') =>
+        {
+            format!("-H \"{name}: ${{{variable}}}\"")
+        }
+        _ => format!("-H {}", shell_quote(&format!("{name}: {value}"))),
+    }
+}
+
+/// A URL without the password of its user info, and the `-u` argument that sends it instead.
+fn without_password(url: &str) -> (String, Option<String>) {
+    let Some(password) = crate::redact::url_password(url) else {
+        return (url.to_owned(), None);
+    };
+    let Some((scheme, rest)) = url.trim().split_once("://") else {
+        return (url.to_owned(), None);
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return (url.to_owned(), None);
+    };
+    let user = userinfo
+        .strip_suffix(password)
+        .and_then(|u| u.strip_suffix(':'))
+        .unwrap_or(userinfo);
+    (
+        format!("{scheme}://{host}"),
+        Some(format!(
+            "-u {}\"${URL_PASSWORD_VARIABLE}\"",
+            shell_quote(&format!("{user}:"))
+        )),
+    )
+}
 
 fn shell_quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
@@ -30,7 +88,7 @@ pub fn curl_command(target: &Target, envelope: &Value) -> String {
             parts.push(auth);
         }
         for (k, v) in &target.headers {
-            parts.push(format!("-H {}", shell_quote(&format!("{k}: {v}"))));
+            parts.push(header_arg(k, v));
         }
         parts.push(format!("--max-time {}", target.timeout.as_secs().max(1)));
         parts.push(format!("--data-binary {}", shell_quote(&body)));
@@ -38,8 +96,10 @@ pub fn curl_command(target: &Target, envelope: &Value) -> String {
     };
     match &target.endpoint {
         Endpoint::Http { url, auth } => {
+            let (url, from_url) = without_password(url);
+            let url = &url;
             let auth = match auth {
-                Auth::None => None,
+                Auth::None => from_url,
                 Auth::Bearer { token } => {
                     Some(format!("-H \"Authorization: Bearer {}\"", variable(token)))
                 }
@@ -97,7 +157,8 @@ pub fn curl_command(target: &Target, envelope: &Value) -> String {
             return "# this function runs in-process: there is no HTTP request to copy".to_owned();
         }
     }
-    lines.join("\n")
+    // A password left in any URL (a gateway's, one in the payload) is not copied either.
+    crate::redact::url_passwords(&lines.join("\n")).into_owned()
 }
 
 #[cfg(test)]
@@ -127,6 +188,27 @@ mod tests {
             "{cmd}"
         );
         assert!(cmd.contains(r#"'{"payload":{"a":"it'\''s"}}'"#), "{cmd}");
+
+        let mut target = Target::url(
+            EventId::MessagingSurveyEnded,
+            "http://ops:pa55@127.0.0.1:8080/fn",
+            Duration::from_secs(30),
+        );
+        target.headers = vec![
+            ("X-Api-Key".into(), "k3y".into()),
+            ("X-Tenant".into(), "env:TENANT".into()),
+            ("X-Trace".into(), "t1".into()),
+        ];
+        let cmd = curl_command(&target, &serde_json::json!({}));
+        assert!(!cmd.contains("pa55") && !cmd.contains("k3y"), "{cmd}");
+        assert!(cmd.contains("'http://127.0.0.1:8080/fn'"), "{cmd}");
+        assert!(
+            cmd.contains("-u 'ops:'\"$SURVEY_CONSOLE_URL_PASSWORD\""),
+            "{cmd}"
+        );
+        assert!(cmd.contains("-H \"X-Api-Key: ${X_API_KEY}\""), "{cmd}");
+        assert!(cmd.contains("-H \"X-Tenant: ${TENANT}\""), "{cmd}");
+        assert!(cmd.contains("-H 'X-Trace: t1'"), "{cmd}");
 
         target.endpoint = Endpoint::Liveperson(LivepersonEndpoint {
             account_id: "123".into(),

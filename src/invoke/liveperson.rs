@@ -374,6 +374,8 @@ pub async fn token(
     let started = Instant::now();
     let fresh = fetch_token(credentials, deadline).await?;
     let value = fresh.value.clone();
+    // A token the platform issued is a secret of this process from now on.
+    crate::redact::remember(&value);
     *cached = Some(fresh);
     Ok((value, Some(started.elapsed().as_secs_f64() * 1e3)))
 }

@@ -52,39 +52,16 @@ pub fn options_for(target: &Target, secrets: &SessionSecrets) -> Result<LocalOpt
     })
 }
 
-/// The fixtures beside the function; none when there is no such file.
+/// The fixtures beside the function; none when there is no such file. The file is read with
+/// the console's bounds: a regular file (never a FIFO or a device) of at most 4 MiB.
 fn read_fixtures(path: &Path) -> Result<Option<Value>, InvokeError> {
     let config = |message: String| InvokeError::new(ErrorKind::Config, "fixtures", message);
-    let meta = match std::fs::metadata(path) {
-        Ok(meta) => meta,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(config(format!(
-                "cannot read the fixtures ({e}): {}",
-                path.display()
-            )));
-        }
+    let text = match crate::files::read_text(path, MAX_FIXTURES_BYTES) {
+        Ok(text) => text,
+        Err(e) if e.is_not_found() => return Ok(None),
+        Err(e) => return Err(config(format!("cannot read the fixtures: {e}"))),
     };
-    if !meta.is_file() {
-        return Err(config(format!(
-            "the fixtures are not a regular file: {}",
-            path.display()
-        )));
-    }
-    if meta.len() > MAX_FIXTURES_BYTES {
-        return Err(config(format!(
-            "the fixtures file is larger than {} MiB: {}",
-            MAX_FIXTURES_BYTES / (1024 * 1024),
-            path.display()
-        )));
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        config(format!(
-            "cannot read the fixtures ({e}): {}",
-            path.display()
-        ))
-    })?;
-    let value: Value = serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| {
+    let value: Value = serde_json::from_str(&text).map_err(|e| {
         config(format!(
             "the fixtures are not valid JSON ({e}): {}",
             path.display()

@@ -5,6 +5,7 @@
 mod codes;
 pub mod contract;
 mod curl;
+mod envelope;
 mod history;
 pub mod liveperson;
 // A local run's error carries the platform's whole report (code, message, name, value, stack,
@@ -12,6 +13,7 @@ pub mod liveperson;
 #[allow(clippy::result_large_err)]
 pub mod local;
 mod local_run;
+mod mask;
 mod record;
 mod send;
 
@@ -22,15 +24,20 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 pub use contract::{
     ContractReport, check_result, check_result_for, describe_emails, explain_http_failure,
 };
 pub use curl::curl_command;
+use envelope::recorded_body;
+pub use envelope::{
+    KEEP_ENVELOPE_MAX, PreparedEnvelope, RECORDED_BODY_MAX, envelope, envelope_text,
+};
 pub use history::{History, HistoryError, MAX_HISTORY, default_history_path};
 pub use liveperson::token_url;
 pub use local_run::{mask_secrets, options_for as local_options};
+pub use mask::{header_value, known_secrets, resolved_headers};
 pub use record::{
     Attempt, Body, Check, Email, ErrorKind, FunctionLog, Invocation, InvokeError, LocalSummary,
     LogLevel, RecordedRequest, RecordedResponse, Timings, now_ms,
@@ -46,7 +53,6 @@ use crate::functions::{
     Auth, Endpoint, EndpointKind, FunctionConfig, LocalEndpoint, Runtime, SecretRef,
 };
 use crate::net;
-use crate::payload::Payload;
 
 /// Where an invocation goes and how: a configured function, or an ad-hoc URL.
 #[derive(Clone, Debug)]
@@ -220,41 +226,10 @@ impl SessionSecrets {
     }
 }
 
-/// The envelope to send for a payload: an envelope as it is, a bare payload wrapped with
-/// `timestamp` = `now_ms` and empty `headers`.
-pub fn envelope(payload: &Payload, now_ms: u64) -> Value {
-    if payload.is_envelope {
-        payload.document().clone()
-    } else {
-        json!({"timestamp": now_ms, "headers": [], "payload": payload.document()})
-    }
-}
-
 /// How much longer than the function's own limit an HTTP attempt to LivePerson may take, so
 /// that the platform's own `executiontime-exceeded` answer arrives (the official client allows
 /// 35 s for the 30 s limit).
 pub const LIVEPERSON_GRACE: Duration = Duration::from_secs(5);
-
-/// An envelope ready to be sent many times (batches): the JSON value and its bytes, serialized
-/// once and shared by every request.
-#[derive(Clone, Debug)]
-pub struct PreparedEnvelope {
-    /// The envelope.
-    pub value: Arc<Value>,
-    /// The envelope as JSON bytes, the request body (shared, never copied).
-    pub bytes: Bytes,
-}
-
-impl PreparedEnvelope {
-    /// Serializes the envelope once.
-    pub fn new(value: Value) -> PreparedEnvelope {
-        let bytes = serde_json::to_vec(&value).unwrap_or_default();
-        PreparedEnvelope {
-            value: Arc::new(value),
-            bytes: Bytes::from(bytes),
-        }
-    }
-}
 
 /// Invokes the target with `envelope` and checks the answer. Never panics; every failure is in
 /// the returned record's `error`. Setting `cancel` stops an in-process run at once and an HTTP
@@ -266,7 +241,19 @@ pub fn invoke(
     cancel: &Arc<AtomicBool>,
 ) -> Invocation {
     let bytes = Bytes::from(serde_json::to_vec(envelope).unwrap_or_default());
-    invoke_with(target, envelope, &bytes, true, secrets, cancel)
+    invoke_with(target, Some(envelope), &bytes, true, secrets, cancel)
+}
+
+/// Invokes the target with an envelope given as JSON bytes
+/// ([`crate::payload::Payload::envelope_bytes`]): no value of the document is built to send it
+/// or to run it in-process (the engines read the bytes); the record keeps it when small.
+pub fn invoke_bytes(
+    target: &Target,
+    envelope: Vec<u8>,
+    secrets: &SessionSecrets,
+    cancel: &Arc<AtomicBool>,
+) -> Invocation {
+    invoke_with(target, None, &Bytes::from(envelope), true, secrets, cancel)
 }
 
 /// Invokes the target with an envelope prepared once, as batches do: no serialization and no
@@ -280,31 +267,13 @@ pub fn invoke_prepared(
 ) -> Invocation {
     invoke_with(
         target,
-        &envelope.value,
+        // An in-process run reads the bytes too: no value is built to send them.
+        envelope.value.get(),
         &envelope.bytes,
         false,
         secrets,
         cancel,
     )
-}
-
-/// Largest envelope kept in the record of an invocation made from its text ([`invoke_text`]);
-/// a larger one is left out, as batches leave out large bodies.
-pub const KEEP_ENVELOPE_MAX: usize = 1024 * 1024;
-
-/// The envelope of a payload as JSON text, without building its document: the file's text for
-/// an envelope, the bare payload's text wrapped in `{timestamp, headers, payload}`.
-pub fn envelope_text(payload: &Payload, now_ms: u64) -> std::borrow::Cow<'_, [u8]> {
-    if payload.is_envelope {
-        std::borrow::Cow::Borrowed(payload.text().as_bytes())
-    } else {
-        let head = format!("{{\"timestamp\":{now_ms},\"headers\":[],\"payload\":");
-        let mut bytes = Vec::with_capacity(head.len() + payload.text().len() + 1);
-        bytes.extend_from_slice(head.as_bytes());
-        bytes.extend_from_slice(payload.text().as_bytes());
-        bytes.push(b'}');
-        std::borrow::Cow::Owned(bytes)
-    }
 }
 
 /// Invokes an in-process target with the envelope as JSON text: no document of the payload is
@@ -318,8 +287,14 @@ pub fn invoke_text(
     cancel: &Arc<AtomicBool>,
 ) -> Invocation {
     if !matches!(target.endpoint, Endpoint::Local(_)) {
-        let value: Value = serde_json::from_slice(envelope).unwrap_or(Value::Null);
-        return invoke(target, &value, secrets, cancel);
+        return invoke_with(
+            target,
+            None,
+            &Bytes::copy_from_slice(envelope),
+            true,
+            secrets,
+            cancel,
+        );
     }
     let started = Instant::now();
     let kept = (envelope.len() <= KEEP_ENVELOPE_MAX)
@@ -335,12 +310,13 @@ pub fn invoke_text(
         ));
     }
     record.timings.total_ms = started.elapsed().as_secs_f64() * 1e3;
+    record.mask_secrets(&known_secrets(target, secrets));
     record
 }
 
 fn invoke_with(
     target: &Target,
-    envelope: &Value,
+    envelope: Option<&Value>,
     bytes: &Bytes,
     record_body: bool,
     secrets: &SessionSecrets,
@@ -349,7 +325,7 @@ fn invoke_with(
     let started = Instant::now();
     let mut record = new_record(target);
     if record_body {
-        record.request.body = envelope.clone();
+        record.request.body = recorded_body(envelope, bytes);
     }
     match build_request(target, bytes, secrets) {
         Ok(Some(request)) => {
@@ -360,6 +336,8 @@ fn invoke_with(
         Err(error) => fail(&mut record, error),
     }
     record.timings.total_ms = started.elapsed().as_secs_f64() * 1e3;
+    // Nothing the call used as a secret stays in what is shown, kept or printed.
+    record.mask_secrets(&known_secrets(target, secrets));
     record
 }
 
@@ -463,8 +441,12 @@ fn build_request(
     let (destination, credentials, timeout) = match &target.endpoint {
         Endpoint::Local(_) => return Ok(None),
         Endpoint::Http { url, auth } => {
+            // A user and password in the URL are sent as basic auth, never in the URL.
+            let (url, from_url) = mask::split_userinfo(url);
             let credentials = match auth {
-                Auth::None => Credentials::None,
+                Auth::None => from_url.map_or(Credentials::None, |(user, password)| {
+                    Credentials::Basic { user, password }
+                }),
                 Auth::Bearer { token } => {
                     Credentials::Bearer(secrets.resolve(event, "endpoint.auth.token", token)?)
                 }
@@ -473,11 +455,7 @@ fn build_request(
                     password: secrets.resolve(event, "endpoint.auth.password", password)?,
                 },
             };
-            (
-                Destination::Url(url.trim().to_owned()),
-                credentials,
-                target.timeout,
-            )
+            (Destination::Url(url), credentials, target.timeout)
         }
         Endpoint::Liveperson(lp) => {
             let secret = secrets.resolve(event, "endpoint.client_secret", &lp.client_secret)?;
@@ -495,7 +473,7 @@ fn build_request(
         destination,
         purpose: Purpose::Invoke,
         event,
-        headers: target.headers.clone(),
+        headers: resolved_headers(target)?,
         credentials,
         body: body.clone(),
         timeout,

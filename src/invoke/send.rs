@@ -429,19 +429,10 @@ pub fn network_error(e: &NetError) -> InvokeError {
     InvokeError::new(ErrorKind::Network, e.kind.as_str(), e.to_string())
 }
 
-/// True for a header whose value is a secret by its name.
+/// True for a header whose value is redacted when shown: one the functions file must read from
+/// `env:NAME` ([`crate::functions::is_secret_header`]), or any other `…key…` header.
 pub fn is_secret_header(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    [
-        "authorization",
-        "token",
-        "secret",
-        "key",
-        "cookie",
-        "password",
-    ]
-    .iter()
-    .any(|s| lower.contains(s))
+    crate::functions::is_secret_header(name) || name.to_ascii_lowercase().contains("key")
 }
 
 /// The headers a request sends as they are recorded: credentials and secret-looking headers

@@ -1,17 +1,16 @@
 //! The history of survey submissions: one JSON object a line in
 //! `livechat-history.jsonl` in the platform's data dir, the token masked, the last
-//! [`HISTORY_MAX`] kept.
+//! [`HISTORY_MAX`] kept (a [`JsonlLog`]: appends under a lock, unreadable lines skipped and
+//! counted).
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
 use super::errors::ErrorCode;
 use super::rules::{Dropped, SurveyItem};
 use super::survey::SurveyOutcome;
-use crate::functions::write_atomic;
+use crate::files::{Appended, FileError, JsonlLog, LogRead};
 
 /// How many submissions are kept.
 pub const HISTORY_MAX: usize = 1000;
@@ -88,18 +87,8 @@ fn without_password(server: &str) -> String {
 
 /// The history could not be read or written. Messages end with the file's path.
 #[derive(Debug, thiserror::Error)]
-pub enum HistoryError {
-    /// Reading or appending failed.
-    #[error("{action} the livechat history failed ({source}): {path}")]
-    Io {
-        action: &'static str,
-        source: std::io::Error,
-        path: PathBuf,
-    },
-    /// Trimming it to the last entries failed.
-    #[error("trimming the livechat history failed: {0}")]
-    Trim(#[from] crate::functions::StoreError),
-}
+#[error("the livechat history: {0}")]
+pub struct HistoryError(#[from] FileError);
 
 /// The history file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,9 +96,6 @@ pub struct History {
     /// Where it lives.
     pub path: PathBuf,
 }
-
-/// Appends and trims of this process take turns.
-static WRITING: Mutex<()> = Mutex::new(());
 
 impl History {
     /// The history at `path`.
@@ -135,69 +121,25 @@ impl History {
         History::at(History::default_path())
     }
 
-    /// Appends one entry; when the file holds more than [`HISTORY_MAX`] entries it is rewritten
-    /// atomically with the last ones.
-    pub fn append(&self, entry: &HistoryEntry) -> Result<(), HistoryError> {
-        let _turn = WRITING.lock().unwrap_or_else(|p| p.into_inner());
-        let io = |action: &'static str, path: &Path| {
-            let path = path.to_path_buf();
-            move |source| HistoryError::Io {
-                action,
-                source,
-                path,
-            }
-        };
-        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(io("creating the folder of", &self.path))?;
-        }
-        let mut line = serde_json::to_string(entry).unwrap_or_default();
-        line.push('\n');
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)
-            .map_err(io("opening", &self.path))?;
-        file.write_all(line.as_bytes())
-            .map_err(io("appending to", &self.path))?;
-        drop(file);
-
-        let text = std::fs::read_to_string(&self.path).map_err(io("reading", &self.path))?;
-        let lines: Vec<&str> = text.lines().collect();
-        if lines.len() > HISTORY_MAX {
-            // Lines that are not JSON (a cut write) go at the same time.
-            let lines: Vec<&str> = lines
-                .into_iter()
-                .filter(|l| serde_json::from_str::<serde_json::Value>(l).is_ok())
-                .collect();
-            let mut kept = lines[lines.len().saturating_sub(HISTORY_MAX)..].join("\n");
-            kept.push('\n');
-            write_atomic(&self.path, kept.as_bytes(), false)?;
-        }
-        Ok(())
+    fn log(&self) -> JsonlLog {
+        JsonlLog::new(&self.path, HISTORY_MAX)
     }
 
-    /// The entries, oldest first. A missing file is an empty history; lines that are not
-    /// entries (a cut write, a newer format) are skipped.
+    /// Appends one entry under the file's lock, keeping the last [`HISTORY_MAX`]; says how
+    /// many lines of the file could not be read.
+    pub fn append(&self, entry: &HistoryEntry) -> Result<Appended, HistoryError> {
+        Ok(self.log().append(entry)?)
+    }
+
+    /// The entries, oldest first, and how many lines could not be read (a cut write, a newer
+    /// format). A missing file is an empty history.
+    pub fn read(&self) -> Result<LogRead<HistoryEntry>, HistoryError> {
+        Ok(self.log().load()?)
+    }
+
+    /// The entries, oldest first; lines that are not entries are skipped.
     pub fn load(&self) -> Result<Vec<HistoryEntry>, HistoryError> {
-        let text = match std::fs::read_to_string(&self.path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(source) => {
-                return Err(HistoryError::Io {
-                    action: "reading",
-                    source,
-                    path: self.path.clone(),
-                });
-            }
-        };
-        let mut entries: Vec<HistoryEntry> = text
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect();
-        if entries.len() > HISTORY_MAX {
-            entries.drain(..entries.len() - HISTORY_MAX);
-        }
-        Ok(entries)
+        Ok(self.read()?.entries)
     }
 }
 
@@ -256,8 +198,8 @@ mod tests {
 
     #[test]
     fn the_last_entries_are_kept() {
-        let dir = std::env::temp_dir().join(format!("sc-lc-hist-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path();
         let history = History::at(dir.join("sub").join("h.jsonl"));
         assert!(history.load().unwrap().is_empty());
         // Start just below the cap, so only a few appends are needed to cross it.
@@ -274,6 +216,6 @@ mod tests {
         assert_eq!(entries.last().unwrap().rid, "r10002");
         let text = std::fs::read_to_string(&history.path).unwrap();
         assert_eq!(text.lines().count(), HISTORY_MAX);
-        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(history.read().unwrap().skipped, 0);
     }
 }

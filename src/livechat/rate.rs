@@ -73,7 +73,7 @@ pub struct RateLimits {
 /// The file could not be written. The message ends with its path.
 #[derive(Debug, thiserror::Error)]
 #[error("keeping the livechat rate limits failed: {0}")]
-pub struct RateLimitsError(#[from] crate::functions::StoreError);
+pub struct RateLimitsError(#[from] crate::files::FileError);
 
 impl RateLimits {
     /// Limits kept only in memory (tests, a single console session).
@@ -167,7 +167,7 @@ impl RateLimits {
             return Ok(());
         };
         let text = serde_json::to_string_pretty(&snapshot).unwrap_or_else(|_| "{}".to_owned());
-        crate::functions::write_atomic(path, text.as_bytes(), false)?;
+        crate::files::write_atomic(path, text.as_bytes(), false)?;
         Ok(())
     }
 
@@ -216,11 +216,7 @@ fn key(server_url: &str, route: Route) -> String {
 /// cache: the next answer of each route fills it again).
 fn read_file(path: &Path) -> BTreeMap<String, Window> {
     const MAX: u64 = 1024 * 1024;
-    let too_big = std::fs::metadata(path).map_or(true, |m| !m.is_file() || m.len() > MAX);
-    if too_big {
-        return BTreeMap::new();
-    }
-    std::fs::read(path)
+    crate::files::read_bounded(path, MAX)
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .unwrap_or_default()

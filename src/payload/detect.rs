@@ -51,41 +51,30 @@ fn present_rows(flat: &Flat, fields: &[FieldSpec]) -> usize {
     let rows = flat.payload_rows.start as usize..flat.payload_rows.end as usize;
     fields
         .iter()
-        .filter(|f| is_present_in_rows(flat, rows.clone(), 0, f.path))
+        .filter(|f| is_present_in_rows(flat, rows.clone(), f.path))
         .count()
 }
 
-/// True when the object whose keys are the rows `rows` (its path `parent_len` bytes long) has
-/// the field at `path`.
-fn is_present_in_rows(
-    flat: &Flat,
-    rows: std::ops::Range<usize>,
-    parent_len: usize,
-    path: &str,
-) -> bool {
+/// True when the object whose keys are the rows `rows` has the field at `path`.
+fn is_present_in_rows(flat: &Flat, rows: std::ops::Range<usize>, path: &str) -> bool {
     let (key, is_array, rest) = first_segment(path);
-    let Some(child) = flat
-        .children(rows)
-        .find(|&child| flat.key(child, parent_len) == key)
-    else {
+    let Some(child) = flat.children(rows).find(|&child| flat.key(child) == key) else {
         return false;
     };
     let Some(node) = flat.nodes.get(child) else {
         return false;
     };
-    let child_len = flat.path(child).len();
     match (rest, is_array) {
         (None, _) => true,
         (Some(rest), true) => {
             node.kind == Kind::Array
                 && flat.children(flat.below(child)).any(|item| {
                     flat.nodes.get(item).is_some_and(|n| n.kind == Kind::Object)
-                        && is_present_in_rows(flat, flat.below(item), flat.path(item).len(), rest)
+                        && is_present_in_rows(flat, flat.below(item), rest)
                 })
         }
         (Some(rest), false) => {
-            node.kind == Kind::Object
-                && is_present_in_rows(flat, flat.below(child), child_len, rest)
+            node.kind == Kind::Object && is_present_in_rows(flat, flat.below(child), rest)
         }
     }
 }

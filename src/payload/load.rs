@@ -1,15 +1,20 @@
-//! Reading payload files: size limit, UTF-8, JSON with line and column, nesting depth, shape.
+//! Reading payload files: size limit, regular files only, UTF-8, JSON with line and column,
+//! nesting depth, shape.
+//!
+//! Memory stays near the payload's own size: the text is read once into a buffer of its size,
+//! serde_json validates it without building values while counting them, and the rows are then
+//! allocated once, for that count (28 bytes each). The document as a [`Value`] (several times
+//! the text for small values) is built only when asked for.
 
-use std::io::Read as _;
 use std::path::Path;
-
 use std::sync::{Arc, OnceLock};
 
-use serde::de::IgnoredAny;
 use serde_json::Value;
 
 use super::flat::Flat;
+use super::json::{canonical, json_error, kind_of_text, validate};
 use super::scan::{Bail, MAX_TEXT, scan};
+use crate::files::{FileError, line_column};
 
 /// The default largest payload file the console reads (64 MiB).
 pub const DEFAULT_SIZE_LIMIT: u64 = 64 * 1024 * 1024;
@@ -27,6 +32,9 @@ pub enum PayloadError {
         source: std::io::Error,
         origin: String,
     },
+    /// The path is not a regular file (a FIFO, a device, a folder); nothing was read.
+    #[error("it is {kind}, not a regular file, so it is not read: {origin}")]
+    NotRegular { kind: &'static str, origin: String },
     /// The file is larger than the limit.
     #[error("the file is {size} bytes, over the limit of {limit} bytes: {origin}")]
     TooLarge {
@@ -70,6 +78,7 @@ impl PayloadError {
     pub fn origin(&self) -> &str {
         match self {
             PayloadError::Io { origin, .. }
+            | PayloadError::NotRegular { origin, .. }
             | PayloadError::TooLarge { origin, .. }
             | PayloadError::Empty { origin }
             | PayloadError::NotUtf8 { origin, .. }
@@ -112,6 +121,22 @@ impl Payload {
         &self.flat.text
     }
 
+    /// The invocation envelope of this payload as JSON bytes, written from the text without
+    /// building its values: an envelope as it is, a bare payload wrapped as
+    /// `{"timestamp": now_ms, "headers": [], "payload": …}`.
+    pub fn envelope_bytes(&self, now_ms: u64) -> Vec<u8> {
+        let text = self.flat.text.as_bytes();
+        if self.is_envelope {
+            return text.to_vec();
+        }
+        let head = format!("{{\"timestamp\":{now_ms},\"headers\":[],\"payload\":");
+        let mut out = Vec::with_capacity(head.len() + text.len() + 1);
+        out.extend_from_slice(head.as_bytes());
+        out.extend_from_slice(text);
+        out.push(b'}');
+        out
+    }
+
     /// The whole JSON document, parsed on first use.
     pub fn document(&self) -> &Value {
         self.document
@@ -142,40 +167,29 @@ impl Payload {
     }
 }
 
-/// Reads and parses a payload file, refusing files over `limit` bytes.
+/// Reads and parses a payload file, refusing files over `limit` bytes and anything that is not
+/// a regular file (before reading it).
 pub fn load_file(path: &Path, limit: u64) -> Result<Payload, PayloadError> {
     let origin = path.display().to_string();
-    let io_err = |source| PayloadError::Io {
-        source,
-        origin: origin.clone(),
-    };
-    let file = std::fs::File::open(path).map_err(io_err)?;
-    let meta = file.metadata().map_err(io_err)?;
-    if meta.is_dir() {
-        return Err(PayloadError::Io {
-            source: std::io::Error::other("it is a folder"),
-            origin,
-        });
-    }
-    if meta.len() > limit {
-        return Err(PayloadError::TooLarge {
-            size: meta.len(),
+    let bytes = crate::files::read_bounded(path, limit).map_err(|e| match e {
+        FileError::TooLarge { size, limit, .. } => PayloadError::TooLarge {
+            size,
             limit,
-            origin,
-        });
-    }
-    // Read at most limit + 1 bytes: a file that grows while being read is still caught.
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(io_err)?;
-    if bytes.len() as u64 > limit {
-        return Err(PayloadError::TooLarge {
-            size: bytes.len() as u64,
-            limit,
-            origin,
-        });
-    }
+            origin: origin.clone(),
+        },
+        FileError::NotRegular { kind, .. } => PayloadError::NotRegular {
+            kind,
+            origin: origin.clone(),
+        },
+        FileError::Io { source, .. } => PayloadError::Io {
+            source,
+            origin: origin.clone(),
+        },
+        other => PayloadError::Io {
+            source: std::io::Error::other(other.to_string()),
+            origin: origin.clone(),
+        },
+    })?;
     parse_vec(bytes, origin)
 }
 
@@ -212,41 +226,31 @@ fn parse_vec(bytes: Vec<u8>, origin: String) -> Result<Payload, PayloadError> {
         });
     }
     // Validate with serde_json without building values: its messages, lines and columns.
-    if let Err(err) = serde_json::from_str::<IgnoredAny>(&text) {
-        return Err(value_error(&text, err, &origin));
-    }
-    let document = OnceLock::new();
+    let values = validate(&text).map_err(|e| json_error(e, &origin))?;
     let first = text
         .trim_start_matches([' ', '\n', '\r', '\t'])
         .as_bytes()
         .first();
     if first != Some(&b'{') {
-        // Not an object: say what it is, unless building it fails (a number out of range).
-        let value: Value = serde_json::from_str(&text).map_err(|e| json_error(e, &origin))?;
         return Err(PayloadError::NotObject {
-            found: json_kind_name(&value),
+            found: kind_of_text(&text),
             origin,
         });
     }
-    let scanned = match scan(&text, true, true) {
-        Err(Bail::NotEnvelope) => scan(&text, false, true),
+    let scanned = match scan(&text, true, true, values) {
+        Err(Bail::NotEnvelope) => scan(&text, false, true, values),
         other => other,
     };
     let (text, scanned) = match scanned {
-        Ok(scanned) if !scanned.suspicious => (text, scanned),
-        Ok(scanned) => {
-            // serde_json judges what it may refuse when building values.
-            let value: Value = serde_json::from_str(&text).map_err(|e| json_error(e, &origin))?;
-            let _ = document.set(value);
-            (text, scanned)
-        }
+        Ok(scanned) => (text, scanned),
         Err(_) => {
-            // Too deep, a repeated key, or a surprise: build the document as serde_json does,
-            // then flatten its own writing of it (repeated keys resolved, last value wins).
-            let value: Value = serde_json::from_str(&text).map_err(|e| json_error(e, &origin))?;
-            let canonical = serde_json::to_string(&value).unwrap_or_default();
-            let scanned = match scan(&canonical, true, false) {
-                Err(Bail::NotEnvelope) => scan(&canonical, false, false),
+            // A repeated key (or a surprise): flatten serde_json's own reading of the text,
+            // written out again (repeated keys resolved as it resolves them: the last value at
+            // the first key's place). No values are built: the text is rewritten as it is read.
+            let canonical = canonical(&text).map_err(|e| json_error(e, &origin))?;
+            drop(text);
+            let scanned = match scan(&canonical, true, false, values) {
+                Err(Bail::NotEnvelope) => scan(&canonical, false, false, values),
                 other => other,
             };
             let Ok(scanned) = scanned else {
@@ -257,14 +261,12 @@ fn parse_vec(bytes: Vec<u8>, origin: String) -> Result<Payload, PayloadError> {
                     origin,
                 });
             };
-            let _ = document.set(value);
             (canonical, scanned)
         }
     };
     let flat = Flat {
         text,
         nodes: scanned.nodes,
-        paths: scanned.paths,
         is_envelope: scanned.is_envelope,
         payload_rows: scanned.payload_rows,
     };
@@ -273,42 +275,8 @@ fn parse_vec(bytes: Vec<u8>, origin: String) -> Result<Payload, PayloadError> {
         is_envelope: flat.is_envelope,
         size_bytes,
         flat: Arc::new(flat),
-        document: Arc::new(document),
+        document: Arc::new(OnceLock::new()),
     })
-}
-
-/// The error serde_json gives when building the document, which says more than the one from
-/// validating (and is what earlier versions reported).
-fn value_error(text: &str, validating: serde_json::Error, origin: &str) -> PayloadError {
-    match serde_json::from_str::<Value>(text) {
-        Err(err) => json_error(err, origin),
-        Ok(_) => json_error(validating, origin),
-    }
-}
-
-fn json_error(err: serde_json::Error, origin: &str) -> PayloadError {
-    let (line, column) = (err.line(), err.column());
-    let message = err.to_string();
-    if message.starts_with("recursion limit exceeded") {
-        PayloadError::TooDeep {
-            limit: MAX_DEPTH,
-            line,
-            column,
-            origin: origin.to_owned(),
-        }
-    } else {
-        // serde_json appends " at line L column C"; the error says it already.
-        let message = match message.rfind(" at line ") {
-            Some(at) => message[..at].to_owned(),
-            None => message,
-        };
-        PayloadError::Json {
-            line,
-            column,
-            message,
-            origin: origin.to_owned(),
-        }
-    }
 }
 
 /// "an array", "a string", … for messages.
@@ -321,20 +289,6 @@ pub fn json_kind_name(value: &Value) -> &'static str {
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
     }
-}
-
-/// 1-based line and column of the end of `prefix`.
-fn line_column(prefix: &[u8]) -> (usize, usize) {
-    let line = prefix.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = prefix
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&prefix[line_start..])
-        .chars()
-        .count()
-        + 1;
-    (line, column)
 }
 
 #[cfg(test)]
@@ -399,8 +353,8 @@ mod tests {
 
     #[test]
     fn files_over_the_limit_are_refused_with_the_limit_and_path() {
-        let dir = std::env::temp_dir().join(format!("sc-load-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path();
         let path = dir.join("big.json");
         std::fs::write(&path, format!("{{\"a\":\"{}\"}}", "x".repeat(2000))).unwrap();
         let err = load_file(&path, 1000).unwrap_err();
@@ -410,7 +364,11 @@ mod tests {
         assert!(load_file(&path, DEFAULT_SIZE_LIMIT).is_ok());
         let missing = load_file(&dir.join("nope.json"), DEFAULT_SIZE_LIMIT).unwrap_err();
         assert!(matches!(missing, PayloadError::Io { .. }));
-        std::fs::remove_dir_all(&dir).unwrap();
+        let device = load_file(Path::new("/dev/zero"), DEFAULT_SIZE_LIMIT).unwrap_err();
+        assert!(
+            matches!(device, PayloadError::NotRegular { .. }),
+            "{device}"
+        );
     }
 
     /// Loads `bytes` and, when that works, inspects them against every event: nothing panics,
@@ -494,7 +452,12 @@ mod tests {
             seed
         };
         let samples = crate::catalog::samples::SAMPLES;
-        for _ in 0..4000 {
+        // SURVEY_CONSOLE_FUZZ=N makes this a longer random-input run (N × 10 inputs).
+        let rounds = std::env::var("SURVEY_CONSOLE_FUZZ")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+            .map_or(4000, |n| n.saturating_mul(10));
+        for _ in 0..rounds {
             let mut bytes: Vec<u8> = match next() % 3 {
                 // Token soup.
                 0 => (0..next() % 40)
@@ -544,6 +507,7 @@ mod tests {
             .rows()
             .map(|r| (r.path(), r.type_name()))
             .collect();
+        let rows: Vec<(&str, &str)> = rows.iter().map(|(p, t)| (p.as_str(), *t)).collect();
         assert_eq!(rows, [("a", "OBJECT"), ("a.c", "NUMBER"), ("b", "NUMBER")]);
         let many: String = (0..40).map(|i| format!("\"k{i}\":{i},")).collect();
         let many = format!("{{{many}\"k3\":true}}");

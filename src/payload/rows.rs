@@ -171,7 +171,7 @@ pub(crate) fn node_value<'a>(flat: &'a Flat, node: &Node) -> RowValue<'a> {
         Kind::Null => RowValue::Null,
         Kind::Bool => RowValue::Bool(node.a == 1),
         Kind::Number => RowValue::Number(flat.raw(node)),
-        Kind::String if node.escaped => {
+        Kind::String if node.escaped() => {
             let quoted = flat
                 .text
                 .get(node.a as usize - 1..node.b as usize + 1)
@@ -189,6 +189,9 @@ pub(crate) fn node_value<'a>(flat: &'a Flat, node: &Node) -> RowValue<'a> {
         },
     }
 }
+
+/// Keys longer than this (in bytes) are cut in [`Row::short_path`].
+pub const SHORT_KEY: usize = 80;
 
 /// One flattened field of a payload: a view into an [`Inspection`].
 #[derive(Clone, Copy)]
@@ -223,9 +226,31 @@ impl<'a> Row<'a> {
         }
     }
 
-    /// Path relative to the payload (or the envelope key), dots and `[i]`.
-    pub fn path(&self) -> &'a str {
+    /// Path relative to the payload (or the envelope key), dots and `[i]`; a key that holds
+    /// one of `.[]"\` (or nothing) quoted as `["a.b"]`.
+    pub fn path(&self) -> String {
         self.inspection.flat.path(self.index)
+    }
+
+    /// Appends the path to `out` (no allocation when `out` has room).
+    pub fn write_path(&self, out: &mut String) {
+        self.inspection.flat.write_path(self.index, out);
+    }
+
+    /// Appends the path for display to `out` (as [`Row::short_path`]).
+    pub fn write_short_path(&self, out: &mut String) {
+        self.inspection
+            .flat
+            .write_short_path(self.index, out, SHORT_KEY);
+    }
+
+    /// The path for display: keys longer than [`SHORT_KEY`] bytes cut and marked with `…`.
+    pub fn short_path(&self) -> String {
+        let mut out = String::new();
+        self.inspection
+            .flat
+            .write_short_path(self.index, &mut out, SHORT_KEY);
+        out
     }
 
     /// Nesting depth (0 for top-level fields).

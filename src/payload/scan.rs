@@ -1,11 +1,15 @@
-//! One pass over a payload's JSON text that flattens it into rows: paths into one shared
-//! string, values as spans of the text. The text was validated by serde_json first; the scan
-//! still never panics and never recurses deeper than [`MAX_DEPTH`] on any input.
+//! One pass over a payload's JSON text that flattens it into rows: each a node that points at
+//! its parent, with its key and value as spans of the text. The text was validated by
+//! serde_json first; the scan still never panics and never recurses deeper than [`MAX_DEPTH`]
+//! on any input.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::ops::Range;
 
-use super::flat::{Kind, Node};
+use super::flat::{
+    ITEM, KEY_ESCAPED, KEY_QUOTED, Kind, NO_PARENT, Node, VALUE_ESCAPED, needs_quotes,
+};
 use super::load::MAX_DEPTH;
 
 /// Why a scan stopped without rows.
@@ -24,12 +28,8 @@ pub(crate) enum Bail {
 /// A finished scan.
 pub(crate) struct Scanned {
     pub nodes: Vec<Node>,
-    pub paths: String,
     pub is_envelope: bool,
     pub payload_rows: Range<u32>,
-    /// The text holds something serde_json may still refuse when building values: a `\u`
-    /// escape of a surrogate, or a number that may be out of range.
-    pub suspicious: bool,
 }
 
 /// The largest text the spans can address.
@@ -38,7 +38,14 @@ pub(crate) const MAX_TEXT: usize = u32::MAX as usize;
 /// Flattens the JSON object in `text`. With `envelope`, a top-level `payload` object is taken
 /// as the envelope's payload (the scan bails with [`Bail::NotEnvelope`] when the document turns
 /// out to be bare). With `check_duplicates`, a repeated key bails with [`Bail::DuplicateKey`].
-pub(crate) fn scan(text: &str, envelope: bool, check_duplicates: bool) -> Result<Scanned, Bail> {
+/// `rows` is how many rows to make room for (the number of values, when known): the rows are
+/// then allocated once, never grown or copied.
+pub(crate) fn scan(
+    text: &str,
+    envelope: bool,
+    check_duplicates: bool,
+    rows: usize,
+) -> Result<Scanned, Bail> {
     if text.len() > MAX_TEXT {
         return Err(Bail::Malformed);
     }
@@ -46,14 +53,11 @@ pub(crate) fn scan(text: &str, envelope: bool, check_duplicates: bool) -> Result
         text,
         bytes: text.as_bytes(),
         pos: 0,
-        path: String::new(),
-        // Generous guesses (compact JSON has about one row per 26 bytes, paths of about 40
-        // bytes); pages never written cost nothing, and the rest is given back below.
-        nodes: Vec::with_capacity(text.len() / 16),
-        paths: String::with_capacity(text.len() * 2),
+        parent: NO_PARENT,
+        key: (0, ITEM, 0),
+        nodes: Vec::with_capacity(rows),
         keys: Vec::new(),
         check_duplicates,
-        suspicious: false,
     };
     scanner.skip_ws();
     if scanner.peek() != Some(b'{') {
@@ -71,15 +75,10 @@ pub(crate) fn scan(text: &str, envelope: bool, check_duplicates: bool) -> Result
         Some(_) => return Err(Bail::NotEnvelope),
         None => 0..scanner.nodes.len() as u32,
     };
-    // Give back what the generous first guesses did not use.
-    scanner.nodes.shrink_to_fit();
-    scanner.paths.shrink_to_fit();
     Ok(Scanned {
         nodes: scanner.nodes,
-        paths: scanner.paths,
         is_envelope,
         payload_rows,
-        suspicious: scanner.suspicious,
     })
 }
 
@@ -87,14 +86,15 @@ struct Scanner<'t> {
     text: &'t str,
     bytes: &'t [u8],
     pos: usize,
-    /// The current path.
-    path: String,
+    /// The row of the container being read ([`NO_PARENT`] at the top).
+    parent: u32,
+    /// The key of the next row: its span and its [`KEY_ESCAPED`] / [`KEY_QUOTED`] flags;
+    /// `(index, ITEM, 0)` for an array item.
+    key: (u32, u32, u8),
     nodes: Vec<Node>,
-    paths: String,
     /// The keys of the open objects, for finding repeated keys.
     keys: Vec<KeyMark>,
     check_duplicates: bool,
-    suspicious: bool,
 }
 
 /// What the top level told about the envelope.
@@ -107,7 +107,7 @@ struct Root {
 /// Objects with more keys than this look repeated keys up in a hash set.
 const LINEAR_KEYS: usize = 16;
 
-impl Scanner<'_> {
+impl<'t> Scanner<'t> {
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
@@ -141,8 +141,7 @@ impl Scanner<'_> {
             has_meta: false,
         };
         let mut seen = KeySet::new(self.keys.len());
-        self.members(&mut seen, |scanner, seen| {
-            let key = scanner.path.as_str();
+        self.members(&mut seen, |scanner, seen, key| {
             let is_payload = key == "payload";
             root.has_meta |= key == "timestamp" || key == "headers";
             scanner.skip_ws();
@@ -150,10 +149,9 @@ impl Scanner<'_> {
             if is_payload {
                 root.payload_is_object = object;
             }
-            scanner.check_key(seen, seen.key_span.0, seen.key_span.1)?;
+            scanner.check_key(seen, key)?;
             if is_payload && object && envelope {
                 // The envelope's payload: its keys are top-level rows with their own paths.
-                scanner.path.clear();
                 scanner.pos += 1;
                 let start = scanner.nodes.len() as u32;
                 scanner.object_body(0, 2)?;
@@ -167,18 +165,18 @@ impl Scanner<'_> {
         Ok(root)
     }
 
-    /// Visits the members of an object after its `{` and through its `}`: for each, puts the
-    /// key on the path and calls `member` at its value. Returns the number of members.
+    /// Visits the members of an object after its `{` and through its `}`: for each, makes its
+    /// key the next row's and calls `member` at its value with the decoded key. Returns the
+    /// number of members.
     fn members<F>(&mut self, seen: &mut KeySet, mut member: F) -> Result<u32, Bail>
     where
-        F: FnMut(&mut Self, &mut KeySet) -> Result<(), Bail>,
+        F: FnMut(&mut Self, &mut KeySet, &str) -> Result<(), Bail>,
     {
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
             return Ok(0);
         }
-        let base = self.path.len();
         let mut count = 0u32;
         loop {
             self.skip_ws();
@@ -187,14 +185,12 @@ impl Scanner<'_> {
             }
             let (start, end, escaped) = self.string()?;
             self.expect(b':')?;
-            if base > 0 {
-                self.path.push('.');
-            }
-            seen.key_start = self.path.len();
             seen.key_span = (start, end);
-            self.push_key(start, end, escaped);
-            member(self, seen)?;
-            self.path.truncate(base);
+            let key = self.decoded(start, end, escaped);
+            let flags = if escaped { KEY_ESCAPED } else { 0 }
+                | if needs_quotes(&key) { KEY_QUOTED } else { 0 };
+            self.key = (start as u32, end as u32, flags);
+            member(self, seen, &key)?;
             count = count.saturating_add(1);
             self.skip_ws();
             match self.peek() {
@@ -211,21 +207,21 @@ impl Scanner<'_> {
     /// The members of a nested object, as rows at `depth`.
     fn object_body(&mut self, depth: u16, level: usize) -> Result<u32, Bail> {
         let mut seen = KeySet::new(self.keys.len());
-        let count = self.members(&mut seen, |scanner, seen| {
-            scanner.check_key(seen, seen.key_span.0, seen.key_span.1)?;
+        let count = self.members(&mut seen, |scanner, seen, key| {
+            scanner.check_key(seen, key)?;
             scanner.row(depth, level).map(|_| ())
         })?;
         self.keys.truncate(seen.mark);
         Ok(count)
     }
 
-    /// Bails when the key just put on the path (its text `text[start..end]`) was already seen
-    /// in this object.
-    fn check_key(&mut self, seen: &mut KeySet, start: usize, end: usize) -> Result<(), Bail> {
+    /// Bails when `key` (decoded; its text is `seen.key_span`) was already seen in this object.
+    fn check_key(&mut self, seen: &mut KeySet, key: &str) -> Result<(), Bail> {
         if !self.check_duplicates {
             return Ok(());
         }
-        let key = self.path.as_bytes().get(seen.key_start..).unwrap_or(&[]);
+        let (start, end) = seen.key_span;
+        let key = key.as_bytes();
         if let Some(set) = &mut seen.big {
             // A full hash: two different keys with the same one are as good as never seen.
             if !set.insert(fingerprint(key)) {
@@ -277,32 +273,34 @@ impl Scanner<'_> {
         Ok(())
     }
 
-    /// Appends the key `text[start..end]` to the path, decoding escapes.
-    fn push_key(&mut self, start: usize, end: usize, escaped: bool) {
+    /// The key `text[start..end]`, escapes decoded.
+    fn decoded(&self, start: usize, end: usize, escaped: bool) -> Cow<'t, str> {
+        let text = self.text;
         if escaped {
-            let quoted = self.text.get(start - 1..end + 1).unwrap_or("\"\"");
-            match serde_json::from_str::<String>(quoted) {
-                Ok(key) => self.path.push_str(&key),
-                Err(_) => self.path.push_str(self.text.get(start..end).unwrap_or("")),
+            let quoted = text.get(start - 1..end + 1).unwrap_or("\"\"");
+            if let Ok(key) = serde_json::from_str::<String>(quoted) {
+                return Cow::Owned(key);
             }
-        } else {
-            self.path.push_str(self.text.get(start..end).unwrap_or(""));
         }
+        Cow::Borrowed(text.get(start..end).unwrap_or(""))
     }
 
-    /// Pushes the row of the value at the current position (and the rows below it).
+    /// Pushes the row of the value at the current position (and the rows below it), under the
+    /// key set by its object or array.
     fn row(&mut self, depth: u16, level: usize) -> Result<Kind, Bail> {
         self.skip_ws();
-        self.paths.push_str(&self.path);
         let index = self.nodes.len();
+        let (key_a, key_b, key_flags) = self.key;
         let mut node = Node {
-            path_end: self.paths.len(),
+            parent: self.parent,
+            key_a,
+            key_b,
             a: 0,
             b: 0,
             end: index as u32 + 1,
             depth,
             kind: Kind::Null,
-            escaped: false,
+            flags: key_flags,
         };
         match self.peek() {
             Some(open @ (b'{' | b'[')) => {
@@ -318,11 +316,14 @@ impl Scanner<'_> {
                 };
                 self.nodes.push(node);
                 let child_depth = depth.saturating_add(1);
-                let (count, objects) = if open == b'{' {
-                    (self.object_body(child_depth, level + 1)?, false)
+                let parent = std::mem::replace(&mut self.parent, index as u32);
+                let body = if open == b'{' {
+                    self.object_body(child_depth, level + 1).map(|c| (c, false))
                 } else {
-                    self.array_body(child_depth, level + 1)?
+                    self.array_body(child_depth, level + 1)
                 };
+                self.parent = parent;
+                let (count, objects) = body?;
                 let end = self.nodes.len() as u32;
                 if let Some(node) = self.nodes.get_mut(index) {
                     node.a = count;
@@ -336,7 +337,9 @@ impl Scanner<'_> {
                 node.kind = Kind::String;
                 node.a = start as u32;
                 node.b = end as u32;
-                node.escaped = escaped;
+                if escaped {
+                    node.flags |= VALUE_ESCAPED;
+                }
             }
             Some(b't') => {
                 self.literal(b"true")?;
@@ -367,12 +370,10 @@ impl Scanner<'_> {
             self.pos += 1;
             return Ok((0, true));
         }
-        let base = self.path.len();
         let (mut count, mut objects) = (0u32, true);
         loop {
-            push_index(&mut self.path, count);
+            self.key = (count, ITEM, 0);
             objects &= self.row(depth, level)? == Kind::Object;
-            self.path.truncate(base);
             count = count.saturating_add(1);
             self.skip_ws();
             match self.peek() {
@@ -416,11 +417,9 @@ impl Scanner<'_> {
                     .text
                     .get(at + 2..at + 6)
                     .and_then(|h| u16::from_str_radix(h, 16).ok());
-                match hex {
-                    // serde_json refuses lone surrogates; let it judge the pairs.
-                    Some(0xD800..=0xDFFF) => self.suspicious = true,
-                    Some(_) => {}
-                    None => return Err(Bail::Malformed),
+                // serde_json judged the surrogates when it validated the text.
+                if hex.is_none() {
+                    return Err(Bail::Malformed);
                 }
                 at += 6;
             } else {
@@ -429,14 +428,12 @@ impl Scanner<'_> {
         }
     }
 
-    /// A number: its span. Flags numbers serde_json may find out of range.
+    /// A number: its span (serde_json judged its range when it validated the text).
     fn number(&mut self) -> Result<(usize, usize), Bail> {
         let start = self.pos;
-        let mut exponent = false;
         while let Some(&b) = self.bytes.get(self.pos) {
             match b {
-                b'0'..=b'9' | b'-' | b'+' | b'.' => {}
-                b'e' | b'E' => exponent = true,
+                b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E' => {}
                 _ => break,
             }
             self.pos += 1;
@@ -444,18 +441,6 @@ impl Scanner<'_> {
         let end = self.pos;
         if end == start {
             return Err(Bail::Malformed);
-        }
-        if end - start > 300
-            || exponent && {
-                let value: f64 = self
-                    .text
-                    .get(start..end)
-                    .map_or(Ok(f64::INFINITY), str::parse)
-                    .unwrap_or(f64::INFINITY);
-                !value.is_finite() || value.abs() >= 1e300
-            }
-        {
-            self.suspicious = true;
         }
         Ok((start, end))
     }
@@ -487,8 +472,6 @@ fn quick_print(key: &[u8]) -> u64 {
 struct KeySet {
     /// Where the object's fingerprints start in [`Scanner::keys`].
     mark: usize,
-    /// Where the current key starts in the path.
-    key_start: usize,
     /// The text of the current key in the source.
     key_span: (usize, usize),
     /// Hashes of the keys, once the object has many.
@@ -499,7 +482,6 @@ impl KeySet {
     fn new(mark: usize) -> Self {
         KeySet {
             mark,
-            key_start: 0,
             key_span: (0, 0),
             big: None,
         }
@@ -519,24 +501,4 @@ fn fingerprint(key: &[u8]) -> u64 {
         hash = (hash.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
     }
     hash
-}
-
-/// Appends `[index]`.
-fn push_index(path: &mut String, index: u32) {
-    let mut digits = [0u8; 10];
-    let mut n = index;
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    path.push('[');
-    for &d in &digits[at..] {
-        path.push(char::from(d));
-    }
-    path.push(']');
 }

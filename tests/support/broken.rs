@@ -54,17 +54,23 @@ impl BrokenServer {
             Arc::clone(&requests),
             Arc::clone(&stop),
         );
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                if s.load(Ordering::Relaxed) {
-                    return;
+        std::thread::Builder::new()
+            .name("broken-server".into())
+            .spawn(move || {
+                for stream in listener.incoming() {
+                    if s.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    let Ok(stream) = stream else { continue };
+                    let n = c.fetch_add(1, Ordering::SeqCst);
+                    let (act, r) = (Arc::clone(&act), Arc::clone(&r));
+                    std::thread::Builder::new()
+                        .name("broken-connection".into())
+                        .spawn(move || serve(stream, n, &*act, &r))
+                        .unwrap();
                 }
-                let Ok(stream) = stream else { continue };
-                let n = c.fetch_add(1, Ordering::SeqCst);
-                let (act, r) = (Arc::clone(&act), Arc::clone(&r));
-                std::thread::spawn(move || serve(stream, n, &*act, &r));
-            }
-        });
+            })
+            .unwrap();
         BrokenServer {
             base: format!("http://127.0.0.1:{port}"),
             port,

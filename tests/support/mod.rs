@@ -93,37 +93,47 @@ impl TestServer {
         let requests = Arc::new(Mutex::new(Vec::new()));
         let handler: Arc<Handler> = Arc::new(handler);
         let (srv, log) = (Arc::clone(&server), Arc::clone(&requests));
-        std::thread::spawn(move || {
-            for mut request in srv.incoming_requests() {
-                let handler = Arc::clone(&handler);
-                let log = Arc::clone(&log);
-                std::thread::spawn(move || {
-                    let mut body = String::new();
-                    let _ = request.as_reader().read_to_string(&mut body);
-                    let req = Req {
-                        method: request.method().to_string(),
-                        url: request.url().to_owned(),
-                        headers: request
-                            .headers()
-                            .iter()
-                            .map(|h| (h.field.as_str().to_string(), h.value.as_str().to_owned()))
-                            .collect(),
-                        body,
-                    };
-                    log.lock().unwrap().push(req.clone());
-                    let resp = handler(&req);
-                    std::thread::sleep(resp.delay);
-                    let mut response = tiny_http::Response::from_data(resp.body)
-                        .with_status_code(tiny_http::StatusCode(resp.status));
-                    for (k, v) in resp.headers {
-                        if let Ok(h) = tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()) {
-                            response.add_header(h);
-                        }
-                    }
-                    let _ = request.respond(response);
-                });
-            }
-        });
+        std::thread::Builder::new()
+            .name("test-server".into())
+            .spawn(move || {
+                for mut request in srv.incoming_requests() {
+                    let handler = Arc::clone(&handler);
+                    let log = Arc::clone(&log);
+                    std::thread::Builder::new()
+                        .name("test-server-request".into())
+                        .spawn(move || {
+                            let mut body = String::new();
+                            let _ = request.as_reader().read_to_string(&mut body);
+                            let req = Req {
+                                method: request.method().to_string(),
+                                url: request.url().to_owned(),
+                                headers: request
+                                    .headers()
+                                    .iter()
+                                    .map(|h| {
+                                        (h.field.as_str().to_string(), h.value.as_str().to_owned())
+                                    })
+                                    .collect(),
+                                body,
+                            };
+                            log.lock().unwrap().push(req.clone());
+                            let resp = handler(&req);
+                            std::thread::sleep(resp.delay);
+                            let mut response = tiny_http::Response::from_data(resp.body)
+                                .with_status_code(tiny_http::StatusCode(resp.status));
+                            for (k, v) in resp.headers {
+                                if let Ok(h) =
+                                    tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes())
+                                {
+                                    response.add_header(h);
+                                }
+                            }
+                            let _ = request.respond(response);
+                        })
+                        .unwrap();
+                }
+            })
+            .unwrap();
         TestServer {
             base: format!("http://127.0.0.1:{port}"),
             server,

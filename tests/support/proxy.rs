@@ -43,13 +43,18 @@ impl TestProxy {
         let port = listener.local_addr().unwrap().port();
         let seen = Arc::new(Mutex::new(Vec::new()));
         let log = Arc::clone(&seen);
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(stream) = stream else { continue };
-                let (rules, log) = (rules.clone(), Arc::clone(&log));
-                std::thread::spawn(move || serve(stream, &rules, &log));
-            }
-        });
+        std::thread::Builder::new()
+            .name("test-proxy".into())
+            .spawn(move || {
+                for stream in listener.incoming() {
+                    let Ok(stream) = stream else { continue };
+                    let (rules, log) = (rules.clone(), Arc::clone(&log));
+                    let _ = std::thread::Builder::new()
+                        .name("test-proxy-conn".into())
+                        .spawn(move || serve(stream, &rules, &log));
+                }
+            })
+            .unwrap();
         TestProxy {
             url: format!("http://127.0.0.1:{port}"),
             seen,
@@ -191,10 +196,15 @@ fn pipe(mut client: TcpStream, mut upstream: TcpStream, early: &[u8]) {
     else {
         return;
     };
-    let up = std::thread::spawn(move || {
-        let _ = std::io::copy(&mut client_read, &mut upstream_write);
-        let _ = upstream_write.shutdown(Shutdown::Write);
-    });
+    let Ok(up) = std::thread::Builder::new()
+        .name("test-proxy-tunnel".into())
+        .spawn(move || {
+            let _ = std::io::copy(&mut client_read, &mut upstream_write);
+            let _ = upstream_write.shutdown(Shutdown::Write);
+        })
+    else {
+        return;
+    };
     let _ = std::io::copy(&mut upstream, &mut client);
     let _ = client.shutdown(Shutdown::Both);
     let _ = up.join();

@@ -50,51 +50,55 @@ impl TlsServer {
         let port = listener.local_addr().unwrap().port();
         let versions = Arc::new(Mutex::new(Vec::new()));
         let seen = Arc::clone(&versions);
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                loop {
-                    let Ok((tcp, _)) = listener.accept().await else {
-                        continue;
-                    };
-                    let (acceptor, seen) = (acceptor.clone(), Arc::clone(&seen));
-                    tokio::spawn(async move {
-                        let Ok(tls) = acceptor.accept(tcp).await else {
-                            return;
+        std::thread::Builder::new()
+            .name("tls-server".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                runtime.block_on(async move {
+                    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                    loop {
+                        let Ok((tcp, _)) = listener.accept().await else {
+                            continue;
                         };
-                        let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
-                        let service = hyper::service::service_fn(
-                            move |req: hyper::Request<hyper::body::Incoming>| {
-                                let seen = Arc::clone(&seen);
-                                async move {
-                                    seen.lock().unwrap().push(format!("{:?}", req.version()));
-                                    Ok::<_, Infallible>(
-                                        hyper::Response::builder()
-                                            .header("Content-Type", "application/json")
-                                            .body(Full::new(Bytes::from_static(b"[]")))
-                                            .unwrap(),
-                                    )
-                                }
-                            },
-                        );
-                        let io = TokioIo::new(tls);
-                        if h2 {
-                            let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
-                                .serve_connection(io, service)
-                                .await;
-                        } else {
-                            let _ = hyper::server::conn::http1::Builder::new()
-                                .serve_connection(io, service)
-                                .await;
-                        }
-                    });
-                }
-            });
-        });
+                        let (acceptor, seen) = (acceptor.clone(), Arc::clone(&seen));
+                        tokio::spawn(async move {
+                            let Ok(tls) = acceptor.accept(tcp).await else {
+                                return;
+                            };
+                            let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+                            let service = hyper::service::service_fn(
+                                move |req: hyper::Request<hyper::body::Incoming>| {
+                                    let seen = Arc::clone(&seen);
+                                    async move {
+                                        seen.lock().unwrap().push(format!("{:?}", req.version()));
+                                        Ok::<_, Infallible>(
+                                            hyper::Response::builder()
+                                                .header("Content-Type", "application/json")
+                                                .body(Full::new(Bytes::from_static(b"[]")))
+                                                .unwrap(),
+                                        )
+                                    }
+                                },
+                            );
+                            let io = TokioIo::new(tls);
+                            if h2 {
+                                let _ =
+                                    hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+                                        .serve_connection(io, service)
+                                        .await;
+                            } else {
+                                let _ = hyper::server::conn::http1::Builder::new()
+                                    .serve_connection(io, service)
+                                    .await;
+                            }
+                        });
+                    }
+                });
+            })
+            .unwrap();
         TlsServer {
             base: format!("https://127.0.0.1:{port}"),
             versions,

@@ -144,12 +144,15 @@ mod tests {
         assert_eq!(budget.used(), 200);
         let (tx, rx) = mpsc::channel();
         let waiting = Arc::clone(&budget);
-        let second = std::thread::spawn(move || {
-            let never = AtomicBool::new(false);
-            let permit = waiting.acquire(200, 0, &never).unwrap();
-            tx.send(waiting.used()).unwrap();
-            drop(permit);
-        });
+        let second = std::thread::Builder::new()
+            .name("second-run".into())
+            .spawn(move || {
+                let never = AtomicBool::new(false);
+                let permit = waiting.acquire(200, 0, &never).unwrap();
+                tx.send(waiting.used()).unwrap();
+                drop(permit);
+            })
+            .unwrap();
         // The second run cannot start while the first holds 200 of the 300 bytes.
         assert!(rx.recv_timeout(Duration::from_millis(200)).is_err());
         drop(first);

@@ -190,12 +190,15 @@ pub fn node_modules_dir(root: &Path, runtime: &str) -> PathBuf {
     root.join(runtime).join("node_modules")
 }
 
+/// Largest `package.json` of an installed module that is read.
+const MAX_MANIFEST_BYTES: u64 = 1024 * 1024;
+
 /// The version of a module installed under `root`, if any.
 pub fn installed_version(root: &Path, runtime: Runtime, name: &str) -> Option<String> {
     let manifest = node_modules_dir(root, runtime.as_str())
         .join(name)
         .join("package.json");
-    let text = std::fs::read_to_string(manifest).ok()?;
+    let text = crate::files::read_text(&manifest, MAX_MANIFEST_BYTES).ok()?;
     let json: serde_json::Value = serde_json::from_str(&text).ok()?;
     json.get("version")?.as_str().map(str::to_owned)
 }
@@ -371,14 +374,18 @@ fn install_now(
     .flatten()
     .map(|stream| {
         let lines = Arc::clone(&lines);
-        std::thread::spawn(move || {
-            for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                if let Ok(mut l) = lines.lock() {
-                    l.push(line);
+        std::thread::Builder::new()
+            .name("npm-output".into())
+            .spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if let Ok(mut l) = lines.lock() {
+                        l.push(line);
+                    }
                 }
-            }
-        })
+            })
     })
+    // A reader that could not start drops its pipe: npm's lines are lost, not the install.
+    .filter_map(Result::ok)
     .collect();
     let started = Instant::now();
     let mut shown_lines = 0;
@@ -512,7 +519,8 @@ mod tests {
 
     #[test]
     fn a_missing_npm_is_a_clear_error_and_nothing_is_left_half_done() {
-        let root = std::env::temp_dir().join(format!("sc-modules-{}", std::process::id()));
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("modules");
         let npm = Path::new("/nonexistent/npm");
         let err = install_with(
             npm,
@@ -525,6 +533,5 @@ mod tests {
         assert!(matches!(err, ModulesError::NpmMissing { .. }), "{err}");
         assert!(err.to_string().contains("apt-get install nodejs npm"));
         assert!(installed_version(&root, Runtime::V2, "luxon").is_none());
-        let _ = std::fs::remove_dir_all(&root);
     }
 }

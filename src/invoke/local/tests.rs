@@ -386,10 +386,13 @@ fn cancel_stops_a_run() {
     for engine in engines() {
         let cancel = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&cancel);
-        let stopper = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(200));
-            flag.store(true, Ordering::Relaxed);
-        });
+        let stopper = std::thread::Builder::new()
+            .name("stopper".into())
+            .spawn(move || {
+                std::thread::sleep(Duration::from_millis(200));
+                flag.store(true, Ordering::Relaxed);
+            })
+            .unwrap();
         let run = run_function_value(
             "function lambda(i, cb) { while (true) {} }",
             &envelope(),

@@ -122,7 +122,8 @@ fn the_platform_s_modules_load_from_the_installed_set() {
 fn a_module_that_is_not_installed_says_how_to_install_it() {
     for engine in engines() {
         let mut opts = options(engine, Runtime::V1);
-        opts.modules_dir = Some(std::env::temp_dir().join("sc-no-modules-here"));
+        let empty = tempfile::tempdir().unwrap();
+        opts.modules_dir = Some(empty.path().join("sc-no-modules-here"));
         let error = run_with(&opts, "function lambda(i, cb) { require('luxon'); }")
             .result
             .unwrap_err();
@@ -158,12 +159,15 @@ fn http_goes_only_to_the_allowlist() {
     let port = server.server_addr().to_ip().unwrap().port();
     let server = Arc::new(server);
     let serving = Arc::clone(&server);
-    std::thread::spawn(move || {
-        for request in serving.incoming_requests() {
-            let body = format!("{{\"path\":\"{}\"}}", request.url());
-            let _ = request.respond(tiny_http::Response::from_string(body));
-        }
-    });
+    std::thread::Builder::new()
+        .name("allowlist-server".into())
+        .spawn(move || {
+            for request in serving.incoming_requests() {
+                let body = format!("{{\"path\":\"{}\"}}", request.url());
+                let _ = request.respond(tiny_http::Response::from_string(body));
+            }
+        })
+        .unwrap();
     let code = format!(
         "const {{ Toolbelt }} = require('lp-faas-toolbelt');\nconst http = Toolbelt.HTTPClient();\nfunction lambda(i, cb) {{ Promise.all([http({{ uri: 'http://127.0.0.1:{port}/a', json: true }}), fetch('http://127.0.0.1:{port}/b').then((r) => r.json()), http('https://blocked.example/')]).then((r) => cb(null, r), cb); }}"
     );

@@ -212,7 +212,7 @@ impl SurveyConsoleApp {
             let result = store.export(event).and_then(|file| {
                 let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
                 text.push('\n');
-                crate::functions::write_atomic(&path, text.as_bytes(), false)?;
+                crate::files::write_atomic(&path, text.as_bytes(), false)?;
                 Ok(file.functions.len())
             });
             let message = match result {
@@ -246,10 +246,18 @@ impl SurveyConsoleApp {
         };
         let work = move |_: &JobHandle<Command>| {
             let write = match change(&mut candidate) {
-                Ok(write) => FunctionsWrite {
-                    store: Some(candidate),
-                    ..write
-                },
+                Ok(mut write) => {
+                    if let (FunctionsMessage::Done(text), Some(note)) =
+                        (&mut write.message, kept_note(&candidate))
+                    {
+                        text.push(' ');
+                        text.push_str(&note);
+                    }
+                    FunctionsWrite {
+                        store: Some(candidate),
+                        ..write
+                    }
+                }
                 Err(error) => FunctionsWrite {
                     message: error.message(),
                     store: None,
@@ -302,6 +310,18 @@ impl SurveyConsoleApp {
     }
 }
 
+/// What a save kept of another program's changes, when the file had changed on disk.
+fn kept_note(store: &FunctionStore) -> Option<String> {
+    let kept = store.kept_from_disk();
+    (!kept.is_empty()).then(|| {
+        let names: Vec<&str> = kept.iter().map(|e| e.name()).collect();
+        format!(
+            "The file had changed on disk: the change to {} made elsewhere was kept.",
+            names.join(" and ")
+        )
+    })
+}
+
 /// Why a change of the functions file failed.
 enum WriteError {
     /// The store refused or could not save.
@@ -330,7 +350,7 @@ impl WriteError {
 
 /// Reads and parses a functions file to import.
 fn read_functions_file(path: &Path) -> Result<crate::functions::FunctionsFile, String> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| format!("cannot read the file ({e}): {}", path.display()))?;
+    let bytes = crate::files::read_bounded(path, crate::files::FUNCTIONS_LIMIT)
+        .map_err(|e| e.to_string())?;
     crate::functions::parse(&bytes, path).map_err(|e| e.to_string())
 }

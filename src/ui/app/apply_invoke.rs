@@ -10,12 +10,14 @@ use super::commands::{Command, InvokeSource};
 use super::jobs::JobKind;
 use super::session::{InvokeStatus, no_function};
 use crate::catalog::EventId;
+use crate::files::LogRead;
 use crate::functions::Endpoint;
 use crate::invoke::{
-    ErrorKind, Invocation, InvokeError, MAX_HISTORY, Target, curl_command, envelope, envelope_text,
-    fail, invoke, invoke_text, now_ms,
+    ErrorKind, Invocation, InvokeError, MAX_HISTORY, Target, curl_command, envelope_text, fail,
+    invoke_bytes, invoke_text, now_ms,
 };
 use crate::payload::{Inspection, Payload, inspect, parse_bytes};
+use crate::ui::widgets::theme::skipped_lines;
 
 /// The loaded payload as a worker needs it: the document, and its findings' summary taken from
 /// the inspection the console already holds (no second pass over the payload).
@@ -33,14 +35,22 @@ impl SurveyConsoleApp {
         let _ = self
             .jobs
             .spawn(ctx, JobKind::History, "reading the history", move |_| {
-                Command::HistoryRead(history.load().0)
+                Command::HistoryRead(history.read().map_err(|e| e.to_string()))
             });
     }
 
-    /// The history was read: invocations made meanwhile come after it.
-    pub(super) fn history_read(&mut self, mut entries: Vec<Invocation>) {
-        entries.append(&mut self.session.history);
-        self.session.history = entries;
+    /// The history was read: invocations made meanwhile come after it. What could not be read
+    /// is said beside the list.
+    pub(super) fn history_read(&mut self, read: Result<LogRead<Invocation>, String>) {
+        match read {
+            Ok(read) => {
+                let mut entries = read.entries;
+                entries.append(&mut self.session.history);
+                self.session.history = entries;
+                self.session.history_notice = skipped_lines(read.skipped);
+            }
+            Err(error) => self.session.history_notice = Some(error),
+        }
     }
 
     /// Asks LivePerson, on a worker, whether a function is deployed for `event`.
@@ -142,7 +152,7 @@ impl SurveyConsoleApp {
                 }
                 _ => match envelope_of(&source, loaded.as_ref(), event) {
                     Ok((body, findings)) => {
-                        let mut record = invoke(&target, &body, &secrets, &flag);
+                        let mut record = invoke_bytes(&target, body, &secrets, &flag);
                         record.payload_findings = findings;
                         record
                     }
@@ -221,7 +231,10 @@ impl SurveyConsoleApp {
         let clipboard = ctx.clone();
         let _ = self.jobs.spawn(ctx, JobKind::Curl, "curl", move |_| {
             let text = match envelope_of(&source, loaded.as_ref(), event) {
-                Ok((body, _)) => curl_command(&target, &body),
+                Ok((body, _)) => match serde_json::from_slice(&body) {
+                    Ok(value) => curl_command(&target, &value),
+                    Err(e) => format!("# the envelope is not JSON ({e})"),
+                },
                 Err(e) => format!("# {}", e.message),
             };
             clipboard.copy_text(text);
@@ -255,14 +268,16 @@ impl SurveyConsoleApp {
 }
 
 /// The envelope to send for a source, and a summary of the payload's findings.
+/// The envelope is written from the payload's text, as bytes: no value of a large payload is
+/// built to send it.
 fn envelope_of(
     source: &InvokeSource,
     loaded: Option<&LoadedSource>,
     event: EventId,
-) -> Result<(serde_json::Value, Option<String>), InvokeError> {
+) -> Result<(Vec<u8>, Option<String>), InvokeError> {
     match source {
         InvokeSource::Loaded => match loaded {
-            Some((payload, summary)) => Ok((envelope(payload, now_ms()), summary.clone())),
+            Some((payload, summary)) => Ok((payload.envelope_bytes(now_ms()), summary.clone())),
             None => Err(InvokeError::new(
                 ErrorKind::Payload,
                 "no-payload",
@@ -274,9 +289,17 @@ fn envelope_of(
                 .map_err(|e| InvokeError::new(ErrorKind::Payload, "unreadable", e.to_string()))?;
             let inspection = inspect(&payload, None);
             let summary = findings_summary(&inspection);
-            Ok((envelope(&payload, now_ms()), summary))
+            Ok((payload.envelope_bytes(now_ms()), summary))
         }
-        InvokeSource::Recorded { body, .. } => Ok(((**body).clone(), None)),
+        // A payload too large to be kept in the record was noted by its size, not kept.
+        InvokeSource::Recorded { body, .. } if !body.is_object() => Err(InvokeError::new(
+            ErrorKind::Payload,
+            "not-kept",
+            "this invocation's payload was too large to be kept: load the file again to send it",
+        )),
+        InvokeSource::Recorded { body, .. } => {
+            Ok((serde_json::to_vec(&**body).unwrap_or_default(), None))
+        }
         InvokeSource::Edited { text, .. } => {
             let payload = parse_bytes(text.as_bytes(), "edited request").map_err(|e| {
                 InvokeError::new(
@@ -286,7 +309,7 @@ fn envelope_of(
                 )
             })?;
             let summary = findings_summary(&inspect(&payload, Some(event)));
-            Ok((envelope(&payload, now_ms()), summary))
+            Ok((payload.envelope_bytes(now_ms()), summary))
         }
     }
 }

@@ -23,7 +23,7 @@ impl SurveyConsoleApp {
             JobKind::LivechatHistory,
             "reading the history",
             move |_| {
-                let read = history.load().map_err(|e| e.to_string());
+                let read = history.read().map_err(|e| e.to_string());
                 Command::Livechat(LivechatCommand::HistoryRead(read))
             },
         );
@@ -127,10 +127,12 @@ impl SurveyConsoleApp {
                 livechat.conversation = Some(*done);
             }
             LivechatCommand::HistoryRead(read) => match read {
-                Ok(mut entries) => {
+                Ok(read) => {
                     // Submissions made while it was read come after it.
+                    let mut entries = read.entries;
                     entries.append(&mut livechat.history);
                     livechat.history = entries;
+                    livechat.history_skipped = read.skipped;
                 }
                 Err(message) => livechat.history_error = Some(message),
             },

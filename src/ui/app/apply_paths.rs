@@ -251,19 +251,19 @@ mod tests {
     use crate::ui::app::session::Files;
     use crate::ui::app::state::State;
 
-    fn prompted(dialog_for: Duration) -> SurveyConsoleApp {
-        let dir = std::env::temp_dir();
-        let mut app = SurveyConsoleApp::with_files(State::default(), Files::in_dir(&dir));
-        let mut prompt = PathPrompt::new(FilePurpose::OpenPayload, dir);
+    fn prompted(dialog_for: Duration) -> (SurveyConsoleApp, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut app = SurveyConsoleApp::with_files(State::default(), Files::in_dir(dir.path()));
+        let mut prompt = PathPrompt::new(FilePurpose::OpenPayload, dir.path().to_path_buf());
         prompt.dialog_since = Instant::now().checked_sub(dialog_for);
         app.session.prompt = Some(prompt);
-        app
+        (app, dir)
     }
 
     #[test]
     fn a_dialog_that_answers_nothing_at_once_means_there_is_none() {
         let ctx = egui::Context::default();
-        let mut app = prompted(Duration::ZERO);
+        let (mut app, _dir) = prompted(Duration::ZERO);
         app.paths_chosen(&ctx, FilePurpose::OpenPayload, Vec::new());
         assert!(
             app.session.no_dialog,
@@ -275,7 +275,7 @@ mod tests {
         );
 
         // A dialog the operator looked at and cancelled: nothing more is asked.
-        let mut app = prompted(NO_DIALOG_WITHIN * 3);
+        let (mut app, _dir) = prompted(NO_DIALOG_WITHIN * 3);
         app.paths_chosen(&ctx, FilePurpose::OpenPayload, Vec::new());
         assert!(!app.session.no_dialog);
         assert!(app.session.prompt.is_none());

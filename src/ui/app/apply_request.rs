@@ -84,7 +84,7 @@ impl SurveyConsoleApp {
         let spawned = self
             .jobs
             .spawn(ctx, JobKind::WriteFile, "saving the payload", move |_| {
-                let written = crate::functions::write_atomic(&path, text.as_bytes(), false)
+                let written = crate::files::write_atomic(&path, text.as_bytes(), false)
                     .map(|()| {
                         let shown = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
                         format!(

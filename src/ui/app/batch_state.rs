@@ -72,7 +72,7 @@ impl BatchView {
         let result = self.results.get(index)?;
         let mut record = result.record.as_deref()?.clone();
         if let Some(Ok(envelope)) = self.items.get(result.item).map(|i| &i.envelope) {
-            record.request.body = (*envelope.value).clone();
+            record.request.body = envelope.recorded();
         }
         Some(record)
     }

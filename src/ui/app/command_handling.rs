@@ -134,7 +134,7 @@ impl SurveyConsoleApp {
                 self.session.copied = Some((Copied::Curl, Instant::now()));
                 self.say("Copied the request to the clipboard as a curl command.".to_owned());
             }
-            Command::HistoryRead(entries) => self.history_read(entries),
+            Command::HistoryRead(read) => self.history_read(read),
             Command::AskDeployed(event) => self.ask_deployed(ctx, event),
             Command::DeployedAnswered { event, answer } => {
                 self.session.deployed.insert(event, answer);

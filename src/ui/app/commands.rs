@@ -15,6 +15,7 @@ use super::state::{Tab, View};
 use crate::batch::{BatchItem, BatchResult, BatchSettings, PayloadSource, RunEnd};
 use crate::catalog::EventId;
 use crate::catalog::samples::Sample;
+use crate::files::LogRead;
 use crate::functions::{FunctionConfig, FunctionStore, Runtime};
 use crate::invoke::Invocation;
 use crate::invoke::local::check::Finding;
@@ -177,8 +178,8 @@ pub enum Command {
     },
     /// The curl command is on the clipboard.
     CurlCopied,
-    /// The invocation history was read.
-    HistoryRead(Vec<Invocation>),
+    /// The invocation history was read (or why it could not be).
+    HistoryRead(Result<LogRead<Invocation>, String>),
     /// Ask LivePerson whether a function is deployed for the event (its LivePerson function's
     /// account and credentials).
     AskDeployed(EventId),
@@ -553,6 +554,6 @@ pub enum LivechatCommand {
     },
     /// A test conversation finished.
     ConversationDone(Box<Result<Conversation, ConversationFailure>>),
-    /// The submission history was read.
-    HistoryRead(Result<Vec<HistoryEntry>, String>),
+    /// The submission history was read (or why it could not be).
+    HistoryRead(Result<LogRead<HistoryEntry>, String>),
 }

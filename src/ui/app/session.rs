@@ -212,6 +212,8 @@ pub struct LivechatSession {
     pub history: Vec<HistoryEntry>,
     /// Why the history could not be read or written.
     pub history_error: Option<String>,
+    /// How many lines of the history file could not be read.
+    pub history_skipped: usize,
 }
 
 /// Everything the console holds while it runs, apart from panels' widget state.
@@ -269,6 +271,8 @@ pub struct Session {
     pub invoke_notice: Option<String>,
     /// Past invocations, oldest first.
     pub history: Vec<Invocation>,
+    /// What the history read skipped, or why it could not be read.
+    pub history_notice: Option<String>,
     /// The history file (appended to by invocation workers).
     pub history_file: Arc<Mutex<History>>,
     /// What LivePerson said per event: a function deployed for it or not (`isImplemented`).
@@ -356,6 +360,7 @@ impl Session {
             latest: None,
             invoke_notice: None,
             history: Vec::new(),
+            history_notice: None,
             history_file: Arc::new(Mutex::new(History::open(&files.history))),
             batch: BatchSession::default(),
             local: LocalSession::default(),

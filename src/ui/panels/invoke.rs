@@ -75,8 +75,14 @@ impl InvokePanel {
             .default_size(320.0)
             .min_size(220.0)
             .show(ui, |ui| {
-                self.history
-                    .ui(ui, event, &session.history, session.find_requests, commands);
+                self.history.ui(
+                    ui,
+                    event,
+                    &session.history,
+                    session.history_notice.as_deref(),
+                    session.find_requests,
+                    commands,
+                );
             });
         let shown = self.history.shown(&session.history);
         let copied = [Copied::Response, Copied::Request, Copied::RequestId]

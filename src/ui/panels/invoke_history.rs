@@ -74,6 +74,7 @@ impl HistoryList {
         ui: &mut egui::Ui,
         event: EventId,
         history: &[Invocation],
+        notice: Option<&str>,
         find_requests: u64,
         commands: &mut Vec<Command>,
     ) {
@@ -81,6 +82,9 @@ impl HistoryList {
             ui.strong("History");
             ui.checkbox(&mut self.only_this_event, "this event only");
         });
+        if let Some(notice) = notice {
+            crate::ui::widgets::theme::warn_label(ui, notice);
+        }
         let field = ui.add(
             egui::TextEdit::singleline(&mut self.filter)
                 .hint_text("filter: payload, endpoint, status, passed…")

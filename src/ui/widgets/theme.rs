@@ -77,6 +77,22 @@ pub fn error_label(ui: &mut Ui, text: &str) {
     ui.label(RichText::new(text).color(ui.visuals().error_fg_color));
 }
 
+/// Shows a warning in the warning colour, wrapped.
+pub fn warn_label(ui: &mut Ui, text: &str) {
+    ui.label(RichText::new(text).color(ui.visuals().warn_fg_color));
+}
+
+/// What a history read skipped, in the operator's words (`None` when it skipped nothing).
+pub fn skipped_lines(skipped: usize) -> Option<String> {
+    (skipped > 0).then(|| {
+        format!(
+            "{skipped} line{} of the history file could not be read and {} skipped.",
+            if skipped == 1 { "" } else { "s" },
+            if skipped == 1 { "was" } else { "were" }
+        )
+    })
+}
+
 /// A severity as a short coloured word.
 pub fn severity_text(ui: &Ui, severity: Severity) -> RichText {
     RichText::new(severity.as_str()).color(severity_color(ui, severity))

@@ -204,11 +204,8 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, state: &Rc<HostState>) -> rquickjs::R
         "readFile",
         Function::new(ctx.clone(), move |path: String| {
             let path = s.module_path(&path)?;
-            let meta = std::fs::metadata(&path).ok()?;
-            if !meta.is_file() || meta.len() > MAX_MODULE_FILE {
-                return None;
-            }
-            std::fs::read_to_string(path).ok()
+            // A regular file within the bound only (never a FIFO that would hang the run).
+            crate::files::read_text(&path, MAX_MODULE_FILE).ok()
         })?,
     )?;
     host.set(

@@ -98,7 +98,12 @@ impl LivechatPanel {
                 ui.separator();
                 result::outcome_ui(ui, livechat.outcome.as_ref());
                 ui.separator();
-                result::history_ui(ui, &livechat.history, livechat.history_error.as_deref());
+                result::history_ui(
+                    ui,
+                    &livechat.history,
+                    livechat.history_error.as_deref(),
+                    livechat.history_skipped,
+                );
             });
         if server_url != ctx.state.livechat_server {
             commands.push(Command::SetLivechatServer(server_url));

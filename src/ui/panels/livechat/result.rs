@@ -215,10 +215,13 @@ fn transcript_ui(ui: &mut Ui, transcript: &TranscriptOutcome) {
 }
 
 /// The submissions, newest first (tokens are stored masked).
-pub fn history_ui(ui: &mut Ui, history: &[HistoryEntry], error: Option<&str>) {
+pub fn history_ui(ui: &mut Ui, history: &[HistoryEntry], error: Option<&str>, skipped: usize) {
     ui.strong(format!("History ({})", history.len()));
     if let Some(error) = error {
         theme::error_label(ui, error);
+    }
+    if let Some(notice) = theme::skipped_lines(skipped) {
+        theme::warn_label(ui, &notice);
     }
     if history.is_empty() {
         ui.weak("No survey sent yet.");
