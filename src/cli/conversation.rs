@@ -7,12 +7,12 @@ use std::process::ExitCode;
 use clap::Args;
 use serde_json::json;
 
-use super::OrUsage as _;
 use super::args::{HeaderArg, parse_header};
-use super::output::{Out, clip, print_json, say, warn};
+use super::output::{Out, clip, note, print_json, say, warn};
+use super::survey::server;
 use crate::livechat::{
-    ConversationRequest, ConversationStep, RateLimits, Server, TranscriptOutcome, check_email,
-    codes_help, mask_token, server_info, start_conversation,
+    ConversationRequest, ConversationStep, RateLimits, TranscriptOutcome, check_email, codes_help,
+    mask_token, server_info, start_conversation,
 };
 
 /// The help after the options: the calls made, the output, the error codes, exit codes.
@@ -81,20 +81,9 @@ fn parse_email(text: &str) -> Result<String, String> {
 }
 
 pub fn run(args: &ConversationArgs) -> anyhow::Result<ExitCode> {
-    let headers = args.headers.iter().map(HeaderArg::livechat).collect();
-    let server = Server::checked(&args.server, headers, args.timeout)
-        .map_err(|err| anyhow::anyhow!("--server: {err}"))
-        .or_usage()?;
+    let server = server(&args.server, &args.headers, args.timeout)?;
     let mut out = Out::stdout();
-    // Notes and warnings: on stderr when stdout is JSON.
-    let note = |out: &mut Out, line: &str| -> anyhow::Result<()> {
-        if args.json {
-            warn(line);
-            Ok(())
-        } else {
-            say!(out, "{line}")
-        }
-    };
+    let note = |out: &mut Out, line: &str| note(out, args.json, line);
     let request = ConversationRequest {
         name: args.name.clone(),
         close: args.close,

@@ -130,6 +130,16 @@ pub fn clip(text: &str, max: usize) -> String {
 }
 
 /// Writes a warning line on stderr (nothing more can be done when stderr itself is gone).
+/// A note or warning beside a command's answer: in the text, or on stderr when stdout is JSON.
+pub fn note(out: &mut Out, json: bool, line: &str) -> anyhow::Result<()> {
+    if json {
+        warn(line);
+        Ok(())
+    } else {
+        say!(out, "{line}")
+    }
+}
+
 pub fn warn(text: impl std::fmt::Display) {
     let text = crate::redact::url_passwords(&text.to_string()).into_owned();
     let _ = writeln!(std::io::stderr().lock(), "{text}");

@@ -7,7 +7,7 @@ use clap::Args;
 use serde_json::Value;
 
 use super::args::{HeaderArg, parse_header};
-use super::output::{Out, clip, print_json, say, warn};
+use super::output::{Out, clip, note, print_json, say, warn};
 use super::{OrUsage as _, usage};
 use crate::livechat::{
     FEEDBACK_NAME, History, HistoryEntry, RateLimits, Route, Server, SurveyItem, SurveyOutcome,
@@ -88,6 +88,14 @@ pub struct SurveyArgs {
 
 /// `NAME=VALUE` for a rating. Whether the server keeps it is its rules' matter, said before
 /// sending; only the shape is checked here.
+/// The `--server` argument with its headers: a bad URL is a usage error.
+pub(super) fn server(url: &str, headers: &[HeaderArg], timeout_s: u64) -> anyhow::Result<Server> {
+    let headers = headers.iter().map(HeaderArg::livechat).collect();
+    Server::checked(url, headers, timeout_s)
+        .map_err(|err| anyhow::anyhow!("--server: {err}"))
+        .or_usage()
+}
+
 fn parse_rating(text: &str) -> Result<SurveyItem, String> {
     let (name, value) = text
         .split_once('=')
@@ -107,20 +115,9 @@ fn parse_field(text: &str) -> Result<SurveyItem, String> {
 }
 
 pub fn run(args: &SurveyArgs) -> anyhow::Result<ExitCode> {
-    let headers = args.headers.iter().map(HeaderArg::livechat).collect();
-    let server = Server::checked(&args.server, headers, args.timeout)
-        .map_err(|err| anyhow::anyhow!("--server: {err}"))
-        .or_usage()?;
+    let server = server(&args.server, &args.headers, args.timeout)?;
     let mut out = Out::stdout();
-    // Notes and warnings: on stderr when stdout is JSON.
-    let note = |out: &mut Out, line: &str| -> anyhow::Result<()> {
-        if args.json {
-            warn(line);
-            Ok(())
-        } else {
-            say!(out, "{line}")
-        }
-    };
+    let note = |out: &mut Out, line: &str| note(out, args.json, line);
     let limits = RateLimits::open_default();
     let (rules, version) = if args.builtin_rules {
         (SurveyRules::builtin(), None)
