@@ -8,7 +8,7 @@ use std::time::Duration;
 use egui::{Response, Role, Sense, Ui, Widget, WidgetInfo};
 
 /// How often a waiting console draws a frame: the spinner's step.
-pub const BUSY_REPAINT: Duration = Duration::from_millis(125);
+pub const BUSY_REPAINT: Duration = Duration::from_millis(200);
 
 /// Dots around the circle; one step lights the next.
 const DOTS: usize = 8;
