@@ -1,8 +1,8 @@
 //! Flows of the console driven headless with egui_kittest against real loopback function
 //! servers: the request editor (checked as typed, headers, sent as edited, saved as a file),
 //! exporting a batch where the desktop has no file-dialog portal (a typed path, a default
-//! folder, where it wrote, asked before replacing), and a batch row opened in full (beside the
-//! table, never over it, with the row's own verdict).
+//! folder, where it wrote, asked before replacing), a batch row opened in full (beside the
+//! table, never over it, with the row's own verdict), and each messaging event's own sample.
 #![allow(clippy::unwrap_used)] // Test helpers may panic: a panic is a failed test.
 
 mod support;
@@ -287,4 +287,38 @@ fn a_batch_row_opens_beside_the_table_with_the_rows_own_verdict() {
             .query_by_label("transcript-csat-1.json · iteration 1")
             .is_none()
     );
+}
+
+#[test]
+fn each_messaging_event_offers_its_own_sample_first() {
+    let temp = tempfile::tempdir().unwrap();
+    let events = [
+        (EventId::MessagingSurveyStarted, "started", "ended"),
+        (EventId::MessagingSurveyEnded, "ended", "started"),
+    ];
+    for (event, own, other) in events {
+        let state = State {
+            selected: event,
+            tab: Tab::Invoke,
+            ..State::default()
+        };
+        let files = Files::in_dir(temp.path());
+        let mut harness = Harness::builder()
+            .with_size(egui::vec2(1400.0, 1100.0))
+            .build_eframe(move |_cc| SurveyConsoleApp::with_files(state, files));
+        wait_idle(&mut harness);
+        let shown: Vec<String> = harness
+            .get_all_by_role(Role::ComboBox)
+            .map(|n| format!("{:?} {:?}", n.accesskit_node().label(), n.value()))
+            .collect();
+        let payload = shown
+            .iter()
+            .find(|s| s.contains(".json"))
+            .unwrap_or_else(|| panic!("no payload choice among {shown:?}"));
+        assert!(
+            payload.contains(&format!("messaging-survey-{own}.envelope.json")),
+            "{event:?} offers {payload}"
+        );
+        assert!(!payload.contains(other), "{event:?} offers {payload}");
+    }
 }
