@@ -53,7 +53,10 @@ pub fn run(args: &InvokeArgs) -> anyhow::Result<ExitCode> {
     RunFlags::prepare_modules(&target, &cancel);
     let mut record = if matches!(target.endpoint, Endpoint::Local(_)) {
         // In-process runs take the envelope as text: no document of the payload is built.
-        let text = envelope_text(&payload, now_ms());
+        // The envelope's text on its own, so that the payload's rows go before the engine
+        // parses its own copy: the run's peak is then the text and the engine, not the rows too.
+        let text = envelope_text(&payload, now_ms()).into_owned();
+        drop(payload);
         invoke_text(&target, &text, &SessionSecrets::default(), &cancel)
     } else {
         let body = payload.envelope_bytes(now_ms());
