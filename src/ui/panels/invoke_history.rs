@@ -8,6 +8,7 @@ use std::time::Instant;
 use crate::catalog::EventId;
 use crate::functions::EndpointKind;
 use crate::invoke::{Invocation, now_ms};
+use crate::livechat::history::format_utc;
 use crate::ui::app::commands::{Command, InvokeSource};
 use crate::ui::app::session::InvokeStatus;
 use crate::ui::widgets::theme;
@@ -234,26 +235,7 @@ pub fn format_time(at_ms: u64, now_ms: u64) -> (String, String) {
         3_600..=86_399 => format!("{} h ago", seconds / 3_600),
         _ => format!("{} d ago", seconds / 86_400),
     };
-    let secs = at_ms / 1000;
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let absolute = format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        rem / 3_600,
-        rem % 3_600 / 60,
-        rem % 60
-    );
-    (relative, absolute)
+    (relative, format_utc(at_ms / 1000))
 }
 
 /// What differs between two records, as (what, first, second).
