@@ -18,7 +18,7 @@ use survey_console::batch::{
     self, Batch, BatchReport, BatchResult, BatchSettings, PayloadSource, Progress, RunEnd,
 };
 use survey_console::catalog::EventId;
-use survey_console::functions::EndpointKind;
+use survey_console::functions::{Auth, Endpoint, EndpointKind, SecretRef};
 use survey_console::invoke::{SessionSecrets, Target};
 
 const TRANSCRIPT: EventId = EventId::ChatPostSurveyEmailTranscript;
@@ -378,6 +378,88 @@ fn concurrency_bounds_the_requests_in_flight() {
     assert!(results.iter().all(|r| r.ok));
     let peak = peak.load(Ordering::SeqCst);
     assert!((2..=5).contains(&peak), "peak {peak}");
+}
+
+/// A batch keeps the full record of its first results and of its failures: each kept record
+/// shows the headers as sent (its own request id, the token redacted) and as received, also
+/// for a failure long after the first records.
+#[test]
+fn kept_records_show_the_headers_sent_and_received() {
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let ids = Arc::clone(&seen);
+    let server = TestServer::start(move |req| {
+        let mut ids = ids.lock().unwrap();
+        ids.push(req.header("X-Request-ID").unwrap_or("").to_owned());
+        let late = ids.len() > 540;
+        drop(ids);
+        let answer = if late {
+            Resp::json(500, serde_json::json!({"error": "late"}))
+        } else {
+            transcript_function(req)
+        };
+        answer.header("X-Trace", "t-1")
+    });
+    let settings = BatchSettings {
+        iterations: 40,
+        concurrency: 4,
+        ..BatchSettings::default()
+    };
+    let mut batch = batch_of(&PayloadSource::Samples, &server.url("/fn"), settings);
+    batch.target.endpoint = Endpoint::Http {
+        url: server.url("/fn"),
+        auth: Auth::Bearer {
+            token: SecretRef::default(),
+        },
+    };
+    batch.target.headers = vec![("X-Tenant".into(), "acme".into())];
+    let mut secrets = SessionSecrets::default();
+    secrets.set(TRANSCRIPT, "endpoint.auth.token", "t0ken-s3cret".into());
+    let mut results = Vec::new();
+    batch::run(
+        &batch,
+        &secrets,
+        &Arc::new(AtomicBool::new(false)),
+        &Arc::new(Progress::default()),
+        |r| results.push(r),
+    );
+    assert_eq!(results.len(), 560);
+    let seen = seen.lock().unwrap().clone();
+    let kept: Vec<_> = results.iter().filter_map(|r| r.record.clone()).collect();
+    let failed = results.iter().filter(|r| !r.ok).count();
+    assert_eq!(failed, 20, "the last 20 answers are HTTP 500");
+    assert_eq!(kept.len(), batch::KEEP_FIRST_RECORDS + failed);
+    for record in &kept {
+        let sent = |name: &str| {
+            record
+                .request
+                .headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
+        };
+        let id = record.request_id.as_deref().unwrap();
+        assert_eq!(sent("X-Request-ID"), Some(id));
+        assert!(seen.iter().any(|s| s == id), "{id} was not the id sent");
+        assert_eq!(sent("Authorization"), Some("Bearer <redacted>"));
+        assert_eq!(sent("X-Tenant"), Some("acme"));
+        assert_eq!(sent("Content-Type"), Some("application/json"));
+        let response = record.response.as_ref().unwrap();
+        assert!(
+            response
+                .headers
+                .iter()
+                .any(|(k, v)| k.eq_ignore_ascii_case("x-trace") && v == "t-1"),
+            "{:?}",
+            response.headers
+        );
+        assert!(!format!("{record:?}").contains("t0ken-s3cret"));
+    }
+    let ids: std::collections::HashSet<&str> = kept
+        .iter()
+        .filter_map(|r| r.request_id.as_deref())
+        .collect();
+    assert_eq!(ids.len(), kept.len(), "every request has its own id");
+    assert!(seen.iter().all(|id| id.len() == 36), "{:?}", &seen[..3]);
 }
 
 fn bin(home: &Path) -> Command {

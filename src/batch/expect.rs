@@ -86,7 +86,11 @@ pub struct Verdict {
 }
 
 fn check(rule: String, ok: bool, message: String) -> Check {
-    Check { rule, ok, message }
+    Check {
+        rule: rule.into(),
+        ok,
+        message,
+    }
 }
 
 fn emails_text(n: usize) -> String {

@@ -3,7 +3,7 @@
 //! own connection (HTTP/1.1 keep-alive, or HTTP/2 where a TLS server offers it) and
 //! reconnecting when it is not ready. Every payload's request is prepared once (its envelope
 //! serialized once and shared); every answer goes through the same send, contract checks and
-//! explanations as a single invocation ([`crate::invoke::send_async`]), so both paths give the
+//! explanations as a single invocation ([`crate::invoke::send_planned`]), so both paths give the
 //! same verdicts. Cancel and fail-fast drop the tasks: the requests in flight end at once.
 
 use std::sync::Arc;
@@ -12,18 +12,18 @@ use std::time::{Duration, Instant};
 
 use super::run::{BatchResult, Shared, unreadable};
 use crate::invoke::{
-    ErrorKind, HttpRequest, Invocation, InvokeError, Via, apply_outcome, fail, http_request,
-    new_record, now_ms, send_async,
+    ErrorKind, HttpRequest, Invocation, InvokeError, SendPlan, Via, apply_outcome, fail,
+    http_request, new_record, now_ms, send_planned,
 };
 use crate::net::{self, Slot};
 
 /// How often a pausing task looks at the stop and cancel flags.
 const POLL: Duration = Duration::from_millis(25);
 
-/// What every task of a batch shares: the prepared request of each payload and the record
-/// every result starts from.
+/// What every task of a batch shares: the prepared request of each payload (its URL parsed
+/// and its headers checked once) and the record every result starts from.
 struct Prepared {
-    requests: Vec<Result<HttpRequest, InvokeError>>,
+    requests: Vec<Result<(HttpRequest, SendPlan), InvokeError>>,
     template: Invocation,
 }
 
@@ -48,7 +48,8 @@ pub(super) fn start(shared: &Arc<Shared>, workers: usize, tx: &mpsc::Sender<Batc
             if let Ok(envelope) = &item.envelope {
                 request.body = envelope.bytes.clone();
             }
-            Ok(request)
+            let plan = SendPlan::lean(&request);
+            Ok((request, plan))
         })
         .collect();
     let prepared = Arc::new(Prepared {
@@ -143,6 +144,7 @@ async fn task(shared: Arc<Shared>, prepared: Arc<Prepared>, tx: mpsc::Sender<Bat
         else {
             return;
         };
+        let mut response_headers = None;
         let (record, sent) = match (&item.envelope, request) {
             (Err(message), _) => (unreadable(&shared.batch, message), false),
             (Ok(_), Err(error)) => {
@@ -151,11 +153,12 @@ async fn task(shared: Arc<Shared>, prepared: Arc<Prepared>, tx: mpsc::Sender<Bat
                 fail(&mut record, error.clone());
                 (record, false)
             }
-            (Ok(_), Ok(request)) => {
+            (Ok(_), Ok((request, plan))) => {
                 let started = Instant::now();
                 let mut record = prepared.template.clone();
                 record.at_ms = now_ms();
-                let outcome = send_async(request, Via::Slot(&mut slot)).await;
+                let mut outcome = send_planned(request, plan, Via::Slot(&mut slot)).await;
+                response_headers = outcome.response_headers.take();
                 apply_outcome(&mut record, outcome);
                 record.timings.total_ms = started.elapsed().as_secs_f64() * 1e3;
                 record.payload_findings.clone_from(&item.findings);
@@ -163,7 +166,19 @@ async fn task(shared: Arc<Shared>, prepared: Arc<Prepared>, tx: mpsc::Sender<Bat
             }
         };
         let result = shared.result(item, index, iteration, record, sent);
-        if !shared.deliver(result, &tx) {
+        // The headers sent and received, only in the records the batch keeps.
+        let plan = prepared.requests.get(index).and_then(|r| r.as_ref().ok());
+        let kept = |record: &mut Invocation| {
+            if let (Some((_, plan)), Some(id)) = (plan, &record.request_id)
+                && let Some(headers) = plan.recorded_headers(id)
+            {
+                record.request.headers = headers;
+            }
+            if let (Some(response), Some(headers)) = (record.response.as_mut(), &response_headers) {
+                response.headers = net::header_pairs(headers);
+            }
+        };
+        if !shared.deliver(result, &tx, kept) {
             return;
         }
     }

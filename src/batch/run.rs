@@ -271,9 +271,14 @@ impl Shared {
         self.last_exit_us.fetch_max(us, Ordering::Relaxed);
     }
 
-    /// Counts a finished result, decides whether its full record is kept, and hands it on.
-    /// False when nobody listens any more.
-    pub(super) fn deliver(&self, mut result: BatchResult, tx: &mpsc::Sender<BatchResult>) -> bool {
+    /// Counts a finished result, decides whether its full record is kept (and then completes
+    /// it with `kept`), and hands it on. False when nobody listens any more.
+    pub(super) fn deliver(
+        &self,
+        mut result: BatchResult,
+        tx: &mpsc::Sender<BatchResult>,
+        kept: impl FnOnce(&mut Invocation),
+    ) -> bool {
         // Decide here whether the full record is kept, so the ones not kept are freed by the
         // thread that made them (cheaper for the allocator than freeing them elsewhere).
         let keep = self.kept.fetch_add(1, Ordering::Relaxed) < KEEP_FIRST_RECORDS
@@ -281,14 +286,16 @@ impl Shared {
                 && self.kept_failed.fetch_add(1, Ordering::Relaxed) < KEEP_FAILED_RECORDS);
         if !keep {
             result.record = None;
-        } else if let Some(record) = result.record.as_mut().and_then(Arc::get_mut)
-            && let Some(response) = record.response.as_mut()
-            && response.size > KEEP_BODY_MAX
-        {
-            response.body = Body::Text(format!(
-                "(a body of {} bytes is not kept in a batch: invoke this payload alone to see it)",
-                response.size
-            ));
+        } else if let Some(record) = result.record.as_mut().and_then(Arc::get_mut) {
+            kept(record);
+            if let Some(response) = record.response.as_mut()
+                && response.size > KEEP_BODY_MAX
+            {
+                response.body = Body::Text(format!(
+                    "(a body of {} bytes is not kept in a batch: invoke this payload alone to see it)",
+                    response.size
+                ));
+            }
         }
         if !result.ok {
             self.progress.failed.fetch_add(1, Ordering::Relaxed);
@@ -373,7 +380,7 @@ fn work(shared: &Shared, tx: &mpsc::Sender<BatchResult>) {
             // Cancelled in flight: dropped.
             return;
         };
-        if !shared.deliver(result, tx) {
+        if !shared.deliver(result, tx, |_| {}) {
             return;
         }
     }

@@ -1,6 +1,8 @@
 //! Checking a function's answer against its event's contract, and explaining failures in the
 //! platform's terms.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 pub use super::codes::{
@@ -28,12 +30,33 @@ impl ContractReport {
     }
 }
 
-fn check(rule: &str, ok: bool, message: impl Into<String>) -> Check {
+fn check(rule: impl Into<Cow<'static, str>>, ok: bool, message: impl Into<String>) -> Check {
     Check {
-        rule: rule.to_owned(),
+        rule: rule.into(),
         ok,
         message: message.into(),
     }
+}
+
+/// `prefix`, `n` in decimal, `suffix`: the messages a batch makes for every answer, without
+/// the formatting machinery (which costs more than the rest of the check).
+pub(super) fn numbered(prefix: &str, n: usize, suffix: &str) -> String {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let mut text = String::with_capacity(prefix.len() + digits.len() - at + suffix.len());
+    text.push_str(prefix);
+    text.extend(digits[at..].iter().map(|&d| char::from(d)));
+    text.push_str(suffix);
+    text
 }
 
 /// Checks a successful answer (`result` is the function's result: the HTTP body, or the value
@@ -48,9 +71,11 @@ pub fn check_result_for(spec: &EventSpec, status: Option<u16>, result: &Body) ->
     let mut report = ContractReport::default();
     if let Some(status) = status {
         let ok = (200..300).contains(&status);
-        report
-            .checks
-            .push(check("HTTP status is 2xx", ok, format!("status {status}")));
+        report.checks.push(check(
+            "HTTP status is 2xx",
+            ok,
+            numbered("status ", status.into(), ""),
+        ));
     }
     match spec.result_use {
         ResultUse::Ignored => {
@@ -92,21 +117,20 @@ fn check_emails(result: &Body, report: &mut ContractReport) {
             return;
         }
     };
-    report.checks.push(check(
-        rule,
-        true,
-        format!(
-            "{} entr{}",
-            items.len(),
-            if items.len() == 1 { "y" } else { "ies" }
-        ),
-    ));
+    let entries = if items.len() == 1 {
+        " entry"
+    } else {
+        " entries"
+    };
+    report
+        .checks
+        .push(check(rule, true, numbered("", items.len(), entries)));
     for (i, item) in items.iter().enumerate() {
         let n = i + 1;
         let fields_rule = format!("e-mail {n} has targetEmail, senderName, senderEmail, subject");
         let Value::Object(map) = item else {
             report.checks.push(check(
-                &fields_rule,
+                fields_rule.clone(),
                 false,
                 format!(
                     "entry {n} is {}, not an object",
@@ -130,12 +154,12 @@ fn check_emails(result: &Body, report: &mut ContractReport) {
         if !problems.is_empty() {
             report
                 .checks
-                .push(check(&fields_rule, false, problems.join("; ")));
+                .push(check(fields_rule.clone(), false, problems.join("; ")));
             continue;
         }
         report
             .checks
-            .push(check(&fields_rule, true, "all four present"));
+            .push(check(fields_rule, true, "all four present"));
         let text = |key: &str| {
             map.get(key)
                 .and_then(Value::as_str)
@@ -157,7 +181,7 @@ fn check_emails(result: &Body, report: &mut ContractReport) {
         .map(|(key, address)| format!("{key} '{address}' is not an e-mail address"))
         .collect();
         report.checks.push(check(
-            &format!("e-mail {n} addresses are well formed"),
+            format!("e-mail {n} addresses are well formed"),
             bad.is_empty(),
             if bad.is_empty() {
                 format!("to {}, from {}", email.target_email, email.sender_email)
@@ -227,6 +251,14 @@ mod tests {
     use serde_json::json;
 
     const TRANSCRIPT: EventId = EventId::ChatPostSurveyEmailTranscript;
+
+    #[test]
+    fn numbered_messages_read_as_formatted_ones() {
+        for n in [0, 1, 9, 10, 200, 599, 65_535, usize::MAX] {
+            assert_eq!(numbered("status ", n, ""), format!("status {n}"));
+            assert_eq!(numbered("", n, " entries"), format!("{n} entries"));
+        }
+    }
 
     #[test]
     fn a_good_email_list_passes_and_is_described() {

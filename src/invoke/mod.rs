@@ -15,6 +15,7 @@ pub mod local;
 mod local_run;
 mod mask;
 mod record;
+mod request_id;
 mod send;
 
 use std::collections::{BTreeMap, HashMap};
@@ -44,8 +45,8 @@ pub use record::{
 };
 pub use send::{
     Credentials, Destination, HttpOutcome, HttpRequest, Purpose, REDACTED, RETRY_STATUSES,
-    RETRY_STEP, Via, authorization_value, cancelled_outcome, is_secret_header, redacted_headers,
-    send, send_async,
+    RETRY_STEP, SendPlan, Via, authorization_value, cancelled_outcome, is_secret_header,
+    redacted_headers, send, send_async, send_planned,
 };
 
 use crate::catalog::EventId;

@@ -1,6 +1,8 @@
 //! What one invocation was and what came back: the record shown in the console, printed by the
 //! CLI and kept in history. It never holds a secret.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -11,8 +13,9 @@ use crate::invoke::local::{LocalError, LogLine};
 /// One contract rule and whether the response kept it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Check {
-    /// The rule, e.g. "response is a list of e-mail entries".
-    pub rule: String,
+    /// The rule, e.g. "response is a list of e-mail entries" (most rules are fixed text, so
+    /// the records of a batch share them rather than copy them).
+    pub rule: Cow<'static, str>,
     /// Whether it held.
     pub ok: bool,
     /// What was found.

@@ -127,6 +127,9 @@ pub struct HttpOutcome {
     pub platform: Option<Platform>,
     /// Plain-language notes (redirects followed, hosts found through CSDS).
     pub notes: Vec<String>,
+    /// The response headers of a lean send ([`SendPlan::lean`]), left out of `result` until
+    /// the caller keeps the record ([`net::header_pairs`] makes the record's pairs).
+    pub response_headers: Option<http::HeaderMap>,
 }
 
 /// Which connection an exchange uses: the shared pool, or a caller's own (a batch task's).
@@ -141,11 +144,12 @@ impl Via<'_> {
     async fn exchange(
         &mut self,
         request: &net::Request,
+        extra: &[net::Extra],
         options: &net::Options,
     ) -> Result<net::Response, NetError> {
         match self {
-            Via::Pool => net::engine::pooled(request, options).await,
-            Via::Slot(slot) => net::exchange(slot, request, options).await,
+            Via::Pool => net::engine::pooled_with(request, extra, options).await,
+            Via::Slot(slot) => net::exchange_with(slot, request, extra, options).await,
         }
     }
 }
@@ -185,27 +189,171 @@ pub fn cancelled_outcome(request: &HttpRequest) -> HttpOutcome {
         attempts: Vec::new(),
         platform: None,
         notes: Vec::new(),
+        response_headers: None,
+    }
+}
+
+/// What a request to a plain URL sends the same way every time: the URL parsed and checked,
+/// the headers validated, and the headers as recorded. A batch makes one per payload and
+/// sends it many times ([`send_planned`]); LivePerson requests find their URL when sent.
+#[derive(Clone, Debug)]
+pub struct SendPlan {
+    fixed: Option<Fixed>,
+    /// Leave the recorded headers of a plain-URL request out of the outcome.
+    lean: bool,
+}
+
+impl SendPlan {
+    /// The plan of `request` (nothing is fixed ahead for a LivePerson function).
+    pub fn new(request: &HttpRequest) -> SendPlan {
+        SendPlan {
+            fixed: match &request.destination {
+                Destination::Url(url) => Some(Fixed::new(request, url.trim().to_owned(), None)),
+                Destination::Liveperson(_) => None,
+            },
+            lean: false,
+        }
+    }
+
+    /// The plan of a batch, which keeps the full record of only some results: the outcome of
+    /// a plain-URL request leaves its recorded headers out, and the batch adds them
+    /// ([`SendPlan::recorded_headers`]) to the records it keeps.
+    pub fn lean(request: &HttpRequest) -> SendPlan {
+        SendPlan {
+            lean: true,
+            ..SendPlan::new(request)
+        }
+    }
+
+    /// The headers a lean send left out of its outcome, as recorded (credentials redacted);
+    /// `None` when it left none out.
+    pub fn recorded_headers(&self, request_id: &str) -> Option<Vec<(String, String)>> {
+        let fixed = self.fixed.as_ref().filter(|_| self.lean)?;
+        Some(fixed.recorded_with(request_id))
+    }
+}
+
+/// A request's fixed part. The request id is a placeholder that each send replaces in place,
+/// so the headers keep their order on the wire and in the record.
+#[derive(Clone, Debug)]
+struct Fixed {
+    url: String,
+    /// The headers as recorded (credentials redacted); the request id at [`RECORDED_ID`].
+    recorded: Vec<(String, String)>,
+    /// The request, or why it cannot be sent (a bad URL or header).
+    base: Result<net::Request, InvokeError>,
+}
+
+/// Where [`redacted_headers`] puts the request id.
+const RECORDED_ID: usize = 2;
+
+impl Fixed {
+    fn new(request: &HttpRequest, url: String, event_source: Option<&str>) -> Fixed {
+        let recorded = redacted_headers(request, Some(("", event_source)));
+        let base = Fixed::request(request, &url, event_source);
+        Fixed {
+            url,
+            recorded,
+            base,
+        }
+    }
+
+    fn request(
+        request: &HttpRequest,
+        url: &str,
+        event_source: Option<&str>,
+    ) -> Result<net::Request, InvokeError> {
+        let parsed = net::check_url(url).map_err(|e| network_error(&e))?;
+        let mut base = match request.purpose {
+            Purpose::Invoke => {
+                let mut base = net::Request::new(http::Method::POST, parsed);
+                base.body = request.body.clone();
+                base
+            }
+            Purpose::IsImplemented => net::Request::new(http::Method::GET, parsed),
+        };
+        let fixed = [
+            ("Content-Type", "application/json"),
+            ("Accept", "application/json, text/plain;q=0.9, */*;q=0.5"),
+            ("User-Agent", net::USER_AGENT),
+            ("X-Request-ID", "-"),
+        ];
+        for (k, v) in fixed
+            .into_iter()
+            .chain(event_source.map(|s| ("LP-EventSource", s)))
+        {
+            let _ = base.header(k, v);
+        }
+        for (k, v) in &request.headers {
+            base.header(k, v).map_err(|e| {
+                InvokeError::new(ErrorKind::Config, "invalid-header", e.to_string())
+            })?;
+        }
+        // LivePerson credentials are exchanged for a token on each attempt.
+        if let Some(auth) = authorization_value(&request.credentials) {
+            let _ = base.header("Authorization", &auth);
+        }
+        base.prepare_for_reuse();
+        Ok(base)
+    }
+
+    /// The headers as recorded, with this send's request id.
+    fn recorded_with(&self, request_id: &str) -> Vec<(String, String)> {
+        let mut recorded = self.recorded.clone();
+        if let Some((_, id)) = recorded.get_mut(RECORDED_ID) {
+            request_id.clone_into(id);
+        }
+        recorded
+    }
+
+    /// The request every send shares, and the header that makes one send's its own: its
+    /// request id, in the placeholder's place.
+    fn with_id(
+        &self,
+        request_id: &str,
+    ) -> Result<(&net::Request, Option<net::Extra>), InvokeError> {
+        let base = self.base.as_ref().map_err(Clone::clone)?;
+        let id = http::HeaderValue::from_str(request_id)
+            .ok()
+            .map(|id| (http::HeaderName::from_static("x-request-id"), id));
+        Ok((base, id))
     }
 }
 
 /// Sends the request over `via`: resolves the LivePerson hosts, authenticates, and retries as
 /// the LivePerson policy allows. Every failure is in the outcome.
-pub async fn send_async(request: &HttpRequest, mut via: Via<'_>) -> HttpOutcome {
-    let request_id = uuid::Uuid::new_v4().to_string();
+pub async fn send_async(request: &HttpRequest, via: Via<'_>) -> HttpOutcome {
+    let plan = SendPlan {
+        fixed: None,
+        lean: false,
+    };
+    send_planned(request, &plan, via).await
+}
+
+/// [`send_async`] with the request's fixed part made ahead ([`SendPlan::new`]).
+pub async fn send_planned(request: &HttpRequest, plan: &SendPlan, mut via: Via<'_>) -> HttpOutcome {
     let mut outcome = HttpOutcome {
         url: String::new(),
         sent_headers: Vec::new(),
         result: Err(InvokeError::new(ErrorKind::Config, "not-sent", "not sent")),
         token_ms: None,
         headers_ms: None,
-        request_id: request_id.clone(),
+        request_id: super::request_id::new(),
         attempts: Vec::new(),
         platform: None,
         notes: Vec::new(),
+        response_headers: None,
     };
     // Where to: a URL as given, or the LivePerson invoke URL and its sentinel.
-    let (url, v2, sentinel) = match &request.destination {
-        Destination::Url(url) => (url.trim().to_owned(), false, None),
+    let made;
+    let (fixed, sentinel, lean) = match &request.destination {
+        Destination::Url(url) => match &plan.fixed {
+            Some(fixed) => (fixed, None, plan.lean),
+            None => {
+                made = Fixed::new(request, url.trim().to_owned(), None);
+                (&made, None, false)
+            }
+        },
         Destination::Liveperson(lp) => match liveperson::resolve(lp, request.timeout).await {
             Ok(hosts) => {
                 if hosts.discovered {
@@ -222,14 +370,16 @@ pub async fn send_async(request: &HttpRequest, mut via: Via<'_>) -> HttpOutcome 
                     }
                 };
                 let Hosts { sentinel, v2, .. } = hosts;
+                let external_system = lp.external_system();
+                // V2 invocations name their source in LP-EventSource; the official client's
+                // isImplemented GET sends none.
+                let event_source =
+                    (v2 && matches!(request.purpose, Purpose::Invoke)).then_some(external_system);
+                made = Fixed::new(request, url, event_source);
                 (
-                    url,
-                    v2,
-                    Some((
-                        sentinel,
-                        lp.account_id.trim().to_owned(),
-                        lp.external_system().to_owned(),
-                    )),
+                    &made,
+                    Some((sentinel, lp.account_id.trim().to_owned())),
+                    false,
                 )
             }
             Err(error) => {
@@ -239,51 +389,17 @@ pub async fn send_async(request: &HttpRequest, mut via: Via<'_>) -> HttpOutcome 
             }
         },
     };
-    outcome.url.clone_from(&url);
-    // V2 invocations name their source in LP-EventSource; the official client's isImplemented
-    // GET sends none.
-    let event_source = sentinel
-        .as_ref()
-        .filter(|_| v2 && matches!(request.purpose, Purpose::Invoke))
-        .map(|(_, _, source)| source.as_str());
-    outcome.sent_headers = redacted_headers(request, Some((&request_id, event_source)));
-    let parsed = match net::check_url(&url) {
-        Ok(parsed) => parsed,
-        Err(e) => {
-            outcome.result = Err(network_error(&e));
+    outcome.url.clone_from(&fixed.url);
+    if !lean {
+        outcome.sent_headers = fixed.recorded_with(&outcome.request_id);
+    }
+    let (base, extra) = match fixed.with_id(&outcome.request_id) {
+        Ok(shared) => shared,
+        Err(error) => {
+            outcome.result = Err(error);
             return outcome;
         }
     };
-    let mut base = match request.purpose {
-        Purpose::Invoke => {
-            let mut base = net::Request::new(http::Method::POST, parsed);
-            base.body = request.body.clone();
-            base
-        }
-        Purpose::IsImplemented => net::Request::new(http::Method::GET, parsed),
-    };
-    let fixed = [
-        ("Content-Type", "application/json"),
-        ("Accept", "application/json, text/plain;q=0.9, */*;q=0.5"),
-        ("User-Agent", net::USER_AGENT),
-        ("X-Request-ID", request_id.as_str()),
-    ];
-    for (k, v) in fixed
-        .into_iter()
-        .chain(event_source.map(|s| ("LP-EventSource", s)))
-    {
-        let _ = base.header(k, v);
-    }
-    for (k, v) in &request.headers {
-        if let Err(e) = base.header(k, v) {
-            outcome.result = Err(InvokeError::new(
-                ErrorKind::Config,
-                "invalid-header",
-                e.to_string(),
-            ));
-            return outcome;
-        }
-    }
     let mut options = net::Options::new(request.timeout);
     options.body_cap = request.body_cap;
     options.credentials = !matches!(request.credentials, Credentials::None);
@@ -293,7 +409,7 @@ pub async fn send_async(request: &HttpRequest, mut via: Via<'_>) -> HttpOutcome 
                 client_id,
                 client_secret,
             },
-            Some((sentinel, account, _)),
+            Some((sentinel, account)),
         ) => Some(ClientCredentials {
             sentinel: sentinel.clone(),
             account_id: account.clone(),
@@ -307,11 +423,6 @@ pub async fn send_async(request: &HttpRequest, mut via: Via<'_>) -> HttpOutcome 
     let mut refreshed = false;
     let mut reason = "first attempt".to_owned();
     let mut retry = 0;
-    if credentials.is_none()
-        && let Some(auth) = authorization_value(&request.credentials)
-    {
-        let _ = base.header("Authorization", &auth);
-    }
     loop {
         // Only a LivePerson attempt needs its own copy, for its token.
         let mut with_token = None;
@@ -335,12 +446,16 @@ pub async fn send_async(request: &HttpRequest, mut via: Via<'_>) -> HttpOutcome 
         }
         let started = Instant::now();
         let answer = via
-            .exchange(with_token.as_ref().unwrap_or(&base), &options)
+            .exchange(
+                with_token.as_ref().unwrap_or(base),
+                extra.as_slice(),
+                &options,
+            )
             .await;
         let time_ms = started.elapsed().as_secs_f64() * 1e3;
         let (said, retry_because) = match &answer {
             Ok(response) => (
-                format!("HTTP {}", response.status),
+                super::contract::numbered("HTTP ", response.status.into(), ""),
                 retriable_status(response, request.timeout)
                     .then(|| format!("HTTP {}", response.status)),
             ),
@@ -382,7 +497,7 @@ pub async fn send_async(request: &HttpRequest, mut via: Via<'_>) -> HttpOutcome 
             continue;
         }
         outcome.result = match answer {
-            Ok(response) => {
+            Ok(mut response) => {
                 outcome.headers_ms = Some(response.headers_ms);
                 if let Some(proxy) = &response.proxy {
                     outcome
@@ -395,9 +510,15 @@ pub async fn send_async(request: &HttpRequest, mut via: Via<'_>) -> HttpOutcome 
                         r.status, r.to, r.method
                     ));
                 }
+                let headers = if lean {
+                    outcome.response_headers = Some(std::mem::take(&mut response.headers));
+                    Vec::new()
+                } else {
+                    response.header_pairs()
+                };
                 Ok(RecordedResponse {
                     status: response.status,
-                    headers: response.header_pairs(),
+                    headers,
                     size: response.body.len(),
                     body: Body::from_bytes(&response.body),
                     truncated: response.truncated,

@@ -45,6 +45,17 @@ impl Origin {
         })
     }
 
+    /// The `Host` header for this origin: the port only when it is not the scheme's default.
+    pub(crate) fn host_header(&self) -> Option<HeaderValue> {
+        let default_port = if self.tls { 443 } else { 80 };
+        let value = if self.port == default_port {
+            HeaderValue::from_str(&self.host)
+        } else {
+            HeaderValue::from_str(&format!("{}:{}", self.host, self.port))
+        };
+        value.ok()
+    }
+
     fn uri(&self) -> Result<http::Uri, http::Error> {
         let scheme = if self.tls { "https" } else { "http" };
         http::Uri::builder()
@@ -73,6 +84,8 @@ pub struct Conn {
     /// For an http origin behind a forward proxy: requests go in absolute form, with this
     /// `Proxy-Authorization` (if the proxy URL had credentials).
     pub forward: Option<Option<HeaderValue>>,
+    /// The `Host` header of its HTTP/1.1 requests (the port only when not the scheme's own).
+    pub host: Option<HeaderValue>,
 }
 
 impl Conn {
@@ -346,15 +359,26 @@ pub async fn connect(origin: &Origin, url: &str) -> Result<Conn, NetError> {
         }
         e
     };
-    let config = tls_config().map_err(|e| NetError::new(NetErrorKind::Tls, e, url))?;
-    let mut https = HttpsConnector::from((Tcp { route }, config));
     let uri = origin
         .uri()
         .map_err(|e| NetError::invalid_url(url, &e.to_string()))?;
-    let stream = https.call(uri).await.map_err(|e| {
-        let err: &(dyn std::error::Error + 'static) = &*e;
-        through(NetError::from_error(err, url))
-    })?;
+    let tcp = Tcp { route };
+    // Plain HTTP needs no TLS set-up (reading the platform's roots takes milliseconds).
+    let stream = if origin.tls {
+        let config = tls_config().map_err(|e| NetError::new(NetErrorKind::Tls, e, url))?;
+        let mut https = HttpsConnector::from((tcp, config));
+        https.call(uri).await.map_err(|e| {
+            let err: &(dyn std::error::Error + 'static) = &*e;
+            through(NetError::from_error(err, url))
+        })?
+    } else {
+        let mut tcp = tcp;
+        let stream = tcp
+            .call(uri)
+            .await
+            .map_err(|e| through(NetError::from_error(&e, url)))?;
+        MaybeHttpsStream::Http(stream)
+    };
     let h2 = match &stream {
         MaybeHttpsStream::Https(tls) => tls.inner().get_ref().1.alpn_protocol() == Some(b"h2"),
         MaybeHttpsStream::Http(_) => false,
@@ -375,9 +399,11 @@ pub async fn connect(origin: &Origin, url: &str) -> Result<Conn, NetError> {
         tokio::spawn(conn);
         Sender::H1(send)
     };
+    let host = (!h2).then(|| origin.host_header()).flatten();
     Ok(Conn {
         sender,
         via,
         forward,
+        host,
     })
 }

@@ -10,7 +10,7 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::connect::{Conn, Origin};
-use super::exchange::{Options, Request, Response, Slot, exchange};
+use super::exchange::{Extra, Options, Request, Response, Slot, exchange_with};
 use super::{NetError, NetErrorKind};
 
 /// Idle connections kept per origin.
@@ -94,6 +94,15 @@ pub async fn until_cancelled(cancel: Option<&AtomicBool>) {
 /// One exchange over a pooled connection (taken from the pool, given back when reusable).
 /// Must run on the shared runtime, so that new connections live as long as the pool.
 pub async fn pooled(request: &Request, options: &Options) -> Result<Response, NetError> {
+    pooled_with(request, &[], options).await
+}
+
+/// [`pooled`] with `extra` headers on top of the request's ([`super::exchange_with`]).
+pub async fn pooled_with(
+    request: &Request,
+    extra: &[Extra],
+    options: &Options,
+) -> Result<Response, NetError> {
     let engine = engine()?;
     let mut slot = Slot::new();
     if let Some(origin) = Origin::of(&request.url) {
@@ -107,7 +116,7 @@ pub async fn pooled(request: &Request, options: &Options) -> Result<Response, Ne
             }
         }
     }
-    let result = exchange(&mut slot, request, options).await;
+    let result = exchange_with(&mut slot, request, extra, options).await;
     if let Some((origin, conn)) = slot.into_inner() {
         let mut pool = engine.pool.lock().unwrap_or_else(|p| p.into_inner());
         let idle = pool.entry(origin).or_default();

@@ -41,6 +41,16 @@ impl Request {
         }
     }
 
+    /// Prepares a request sent many times: its `Host` header set ahead (each HTTP/1.1
+    /// connection would add the same one), and room for `Proxy-Authorization`, so no send
+    /// grows its copy of the header map.
+    pub fn prepare_for_reuse(&mut self) {
+        if let Some(host) = Origin::of(&self.url).and_then(|o| o.host_header()) {
+            self.headers.insert(HOST, host);
+        }
+        self.headers.reserve(1);
+    }
+
     /// Adds a header; an invalid name or value is an error that names it.
     pub fn header(&mut self, name: &str, value: &str) -> Result<(), NetError> {
         let bad = || {
@@ -126,16 +136,21 @@ impl Response {
 
     /// The headers as name/value text pairs, for records.
     pub fn header_pairs(&self) -> Vec<(String, String)> {
-        self.headers
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect()
+        header_pairs(&self.headers)
     }
+}
+
+/// Headers as name/value text pairs, for records.
+pub fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
 }
 
 /// A caller's connection, kept between its exchanges: a batch task keeps one for its run, a
@@ -176,14 +191,30 @@ impl Slot {
     }
 }
 
+/// A header set on one exchange on top of its request's own (replacing one of the same name,
+/// in its place): a batch sends one prepared request many times, each with its own
+/// `X-Request-ID`. Never a credential: it is sent on every hop of a redirect.
+pub type Extra = (http::header::HeaderName, HeaderValue);
+
 /// Sends `request` and reads the whole answer, all within `options.deadline`.
 pub async fn exchange(
     slot: &mut Slot,
     request: &Request,
     options: &Options,
 ) -> Result<Response, NetError> {
+    exchange_with(slot, request, &[], options).await
+}
+
+/// [`exchange`] with `extra` headers on top of the request's.
+pub async fn exchange_with(
+    slot: &mut Slot,
+    request: &Request,
+    extra: &[Extra],
+    options: &Options,
+) -> Result<Response, NetError> {
     let started = Instant::now();
-    match tokio::time::timeout(options.deadline, run(slot, request, options, started)).await {
+    let exchange = run(slot, request, extra, options, started);
+    match tokio::time::timeout(options.deadline, exchange).await {
         Ok(result) => result,
         Err(_) => {
             // The connection may be mid-answer: never reuse it.
@@ -196,6 +227,7 @@ pub async fn exchange(
 async fn run(
     slot: &mut Slot,
     request: &Request,
+    extra: &[Extra],
     options: &Options,
     started: Instant,
 ) -> Result<Response, NetError> {
@@ -210,7 +242,14 @@ async fn run(
         let Some(origin) = Origin::of(&url) else {
             return Err(NetError::invalid_url(shown, "no host"));
         };
-        let (conn, response) = send(slot, &origin, &url, &method, &headers, &body, shown).await?;
+        let message = Message {
+            url: &url,
+            method: &method,
+            headers: &headers,
+            extra,
+            body: &body,
+        };
+        let (conn, response) = send(slot, &origin, &message, shown).await?;
         let headers_ms = started.elapsed().as_secs_f64() * 1e3;
         let status = response.status().as_u16();
         let location = response
@@ -312,10 +351,7 @@ async fn run(
 async fn send(
     slot: &mut Slot,
     origin: &Origin,
-    url: &url::Url,
-    method: &http::Method,
-    headers: &HeaderMap,
-    body: &Bytes,
+    message: &Message<'_>,
     shown: &str,
 ) -> Result<(Conn, http::Response<hyper::body::Incoming>), NetError> {
     let mut kept = slot.take_for(origin);
@@ -329,8 +365,8 @@ async fn send(
             last_error = Some(NetError::from_error(&e, shown));
             continue;
         }
-        let request = build(&conn, origin, url, method, headers, body)
-            .map_err(|e| NetError::invalid_url(shown, &e.to_string()))?;
+        let request =
+            build(&conn, message).map_err(|e| NetError::invalid_url(shown, &e.to_string()))?;
         let sent = match &mut conn.sender {
             Sender::H1(s) => s.try_send_request(request).await,
             Sender::H2(s) => s.try_send_request(request).await,
@@ -356,14 +392,17 @@ async fn send(
     }))
 }
 
-fn build(
-    conn: &Conn,
-    origin: &Origin,
-    url: &url::Url,
-    method: &http::Method,
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> Result<http::Request<Full<Bytes>>, http::Error> {
+/// What one hop sends.
+struct Message<'a> {
+    url: &'a url::Url,
+    method: &'a http::Method,
+    headers: &'a HeaderMap,
+    extra: &'a [Extra],
+    body: &'a Bytes,
+}
+
+fn build(conn: &Conn, message: &Message<'_>) -> Result<http::Request<Full<Bytes>>, http::Error> {
+    let url = message.url;
     let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
     // HTTP/2 and a forward proxy take the whole URL; an origin server its path and query.
     let uri: http::Uri = if conn.is_h2() || conn.forward.is_some() {
@@ -372,24 +411,25 @@ fn build(
         target.parse()?
     };
     let mut request = http::Request::builder()
-        .method(method.clone())
+        .method(message.method.clone())
         .uri(uri)
-        .body(Full::new(body.clone()))?;
-    *request.headers_mut() = headers.clone();
+        .body(Full::new(message.body.clone()))?;
+    *request.headers_mut() = message.headers.clone();
+    for (name, value) in message.extra {
+        request.headers_mut().insert(name.clone(), value.clone());
+    }
     if let Some(Some(auth)) = &conn.forward {
         request
             .headers_mut()
             .insert(http::header::PROXY_AUTHORIZATION, auth.clone());
     }
-    if !conn.is_h2() {
-        let default_port = if origin.tls { 443 } else { 80 };
-        let host = if origin.port == default_port {
-            origin.host.clone()
-        } else {
-            format!("{}:{}", origin.host, origin.port)
-        };
-        if let Ok(value) = HeaderValue::from_str(&host) {
-            request.headers_mut().insert(HOST, value);
+    match &conn.host {
+        Some(host) => {
+            request.headers_mut().insert(HOST, host.clone());
+        }
+        // HTTP/2 names the host in its `:authority`.
+        None => {
+            request.headers_mut().remove(HOST);
         }
     }
     Ok(request)

@@ -95,7 +95,7 @@ pub fn invocation_ui(
         for check in &record.checks {
             ui.horizontal_wrapped(|ui| {
                 theme::verdict_ui(ui, check.ok);
-                ui.label(&check.rule);
+                ui.label(check.rule.as_ref());
                 ui.weak(&check.message);
             });
         }
