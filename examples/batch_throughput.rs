@@ -8,6 +8,8 @@
 //!
 //! The server is a minimal keep-alive HTTP/1.1 server on 127.0.0.1 (a thread per connection)
 //! that reads each request and answers `[]` as JSON: the transcript function sending no e-mail.
+//! It runs in a process of its own (this example, started again with `--serve`), so the batch,
+//! like oha and wrk, shares no process with the server it measures.
 //! The payload is a transcript envelope of about 4 KB. Each run sends 20,000 POSTs, at
 //! concurrency 1 and 16; the batch, oha and wrk take turns, 3 runs each, and the median of each
 //! counts (wrk runs for a fixed time instead of a count: as long as the batch's run took).
@@ -65,6 +67,37 @@ fn serve(stream: TcpStream) -> std::io::Result<()> {
         reader.read_exact(&mut body)?;
         writer.write_all(RESPONSE)?;
     }
+}
+
+/// The server's own process, stopped when dropped.
+struct ServerProcess(std::process::Child);
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts this example again as the server (`--serve`) and reads its URL from the first line
+/// it prints.
+fn spawn_server() -> (ServerProcess, String) {
+    let exe = std::env::current_exe().expect("the example's own path");
+    let mut child = Command::new(exe)
+        .arg("--serve")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the server process");
+    let stdout = child.stdout.take().expect("the server's output");
+    let server = ServerProcess(child);
+    let mut line = String::new();
+    let _ = BufReader::new(stdout).read_line(&mut line);
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .expect("the server prints its URL")
+        .to_owned();
+    (server, url)
 }
 
 /// Starts the server; returns its URL.
@@ -262,18 +295,20 @@ fn million(url: &str) {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let url = start_server();
     let body = envelope_4k();
     let bytes = serde_json::to_vec(&body).unwrap_or_default();
     if args.iter().any(|a| a == "--serve") {
+        let url = start_server();
         println!(
             "serving {url} (POST body of {} bytes expected); Ctrl+C stops",
             bytes.len()
         );
+        let _ = std::io::stdout().flush();
         loop {
             std::thread::park();
         }
     }
+    let (_server, url) = spawn_server();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
         "payload: {} bytes; {REQUESTS} requests per run, median of {ROUNDS}; {cores} cores; {url}",
