@@ -20,6 +20,10 @@ use crate::net::{self, DEFAULT_BODY_CAP, NetError, NetErrorKind, Slot};
 /// The value that stands for a credential in every record.
 pub const REDACTED: &str = "<redacted>";
 
+/// The `Accept` header every invocation sends: JSON first, then the text and HTML error pages
+/// that gateways answer with.
+const ACCEPT: &str = "application/json, text/plain;q=0.9, */*;q=0.5";
+
 /// The HTTP statuses LivePerson's client retries (got's defaults; 413 is never retried).
 pub const RETRY_STATUSES: [u16; 9] = [408, 429, 500, 502, 503, 504, 521, 522, 524];
 
@@ -238,22 +242,23 @@ impl SendPlan {
 #[derive(Clone, Debug)]
 struct Fixed {
     url: String,
-    /// The headers as recorded (credentials redacted); the request id at [`RECORDED_ID`].
+    /// The headers as recorded (credentials redacted), the request id a placeholder.
     recorded: Vec<(String, String)>,
+    /// Where in `recorded` the request id is.
+    recorded_id: Option<usize>,
     /// The request, or why it cannot be sent (a bad URL or header).
     base: Result<net::Request, InvokeError>,
 }
 
-/// Where [`redacted_headers`] puts the request id.
-const RECORDED_ID: usize = 2;
-
 impl Fixed {
     fn new(request: &HttpRequest, url: String, event_source: Option<&str>) -> Fixed {
         let recorded = redacted_headers(request, Some(("", event_source)));
+        let recorded_id = recorded.iter().position(|(name, _)| name == "X-Request-ID");
         let base = Fixed::request(request, &url, event_source);
         Fixed {
             url,
             recorded,
+            recorded_id,
             base,
         }
     }
@@ -274,7 +279,7 @@ impl Fixed {
         };
         let fixed = [
             ("Content-Type", "application/json"),
-            ("Accept", "application/json, text/plain;q=0.9, */*;q=0.5"),
+            ("Accept", ACCEPT),
             ("User-Agent", net::USER_AGENT),
             ("X-Request-ID", "-"),
         ];
@@ -300,7 +305,7 @@ impl Fixed {
     /// The headers as recorded, with this send's request id.
     fn recorded_with(&self, request_id: &str) -> Vec<(String, String)> {
         let mut recorded = self.recorded.clone();
-        if let Some((_, id)) = recorded.get_mut(RECORDED_ID) {
+        if let Some((_, id)) = self.recorded_id.and_then(|at| recorded.get_mut(at)) {
             request_id.clone_into(id);
         }
         recorded
@@ -563,6 +568,7 @@ pub fn redacted_headers(
     sent: Option<(&str, Option<&str>)>,
 ) -> Vec<(String, String)> {
     let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
+    headers.push(("Accept".to_owned(), ACCEPT.to_owned()));
     headers.push(("User-Agent".to_owned(), net::USER_AGENT.to_owned()));
     if let Some((request_id, event_source)) = sent {
         headers.push(("X-Request-ID".to_owned(), request_id.to_owned()));
@@ -621,6 +627,37 @@ mod tests {
             Some("Basic dXNlcjpwYSBzcw==")
         );
         assert_eq!(basic("f", "").as_deref(), Some("Basic Zjo="));
+    }
+
+    #[test]
+    fn the_record_names_every_header_sent() {
+        let mut request =
+            HttpRequest::new("http://127.0.0.1:1/fn", Vec::new(), Duration::from_secs(1));
+        request.headers = vec![("X-Trace".into(), "t1".into())];
+        request.credentials = Credentials::Bearer("s3cret".into());
+        let fixed = Fixed::new(&request, "http://127.0.0.1:1/fn".into(), None);
+        let recorded = fixed.recorded_with("id-1");
+        let (base, extra) = fixed.with_id("id-1").unwrap();
+        // `Host` is the connection's: each one sets its own.
+        for (name, _) in base
+            .headers
+            .iter()
+            .filter(|(n, _)| *n != http::header::HOST)
+        {
+            assert!(
+                recorded
+                    .iter()
+                    .any(|(k, _)| k.eq_ignore_ascii_case(name.as_str())),
+                "{name} is sent but not in the record: {recorded:?}"
+            );
+        }
+        let id = recorded.iter().find(|(k, _)| k == "X-Request-ID");
+        assert_eq!(id.map(|(_, v)| v.as_str()), Some("id-1"));
+        assert_eq!(
+            extra.map(|(_, v)| v),
+            Some(http::HeaderValue::from_static("id-1"))
+        );
+        assert!(!format!("{recorded:?}").contains("s3cret"));
     }
 
     #[test]
