@@ -42,13 +42,12 @@ impl Request {
     }
 
     /// Prepares a request sent many times: its `Host` header set ahead (each HTTP/1.1
-    /// connection would add the same one), and room for `Proxy-Authorization`, so no send
-    /// grows its copy of the header map.
+    /// connection sets the same one), so each send replaces it in place rather than growing
+    /// its copy of the header map.
     pub fn prepare_for_reuse(&mut self) {
         if let Some(host) = Origin::of(&self.url).and_then(|o| o.host_header()) {
             self.headers.insert(HOST, host);
         }
-        self.headers.reserve(1);
     }
 
     /// Adds a header; an invalid name or value is an error that names it.
