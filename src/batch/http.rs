@@ -167,9 +167,9 @@ async fn task(shared: Arc<Shared>, prepared: Arc<Prepared>, tx: mpsc::Sender<Bat
         };
         let result = shared.result(item, index, iteration, record, sent);
         // The headers sent and received, only in the records the batch keeps.
-        let plan = prepared.requests.get(index).and_then(|r| r.as_ref().ok());
+        let plan = request.as_ref().ok().map(|(_, plan)| plan);
         let kept = |record: &mut Invocation| {
-            if let (Some((_, plan)), Some(id)) = (plan, &record.request_id)
+            if let (Some(plan), Some(id)) = (plan, &record.request_id)
                 && let Some(headers) = plan.recorded_headers(id)
             {
                 record.request.headers = headers;

@@ -14,6 +14,7 @@ pub mod liveperson;
 pub mod local;
 mod local_run;
 mod mask;
+mod prepare;
 mod record;
 mod request_id;
 mod send;
@@ -27,6 +28,11 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use serde_json::Value;
 
+use crate::catalog::EventId;
+use crate::functions::{
+    Auth, Endpoint, EndpointKind, FunctionConfig, LocalEndpoint, Runtime, SecretRef,
+};
+use crate::net;
 pub use contract::{
     ContractReport, check_result, check_result_for, describe_emails, explain_http_failure,
 };
@@ -39,21 +45,15 @@ pub use history::{History, HistoryError, MAX_HISTORY, default_history_path};
 pub use liveperson::token_url;
 pub use local_run::{mask_secrets, options_for as local_options};
 pub use mask::{header_value, known_secrets, resolved_headers};
+pub use prepare::{REDACTED, SendPlan, authorization_value, is_secret_header, redacted_headers};
 pub use record::{
     Attempt, Body, Check, Email, ErrorKind, FunctionLog, Invocation, InvokeError, LocalSummary,
     LogLevel, RecordedRequest, RecordedResponse, Timings, now_ms,
 };
 pub use send::{
-    Credentials, Destination, HttpOutcome, HttpRequest, Purpose, REDACTED, RETRY_STATUSES,
-    RETRY_STEP, SendPlan, Via, authorization_value, cancelled_outcome, is_secret_header,
-    redacted_headers, send, send_async, send_planned,
+    Credentials, Destination, HttpOutcome, HttpRequest, Purpose, RETRY_STATUSES, RETRY_STEP, Via,
+    cancelled_outcome, send, send_async, send_planned,
 };
-
-use crate::catalog::EventId;
-use crate::functions::{
-    Auth, Endpoint, EndpointKind, FunctionConfig, LocalEndpoint, Runtime, SecretRef,
-};
-use crate::net;
 
 /// Where an invocation goes and how: a configured function, or an ad-hoc URL.
 #[derive(Clone, Debug)]

@@ -10,7 +10,7 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::connect::{Conn, Origin};
-use super::exchange::{Extra, Options, Request, Response, Slot, exchange_with};
+use super::exchange::{Extra, Options, Request, Response, Slot, exchange};
 use super::{NetError, NetErrorKind};
 
 /// Idle connections kept per origin.
@@ -97,7 +97,7 @@ pub async fn pooled(request: &Request, options: &Options) -> Result<Response, Ne
     pooled_with(request, &[], options).await
 }
 
-/// [`pooled`] with `extra` headers on top of the request's ([`super::exchange_with`]).
+/// [`pooled`] with `extra` headers on top of the request's ([`super::exchange`]).
 pub async fn pooled_with(
     request: &Request,
     extra: &[Extra],
@@ -116,7 +116,7 @@ pub async fn pooled_with(
             }
         }
     }
-    let result = exchange_with(&mut slot, request, extra, options).await;
+    let result = exchange(&mut slot, request, extra, options).await;
     if let Some((origin, conn)) = slot.into_inner() {
         let mut pool = engine.pool.lock().unwrap_or_else(|p| p.into_inner());
         let idle = pool.entry(origin).or_default();

@@ -195,17 +195,9 @@ impl Slot {
 /// `X-Request-ID`. Never a credential: it is sent on every hop of a redirect.
 pub type Extra = (http::header::HeaderName, HeaderValue);
 
-/// Sends `request` and reads the whole answer, all within `options.deadline`.
+/// Sends `request` with `extra` headers on top of its own and reads the whole answer, all
+/// within `options.deadline`.
 pub async fn exchange(
-    slot: &mut Slot,
-    request: &Request,
-    options: &Options,
-) -> Result<Response, NetError> {
-    exchange_with(slot, request, &[], options).await
-}
-
-/// [`exchange`] with `extra` headers on top of the request's.
-pub async fn exchange_with(
     slot: &mut Slot,
     request: &Request,
     extra: &[Extra],
