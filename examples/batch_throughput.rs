@@ -26,6 +26,10 @@ use survey_console::batch::{self, Batch, BatchItem, BatchSettings, Progress};
 use survey_console::catalog::EventId;
 use survey_console::invoke::{PreparedEnvelope, SessionSecrets, Target};
 
+/// The console's own allocator, so the batch measured here allocates as the console does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Runs of each engine per concurrency; the median counts.
 const ROUNDS: usize = 3;
 

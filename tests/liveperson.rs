@@ -219,7 +219,7 @@ fn server_errors_are_retried_with_one_request_id_and_each_attempt_recorded() {
     let (target, secrets) = target_of(TRANSCRIPT, endpoint(&stand_in));
     let record = go(&target, &secrets);
     assert!(record.ok, "{record:#?}");
-    let reasons: Vec<_> = record.attempts.iter().map(|a| a.reason.as_str()).collect();
+    let reasons: Vec<_> = record.attempts.iter().map(|a| a.reason.as_ref()).collect();
     assert_eq!(
         reasons,
         [

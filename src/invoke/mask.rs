@@ -194,7 +194,10 @@ impl Invocation {
             text(&mut check.message);
         }
         for attempt in &mut self.attempts {
-            text(&mut attempt.reason);
+            // A borrowed reason is the console's own fixed text.
+            if let std::borrow::Cow::Owned(reason) = &mut attempt.reason {
+                text(reason);
+            }
             text(&mut attempt.outcome);
         }
         for email in &mut self.emails {

@@ -179,8 +179,8 @@ pub struct RecordedResponse {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Attempt {
     /// Why: "first attempt", "retry 1 of 3 after reset, 350 ms later", "a new token after
-    /// HTTP 401".
-    pub reason: String,
+    /// HTTP 401" (the first attempt's reason is shared, not copied, by every record).
+    pub reason: Cow<'static, str>,
     /// What came of it: "HTTP 200", "reset (…)".
     pub outcome: String,
     /// How long it took, in milliseconds.

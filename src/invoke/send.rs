@@ -5,6 +5,7 @@
 //! one `X-Request-ID` kept across them). Plain URLs are never sent twice: the server may have
 //! run the function.
 
+use std::borrow::Cow;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
@@ -287,7 +288,7 @@ pub async fn send_planned(request: &HttpRequest, plan: &SendPlan, mut via: Via<'
     let retries = request.retries();
     let mut refused_token: Option<String> = None;
     let mut refreshed = false;
-    let mut reason = "first attempt".to_owned();
+    let mut reason: Cow<'static, str> = Cow::Borrowed("first attempt");
     let mut retry = 0;
     loop {
         // Only a LivePerson attempt needs its own copy, for its token.
@@ -347,7 +348,7 @@ pub async fn send_planned(request: &HttpRequest, plan: &SendPlan, mut via: Via<'
             // The token may have been revoked: fetch a new one, once.
             refreshed = true;
             refused_token = token_used;
-            reason = "a new token after HTTP 401".to_owned();
+            reason = Cow::Borrowed("a new token after HTTP 401");
             continue;
         }
         if let Some(why) = retry_because
@@ -355,10 +356,10 @@ pub async fn send_planned(request: &HttpRequest, plan: &SendPlan, mut via: Via<'
         {
             retry += 1;
             let pause = RETRY_STEP * retry;
-            reason = format!(
+            reason = Cow::Owned(format!(
                 "retry {retry} of {retries} after {why}, {} ms later",
                 pause.as_millis()
-            );
+            ));
             tokio::time::sleep(pause).await;
             continue;
         }

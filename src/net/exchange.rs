@@ -10,7 +10,9 @@ use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::header::{AUTHORIZATION, COOKIE, HOST, HeaderMap, HeaderValue, LOCATION};
+use http::header::{
+    AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, HOST, HeaderMap, HeaderValue, LOCATION,
+};
 use http_body_util::{BodyExt as _, Full};
 use hyper::body::Body as _;
 
@@ -28,6 +30,9 @@ pub struct Request {
     pub headers: HeaderMap,
     /// The body, shared without copying.
     pub body: Bytes,
+    /// The request target an origin server is sent (path and query), made once by
+    /// [`Request::prepare_for_reuse`]; `None` makes it on each send.
+    origin_form: Option<http::Uri>,
 }
 
 impl Request {
@@ -38,16 +43,28 @@ impl Request {
             url,
             headers: HeaderMap::new(),
             body: Bytes::new(),
+            origin_form: None,
         }
     }
 
-    /// Prepares a request sent many times: its `Host` header set ahead (each HTTP/1.1
-    /// connection sets the same one), so each send replaces it in place rather than growing
-    /// its copy of the header map.
+    /// Prepares a request sent many times, so each send copies its parts rather than making
+    /// them: the `Host` header (each HTTP/1.1 connection sets the same one) and the body's
+    /// `Content-Length` set ahead (hyper would otherwise add it to each send's copy of the
+    /// header map, growing it), and the request target parsed once. Call it after the last
+    /// change to the URL or the body.
     pub fn prepare_for_reuse(&mut self) {
         if let Some(host) = Origin::of(&self.url).and_then(|o| o.host_header()) {
             self.headers.insert(HOST, host);
         }
+        if self.body.is_empty() {
+            self.headers.remove(CONTENT_LENGTH);
+        } else {
+            self.headers
+                .insert(CONTENT_LENGTH, HeaderValue::from(self.body.len()));
+        }
+        self.origin_form = self.url[url::Position::BeforePath..url::Position::AfterQuery]
+            .parse()
+            .ok();
     }
 
     /// Adds a header; an invalid name or value is an error that names it.
@@ -234,6 +251,11 @@ async fn run(
             return Err(NetError::invalid_url(shown, "no host"));
         };
         let message = Message {
+            // The target made ahead fits the request's own URL only, not a redirect's.
+            origin_form: match &url {
+                Cow::Borrowed(_) => request.origin_form.as_ref(),
+                Cow::Owned(_) => None,
+            },
             url: &url,
             method: &method,
             headers: &headers,
@@ -274,7 +296,8 @@ async fn run(
                 // What every HTTP client does (RFC 9110 15.4): the body is not sent on.
                 method = Cow::Owned(http::Method::GET);
                 body = Cow::Owned(Bytes::new());
-                headers.to_mut().remove(http::header::CONTENT_TYPE);
+                headers.to_mut().remove(CONTENT_TYPE);
+                headers.to_mut().remove(CONTENT_LENGTH);
             }
             let chain = || {
                 let mut hops: Vec<&str> = vec![request.url.as_str()];
@@ -385,6 +408,7 @@ async fn send(
 
 /// What one hop sends.
 struct Message<'a> {
+    origin_form: Option<&'a http::Uri>,
     url: &'a url::Url,
     method: &'a http::Method,
     headers: &'a HeaderMap,
@@ -394,33 +418,34 @@ struct Message<'a> {
 
 fn build(conn: &Conn, message: &Message<'_>) -> Result<http::Request<Full<Bytes>>, http::Error> {
     let url = message.url;
-    let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
     // HTTP/2 and a forward proxy take the whole URL; an origin server its path and query.
     let uri: http::Uri = if conn.is_h2() || conn.forward.is_some() {
         url[..url::Position::AfterQuery].parse()?
+    } else if let Some(target) = message.origin_form {
+        target.clone()
     } else {
-        target.parse()?
+        url[url::Position::BeforePath..url::Position::AfterQuery].parse()?
     };
-    let mut request = http::Request::builder()
-        .method(message.method.clone())
-        .uri(uri)
-        .body(Full::new(message.body.clone()))?;
-    *request.headers_mut() = message.headers.clone();
+    let mut request = http::Request::new(Full::new(message.body.clone()));
+    message.method.clone_into(request.method_mut());
+    *request.uri_mut() = uri;
+    let headers = request.headers_mut();
+    headers.clone_from(message.headers);
     for (name, value) in message.extra {
-        request.headers_mut().insert(name.clone(), value.clone());
+        headers.insert(name.clone(), value.clone());
     }
     if let Some(Some(auth)) = &conn.forward {
-        request
-            .headers_mut()
-            .insert(http::header::PROXY_AUTHORIZATION, auth.clone());
+        headers.insert(http::header::PROXY_AUTHORIZATION, auth.clone());
     }
     match &conn.host {
+        // Prepared requests carry it already.
+        Some(host) if headers.get(HOST) == Some(host) => {}
         Some(host) => {
-            request.headers_mut().insert(HOST, host.clone());
+            headers.insert(HOST, host.clone());
         }
         // HTTP/2 names the host in its `:authority`.
         None => {
-            request.headers_mut().remove(HOST);
+            headers.remove(HOST);
         }
     }
     Ok(request)

@@ -74,7 +74,7 @@ pub fn invocation_ui(
                 for (i, attempt) in record.attempts.iter().enumerate() {
                     ui.horizontal_wrapped(|ui| {
                         ui.label(format!("{}.", i + 1));
-                        ui.label(&attempt.reason);
+                        ui.label(attempt.reason.as_ref());
                         ui.weak(format!("{} · {:.0} ms", attempt.outcome, attempt.time_ms));
                     });
                 }
