@@ -588,3 +588,82 @@ fn cli_batch_prints_the_documented_json_and_exit_codes() {
     std::fs::remove_dir_all(&dir).unwrap();
     std::fs::remove_dir_all(&home).unwrap();
 }
+
+/// Past its first records a batch judges a passing answer without making its record: each
+/// such result carries the same verdict (rules held and checked) as a kept record of the
+/// same answer, and a failing answer is still kept whole, wherever it falls in the batch.
+#[test]
+fn results_past_the_first_records_keep_the_verdict_of_their_answer() {
+    let dir = temp_dir("lean-verdict");
+    // No expectation file: the event's contract decides.
+    std::fs::copy(
+        sample("transcript-csat-1.json"),
+        dir.join("transcript-csat-1.json"),
+    )
+    .unwrap();
+    let count = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&count);
+    let server = TestServer::start(move |_| {
+        let answer = match counter.fetch_add(1, Ordering::Relaxed) % 3 {
+            0 => serde_json::json!([]),
+            1 => serde_json::json!([{
+                "targetEmail": "agent@example.com",
+                "senderName": "Survey",
+                "senderEmail": "survey@example.com",
+                "subject": "CSAT 1"
+            }]),
+            _ => serde_json::json!([{"targetEmail": "not an address"}]),
+        };
+        Resp::json(200, answer)
+    });
+    let settings = BatchSettings {
+        iterations: 900,
+        concurrency: 4,
+        ..BatchSettings::default()
+    };
+    let batch = batch_of(
+        &PayloadSource::Paths(vec![dir.clone()]),
+        &server.url("/fn"),
+        settings,
+    );
+    let (results, _) = run_all(&batch);
+    assert_eq!(results.len(), 900);
+    let tuple = |r: &BatchResult| (r.ok, r.rules_held, r.rules_total, r.failures.clone());
+    // Every kept record's result is its record's verdict.
+    let mut judged = Vec::new();
+    for result in results.iter().filter(|r| r.record.is_some()) {
+        let record = result.record.as_deref().unwrap();
+        let verdict = batch::judge(record, None);
+        let held = verdict.checks.iter().filter(|c| c.ok).count();
+        let from_record = (verdict.ok, held, verdict.checks.len(), verdict.failures);
+        assert_eq!(tuple(result), from_record);
+        if !judged.contains(&from_record) {
+            judged.push(from_record);
+        }
+    }
+    // The three answers: no e-mail (2 rules), one e-mail (4 rules), a bad entry (failed).
+    assert_eq!(judged.len(), 3, "{judged:?}");
+    assert!(judged.contains(&(true, 2, 2, Vec::new())), "{judged:?}");
+    assert!(judged.contains(&(true, 4, 4, Vec::new())), "{judged:?}");
+    let lean: Vec<_> = results.iter().filter(|r| r.record.is_none()).collect();
+    assert!(lean.len() >= 150, "{} results without a record", lean.len());
+    for result in &lean {
+        assert!(
+            result.ok,
+            "a failure keeps its record: {:?}",
+            result.failures
+        );
+        assert_eq!(result.status, Some(200));
+        assert!(judged.contains(&tuple(result)), "{:?}", tuple(result));
+    }
+    for rules in [2, 4] {
+        assert!(
+            lean.iter().any(|r| r.rules_total == rules),
+            "no result without a record had {rules} rules"
+        );
+    }
+    let failed = results.iter().filter(|r| !r.ok).count();
+    assert_eq!(failed, 300);
+    assert!(results.iter().filter(|r| !r.ok).all(|r| r.record.is_some()));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

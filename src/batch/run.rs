@@ -145,6 +145,15 @@ impl Progress {
         *self.started.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
     }
 
+    /// Counts a result the run handed on (only the run's own thread counts, so the
+    /// engine's threads never contend for these counters).
+    fn count(&self, ok: bool) {
+        if !ok {
+            self.failed.fetch_add(1, Ordering::Relaxed);
+        }
+        self.done.fetch_add(1, Ordering::Relaxed);
+    }
+
     fn finish(&self, elapsed: Duration) {
         self.elapsed_us
             .store(elapsed.as_micros() as u64, Ordering::Relaxed);
@@ -170,8 +179,7 @@ pub fn run(
         batch: batch.clone(),
         secrets: secrets.clone(),
         cancel: Arc::clone(cancel),
-        progress: Arc::clone(progress),
-        next: AtomicUsize::new(0),
+        next: OwnLine(AtomicUsize::new(0)),
         stop: AtomicBool::new(false),
         last_exit_us: AtomicU64::new(0),
         kept: AtomicUsize::new(0),
@@ -213,6 +221,7 @@ pub fn run(
                     break;
                 }
             };
+            progress.count(result.ok);
             on_result(result);
         }
         if cancel.load(Ordering::Relaxed) {
@@ -236,14 +245,20 @@ pub fn run(
     }
 }
 
+/// A value on a cache line of its own (128 bytes: two lines, as adjacent lines are fetched
+/// together on x86_64).
+#[repr(align(128))]
+pub(super) struct OwnLine<T>(T);
+
 /// What the workers share.
 pub(super) struct Shared {
     pub(super) batch: Batch,
     pub(super) secrets: SessionSecrets,
     pub(super) cancel: Arc<AtomicBool>,
-    pub(super) progress: Arc<Progress>,
     /// The next request to take: request `j` is item `j % items`, iteration `j / items + 1`.
-    next: AtomicUsize,
+    /// Every request writes it, so it has a cache line of its own: the flags every request
+    /// reads beside it are not invalidated on each take.
+    next: OwnLine<AtomicUsize>,
     /// Set at the first failure with fail-fast.
     pub(super) stop: AtomicBool,
     /// When the last worker returned, in microseconds since the start.
@@ -258,7 +273,7 @@ impl Shared {
     /// The next request: its item index and iteration; `None` when all are taken.
     pub(super) fn take(&self) -> Option<(usize, u32)> {
         let items = self.batch.items.len();
-        let j = self.next.fetch_add(1, Ordering::Relaxed);
+        let j = self.next.0.fetch_add(1, Ordering::Relaxed);
         if j >= self.batch.planned() || items == 0 {
             return None;
         }
@@ -271,8 +286,9 @@ impl Shared {
         self.last_exit_us.fetch_max(us, Ordering::Relaxed);
     }
 
-    /// Counts a finished result, decides whether its full record is kept (and then completes
-    /// it with `kept`), and hands it on. False when nobody listens any more.
+    /// Decides whether a finished result's full record is kept (and then completes it with
+    /// `kept`), and hands it on to the run, which counts it. False when nobody listens any
+    /// more.
     pub(super) fn deliver(
         &self,
         mut result: BatchResult,
@@ -281,8 +297,12 @@ impl Shared {
     ) -> bool {
         // Decide here whether the full record is kept, so the ones not kept are freed by the
         // thread that made them (cheaper for the allocator than freeing them elsewhere).
-        let keep = self.kept.fetch_add(1, Ordering::Relaxed) < KEEP_FIRST_RECORDS
+        // Read before counting: once the first records are kept, a passed result writes no
+        // shared counter.
+        let keep = (self.kept.load(Ordering::Relaxed) < KEEP_FIRST_RECORDS
+            && self.kept.fetch_add(1, Ordering::Relaxed) < KEEP_FIRST_RECORDS)
             || (!result.ok
+                && self.kept_failed.load(Ordering::Relaxed) < KEEP_FAILED_RECORDS
                 && self.kept_failed.fetch_add(1, Ordering::Relaxed) < KEEP_FAILED_RECORDS);
         if !keep {
             result.record = None;
@@ -297,13 +317,9 @@ impl Shared {
                 ));
             }
         }
-        if !result.ok {
-            self.progress.failed.fetch_add(1, Ordering::Relaxed);
-            if self.batch.settings.fail_fast {
-                self.stop.store(true, Ordering::Relaxed);
-            }
+        if !result.ok && self.batch.settings.fail_fast {
+            self.stop.store(true, Ordering::Relaxed);
         }
-        self.progress.done.fetch_add(1, Ordering::Relaxed);
         tx.send(result).is_ok()
     }
 
@@ -331,6 +347,38 @@ impl Shared {
             rules_total,
             failures,
             record: Some(Arc::new(record)),
+        }
+    }
+
+    /// True while the first results are still kept whole ([`KEEP_FIRST_RECORDS`]).
+    pub(super) fn keeping_first(&self) -> bool {
+        self.kept.load(Ordering::Relaxed) < KEEP_FIRST_RECORDS
+    }
+
+    /// The result of a request that passed the event's contract with `rules` rules, kept
+    /// without its record (a batch keeps only the first records whole).
+    pub(super) fn passed(
+        &self,
+        item: &BatchItem,
+        index: usize,
+        iteration: u32,
+        (status, rules): (u16, usize),
+        time_ms: f64,
+    ) -> BatchResult {
+        BatchResult {
+            item: index,
+            file: Arc::clone(&item.name),
+            origin: Arc::clone(&item.origin),
+            iteration,
+            ok: true,
+            sent: true,
+            status: Some(status),
+            time_ms,
+            at_s: self.started.elapsed().as_secs_f64(),
+            rules_held: rules,
+            rules_total: rules,
+            failures: Vec::new(),
+            record: None,
         }
     }
 

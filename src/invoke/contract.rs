@@ -68,7 +68,16 @@ pub fn check_result(event: EventId, status: Option<u16>, result: &Body) -> Contr
 /// Checks a successful answer against any event's spec, the catalog's or another: what the
 /// spec's [`ResultUse`] says decides.
 pub fn check_result_for(spec: &EventSpec, status: Option<u16>, result: &Body) -> ContractReport {
-    let mut report = ContractReport::default();
+    // The status, the list and two rules per e-mail; one note.
+    let entries = match result {
+        Body::Json(Value::Array(items)) => items.len(),
+        _ => 0,
+    };
+    let mut report = ContractReport {
+        checks: Vec::with_capacity(2 + 2 * entries),
+        emails: Vec::new(),
+        notes: Vec::with_capacity(1),
+    };
     if let Some(status) = status {
         let ok = (200..300).contains(&status);
         report.checks.push(check(

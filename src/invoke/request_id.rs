@@ -70,7 +70,8 @@ fn format(high: u64, low: u64) -> String {
             text[at + i] = HEX[((word >> (60 - 4 * (from + i))) & 0xF) as usize];
         }
     }
-    String::from_utf8_lossy(&text).into_owned()
+    // Hex digits and hyphens only: always UTF-8.
+    std::str::from_utf8(&text).unwrap_or_default().to_owned()
 }
 
 #[cfg(test)]

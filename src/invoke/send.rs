@@ -206,7 +206,8 @@ pub async fn send_planned(request: &HttpRequest, plan: &SendPlan, mut via: Via<'
         token_ms: None,
         headers_ms: None,
         request_id: super::request_id::new(),
-        attempts: Vec::new(),
+        // Most sends make one attempt.
+        attempts: Vec::with_capacity(1),
         platform: None,
         notes: Vec::new(),
         response_headers: None,

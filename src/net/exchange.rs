@@ -65,6 +65,9 @@ impl Request {
         self.origin_form = self.url[url::Position::BeforePath..url::Position::AfterQuery]
             .parse()
             .ok();
+        // A full header map grows on every insert, even one that replaces a value in place
+        // (a send's own headers): room for one more keeps each send's copy from growing.
+        self.headers.reserve(1);
     }
 
     /// Adds a header; an invalid name or value is an error that names it.
