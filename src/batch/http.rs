@@ -6,15 +6,15 @@
 //! explanations as a single invocation ([`crate::invoke::send_planned`]), so both paths give the
 //! same verdicts. Cancel and fail-fast drop the tasks: the requests in flight end at once.
 
-use std::sync::Arc;
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::run::{BatchResult, Shared, unreadable};
 use crate::catalog::EventId;
 use crate::invoke::{
     ErrorKind, HttpOutcome, HttpRequest, Invocation, InvokeError, SendPlan, Via, apply_outcome,
-    check_result, fail, http_request, new_record, now_ms, send_planned,
+    count_rules, fail, http_request, new_record, now_ms, send_planned,
 };
 use crate::net::{self, Slot};
 
@@ -28,9 +28,69 @@ struct Prepared {
     template: Invocation,
 }
 
+/// Results a runtime's tasks hold before they are handed on together.
+const CHUNK: usize = 64;
+
+/// The longest a finished result waits to be handed on.
+const HOLD: Duration = Duration::from_millis(5);
+
+/// The results a runtime's tasks finished that the run has not been handed yet. They go on
+/// in chunks (when [`CHUNK`] are waiting, or the last chunk left [`HOLD`] ago, or at the
+/// latest at the next tick of [`tasks_until_cancelled`]), so an engine thread sends one
+/// message per chunk rather than one per request. One runtime's tasks share it; they run on
+/// one thread, so its lock is never contended.
+struct Outbox {
+    pending: Mutex<Pending>,
+    tx: mpsc::Sender<Vec<BatchResult>>,
+}
+
+struct Pending {
+    results: Vec<BatchResult>,
+    sent_at: Instant,
+}
+
+impl Outbox {
+    fn new(tx: mpsc::Sender<Vec<BatchResult>>) -> Outbox {
+        Outbox {
+            pending: Mutex::new(Pending {
+                results: Vec::with_capacity(CHUNK),
+                sent_at: Instant::now(),
+            }),
+            tx,
+        }
+    }
+
+    fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Adds a finished result, handing the chunk on when it is due. False when the run no
+    /// longer listens.
+    fn push(&self, result: BatchResult) -> bool {
+        let mut pending = self.pending();
+        pending.results.push(result);
+        if pending.results.len() >= CHUNK || pending.sent_at.elapsed() >= HOLD {
+            return self.send(&mut pending);
+        }
+        true
+    }
+
+    /// Hands on whatever waits. False when the run no longer listens.
+    fn flush(&self) -> bool {
+        let mut pending = self.pending();
+        pending.results.is_empty() || self.send(&mut pending)
+    }
+
+    fn send(&self, pending: &mut Pending) -> bool {
+        let chunk = std::mem::replace(&mut pending.results, Vec::with_capacity(CHUNK));
+        pending.sent_at = Instant::now();
+        self.tx.send(chunk).is_ok()
+    }
+}
+
 /// Starts the engine's threads and returns; each thread sends its results on `tx` and drops
 /// its sender when done, so the caller knows the run ended when the channel closes.
-pub(super) fn start(shared: &Arc<Shared>, workers: usize, tx: &mpsc::Sender<BatchResult>) {
+pub(super) fn start(shared: &Arc<Shared>, workers: usize, tx: &mpsc::Sender<Vec<BatchResult>>) {
     let base = match http_request(&shared.batch.target, &shared.secrets) {
         Ok(Some(request)) => Ok(request),
         Ok(None) => Err(InvokeError::new(
@@ -81,7 +141,7 @@ fn run_thread(
     shared: &Arc<Shared>,
     prepared: &Arc<Prepared>,
     tasks: usize,
-    tx: &mpsc::Sender<BatchResult>,
+    tx: &mpsc::Sender<Vec<BatchResult>>,
 ) {
     match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -98,34 +158,42 @@ fn run_thread(
     }
 }
 
-/// Runs `tasks` tasks until the queue is empty, the batch stops, or it is cancelled.
+/// Runs `tasks` tasks until the queue is empty, the batch stops, or it is cancelled; every
+/// result they finished is handed on before it returns.
 async fn tasks_until_cancelled(
     shared: &Arc<Shared>,
     prepared: &Arc<Prepared>,
     tasks: usize,
-    tx: &mpsc::Sender<BatchResult>,
+    tx: &mpsc::Sender<Vec<BatchResult>>,
 ) {
+    let outbox = Arc::new(Outbox::new(tx.clone()));
     let mut set = tokio::task::JoinSet::new();
     for _ in 0..tasks {
-        set.spawn(task(Arc::clone(shared), Arc::clone(prepared), tx.clone()));
+        set.spawn(task(
+            Arc::clone(shared),
+            Arc::clone(prepared),
+            Arc::clone(&outbox),
+        ));
     }
     tokio::select! {
         () = async { while set.join_next().await.is_some() {} } => {}
-        () = until_halted(shared) => set.abort_all(),
+        () = until_halted(shared, &outbox) => set.abort_all(),
     }
+    outbox.flush();
 }
 
-/// Resolves once the batch is cancelled or stopped at its first failure: the requests in
-/// flight are then ended at once.
-async fn until_halted(shared: &Shared) {
-    while !shared.halted() {
-        tokio::time::sleep(net::engine::CANCEL_POLL).await;
+/// Resolves once the batch is cancelled or stopped at its first failure (the requests in
+/// flight are then ended at once), or the run no longer listens; hands on the waiting
+/// results at each look.
+async fn until_halted(shared: &Shared, outbox: &Outbox) {
+    while !shared.halted() && outbox.flush() {
+        tokio::time::sleep(HOLD).await;
     }
 }
 
 /// One of the batch's concurrent requests: takes the next request from the queue until none
 /// is left, over its own connection.
-async fn task(shared: Arc<Shared>, prepared: Arc<Prepared>, tx: mpsc::Sender<BatchResult>) {
+async fn task(shared: Arc<Shared>, prepared: Arc<Prepared>, outbox: Arc<Outbox>) {
     let mut slot = Slot::new();
     let delay = shared.batch.settings.delay;
     let mut first = true;
@@ -165,8 +233,9 @@ async fn task(shared: Arc<Shared>, prepared: Arc<Prepared>, tx: mpsc::Sender<Bat
                     && !shared.keeping_first()
                     && let Some(passed) = passed_contract(shared.batch.event, &outcome)
                 {
-                    let result = shared.passed(item, index, iteration, passed, time_ms);
-                    if !shared.deliver(result, &tx, |_| {}) {
+                    let mut result = shared.passed(item, index, iteration, passed, time_ms);
+                    shared.settle(&mut result, |_| {});
+                    if !outbox.push(result) {
                         return;
                     }
                     continue;
@@ -180,7 +249,7 @@ async fn task(shared: Arc<Shared>, prepared: Arc<Prepared>, tx: mpsc::Sender<Bat
                 (record, true)
             }
         };
-        let result = shared.result(item, index, iteration, record, sent);
+        let mut result = shared.result(item, index, iteration, record, sent);
         // The headers sent and received, only in the records the batch keeps.
         let plan = request.as_ref().ok().map(|(_, plan)| plan);
         let kept = |record: &mut Invocation| {
@@ -193,7 +262,8 @@ async fn task(shared: Arc<Shared>, prepared: Arc<Prepared>, tx: mpsc::Sender<Bat
                 response.headers = net::header_pairs(headers);
             }
         };
-        if !shared.deliver(result, &tx, kept) {
+        shared.settle(&mut result, kept);
+        if !outbox.push(result) {
             return;
         }
     }
@@ -209,10 +279,8 @@ fn passed_contract(event: EventId, outcome: &HttpOutcome) -> Option<(u16, usize)
     if outcome.attempts.len() != 1 || response.truncated || !(200..300).contains(&response.status) {
         return None;
     }
-    let report = check_result(event, Some(response.status), &response.body);
-    report
-        .ok()
-        .then_some((response.status, report.checks.len()))
+    let (held, checked) = count_rules(event, Some(response.status), &response.body);
+    (held == checked).then_some((response.status, checked))
 }
 
 /// Waits `delay`, waking early when the batch is halted. False when halted.

@@ -186,7 +186,9 @@ pub fn run(
         kept_failed: AtomicUsize::new(0),
         started,
     });
-    let (tx, rx) = mpsc::channel::<BatchResult>();
+    // Results travel in chunks: the HTTP engine's threads hand on what they finished a few
+    // milliseconds at a time ([`super::http`]); an in-process worker hands on each result.
+    let (tx, rx) = mpsc::channel::<Vec<BatchResult>>();
     let workers = batch.settings.concurrency.clamp(1, super::MAX_CONCURRENCY);
     let workers = workers.min(planned.max(1));
     if matches!(batch.target.endpoint, Endpoint::Local(_)) {
@@ -213,16 +215,18 @@ pub fn run(
     while !disconnected {
         std::thread::sleep(DRAIN_EVERY);
         loop {
-            let result = match rx.try_recv() {
-                Ok(result) => result,
+            let chunk = match rx.try_recv() {
+                Ok(chunk) => chunk,
                 Err(TryRecvError::Empty) => break,
                 Err(TryRecvError::Disconnected) => {
                     disconnected = true;
                     break;
                 }
             };
-            progress.count(result.ok);
-            on_result(result);
+            for result in chunk {
+                progress.count(result.ok);
+                on_result(result);
+            }
         }
         if cancel.load(Ordering::Relaxed) {
             let at = *cancelled_at.get_or_insert_with(Instant::now);
@@ -287,14 +291,9 @@ impl Shared {
     }
 
     /// Decides whether a finished result's full record is kept (and then completes it with
-    /// `kept`), and hands it on to the run, which counts it. False when nobody listens any
-    /// more.
-    pub(super) fn deliver(
-        &self,
-        mut result: BatchResult,
-        tx: &mpsc::Sender<BatchResult>,
-        kept: impl FnOnce(&mut Invocation),
-    ) -> bool {
+    /// `kept`), and stops the batch at a failure with fail-fast. The result is then handed on
+    /// to the run, which counts it.
+    pub(super) fn settle(&self, result: &mut BatchResult, kept: impl FnOnce(&mut Invocation)) {
         // Decide here whether the full record is kept, so the ones not kept are freed by the
         // thread that made them (cheaper for the allocator than freeing them elsewhere).
         // Read before counting: once the first records are kept, a passed result writes no
@@ -320,7 +319,6 @@ impl Shared {
         if !result.ok && self.batch.settings.fail_fast {
             self.stop.store(true, Ordering::Relaxed);
         }
-        tx.send(result).is_ok()
     }
 
     /// The result of one request from its record.
@@ -402,12 +400,12 @@ impl Shared {
     }
 }
 
-fn worker(shared: &Shared, tx: &mpsc::Sender<BatchResult>) {
+fn worker(shared: &Shared, tx: &mpsc::Sender<Vec<BatchResult>>) {
     work(shared, tx);
     shared.exited();
 }
 
-fn work(shared: &Shared, tx: &mpsc::Sender<BatchResult>) {
+fn work(shared: &Shared, tx: &mpsc::Sender<Vec<BatchResult>>) {
     let delay = shared.batch.settings.delay;
     let mut first = true;
     loop {
@@ -424,11 +422,12 @@ fn work(shared: &Shared, tx: &mpsc::Sender<BatchResult>) {
         let Some(item) = shared.batch.items.get(index) else {
             return;
         };
-        let Some(result) = execute(shared, item, index, iteration) else {
+        let Some(mut result) = execute(shared, item, index, iteration) else {
             // Cancelled in flight: dropped.
             return;
         };
-        if !shared.deliver(result, tx, |_| {}) {
+        shared.settle(&mut result, |_| {});
+        if tx.send(vec![result]).is_err() {
             return;
         }
     }

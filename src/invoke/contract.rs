@@ -30,14 +30,6 @@ impl ContractReport {
     }
 }
 
-fn check(rule: impl Into<Cow<'static, str>>, ok: bool, message: impl Into<String>) -> Check {
-    Check {
-        rule: rule.into(),
-        ok,
-        message: message.into(),
-    }
-}
-
 /// `prefix`, `n` in decimal, `suffix`: the messages a batch makes for every answer, without
 /// the formatting machinery (which costs more than the rest of the check).
 pub(super) fn numbered(prefix: &str, n: usize, suffix: &str) -> String {
@@ -78,51 +70,151 @@ pub fn check_result_for(spec: &EventSpec, status: Option<u16>, result: &Body) ->
         emails: Vec::new(),
         notes: Vec::with_capacity(1),
     };
-    if let Some(status) = status {
-        let ok = (200..300).contains(&status);
-        report.checks.push(check(
-            "HTTP status is 2xx",
-            ok,
-            numbered("status ", status.into(), ""),
-        ));
-    }
-    match spec.result_use {
-        ResultUse::Ignored => {
-            report.notes.push(
-                "The Post Survey Bot ignores the callback payload: any successful answer is enough (the template calls back \"ok\")."
-                    .to_owned(),
-            );
-        }
-        ResultUse::EmailList => check_emails(result, &mut report),
-    }
+    check_into(spec, status, result, &mut report);
     report
 }
 
-fn check_emails(result: &Body, report: &mut ContractReport) {
-    let rule = "response is a list of e-mail entries";
+/// How many of the contract's rules an answer keeps, `(held, checked)`: the rules of
+/// [`check_result`], counted without writing their messages down (a batch's verdict on the
+/// answers whose records it does not keep).
+pub fn count_rules(event: EventId, status: Option<u16>, result: &Body) -> (usize, usize) {
+    let mut count = Count::default();
+    check_into(event.spec(), status, result, &mut count);
+    (count.held, count.checked)
+}
+
+/// Where the contract's rules go: a full report, or a count. What a rule found, and the
+/// e-mails and notes, are made only where they are kept.
+trait Rules {
+    fn rule(
+        &mut self,
+        rule: impl FnOnce() -> Cow<'static, str>,
+        ok: bool,
+        message: impl FnOnce() -> String,
+    );
+    fn email(&mut self, email: impl FnOnce() -> Email);
+    fn note(&mut self, note: impl FnOnce() -> String);
+    /// The note that lists the e-mails found so far.
+    fn emails_note(&mut self);
+}
+
+impl Rules for ContractReport {
+    fn rule(
+        &mut self,
+        rule: impl FnOnce() -> Cow<'static, str>,
+        ok: bool,
+        message: impl FnOnce() -> String,
+    ) {
+        self.checks.push(Check {
+            rule: rule(),
+            ok,
+            message: message(),
+        });
+    }
+
+    fn email(&mut self, email: impl FnOnce() -> Email) {
+        self.emails.push(email());
+    }
+
+    fn note(&mut self, note: impl FnOnce() -> String) {
+        self.notes.push(note());
+    }
+
+    fn emails_note(&mut self) {
+        self.notes.push(describe_emails(&self.emails));
+    }
+}
+
+/// The rules counted: held, checked.
+#[derive(Default)]
+struct Count {
+    held: usize,
+    checked: usize,
+}
+
+impl Rules for Count {
+    fn rule(
+        &mut self,
+        _rule: impl FnOnce() -> Cow<'static, str>,
+        ok: bool,
+        _message: impl FnOnce() -> String,
+    ) {
+        self.checked += 1;
+        self.held += usize::from(ok);
+    }
+
+    fn email(&mut self, _email: impl FnOnce() -> Email) {}
+
+    fn note(&mut self, _note: impl FnOnce() -> String) {}
+
+    fn emails_note(&mut self) {}
+}
+
+fn check_into(spec: &EventSpec, status: Option<u16>, result: &Body, out: &mut impl Rules) {
+    if let Some(status) = status {
+        let ok = (200..300).contains(&status);
+        out.rule(
+            || "HTTP status is 2xx".into(),
+            ok,
+            || numbered("status ", status.into(), ""),
+        );
+    }
+    match spec.result_use {
+        ResultUse::Ignored => out.note(|| {
+            "The Post Survey Bot ignores the callback payload: any successful answer is enough (the template calls back \"ok\")."
+                .to_owned()
+        }),
+        ResultUse::EmailList => check_emails(result, out),
+    }
+}
+
+/// True when an e-mail entry's field is a non-empty string.
+fn field_ok(map: &serde_json::Map<String, Value>, key: &str) -> bool {
+    matches!(map.get(key), Some(Value::String(s)) if !s.trim().is_empty())
+}
+
+/// What is wrong with an e-mail entry's field, if anything.
+fn field_problem(map: &serde_json::Map<String, Value>, key: &str) -> Option<String> {
+    if field_ok(map, key) {
+        return None;
+    }
+    Some(match map.get(key) {
+        Some(Value::String(_)) => format!("{key} is empty"),
+        Some(other) => format!(
+            "{key} is {}, not a string",
+            crate::payload::json_kind_name(other)
+        ),
+        None => format!("{key} is missing"),
+    })
+}
+
+fn check_emails(result: &Body, out: &mut impl Rules) {
+    const RULE: &str = "response is a list of e-mail entries";
     let items = match result {
         Body::Json(Value::Array(items)) => items,
         Body::Json(other) => {
-            report.checks.push(check(
-                rule,
+            out.rule(
+                || RULE.into(),
                 false,
-                format!(
-                    "found {} instead of a list",
-                    crate::payload::json_kind_name(other)
-                ),
-            ));
+                || {
+                    format!(
+                        "found {} instead of a list",
+                        crate::payload::json_kind_name(other)
+                    )
+                },
+            );
             return;
         }
         Body::Text(_) => {
-            report
-                .checks
-                .push(check(rule, false, "the answer is not JSON"));
+            out.rule(
+                || RULE.into(),
+                false,
+                || "the answer is not JSON".to_owned(),
+            );
             return;
         }
         Body::Empty => {
-            report
-                .checks
-                .push(check(rule, false, "the answer is empty"));
+            out.rule(|| RULE.into(), false, || "the answer is empty".to_owned());
             return;
         }
     };
@@ -131,76 +223,61 @@ fn check_emails(result: &Body, report: &mut ContractReport) {
     } else {
         " entries"
     };
-    report
-        .checks
-        .push(check(rule, true, numbered("", items.len(), entries)));
+    out.rule(|| RULE.into(), true, || numbered("", items.len(), entries));
     for (i, item) in items.iter().enumerate() {
         let n = i + 1;
-        let fields_rule = format!("e-mail {n} has targetEmail, senderName, senderEmail, subject");
+        let fields_rule = || {
+            Cow::Owned(format!(
+                "e-mail {n} has targetEmail, senderName, senderEmail, subject"
+            ))
+        };
         let Value::Object(map) = item else {
-            report.checks.push(check(
-                fields_rule.clone(),
-                false,
+            out.rule(fields_rule, false, || {
                 format!(
                     "entry {n} is {}, not an object",
                     crate::payload::json_kind_name(item)
-                ),
-            ));
+                )
+            });
             continue;
         };
-        let problems: Vec<String> = EMAIL_ENTRY_FIELDS
-            .iter()
-            .filter_map(|key| match map.get(*key) {
-                Some(Value::String(s)) if !s.trim().is_empty() => None,
-                Some(Value::String(_)) => Some(format!("{key} is empty")),
-                Some(other) => Some(format!(
-                    "{key} is {}, not a string",
-                    crate::payload::json_kind_name(other)
-                )),
-                None => Some(format!("{key} is missing")),
-            })
-            .collect();
-        if !problems.is_empty() {
-            report
-                .checks
-                .push(check(fields_rule.clone(), false, problems.join("; ")));
+        if !EMAIL_ENTRY_FIELDS.iter().all(|key| field_ok(map, key)) {
+            out.rule(fields_rule, false, || {
+                EMAIL_ENTRY_FIELDS
+                    .iter()
+                    .filter_map(|key| field_problem(map, key))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            });
             continue;
         }
-        report
-            .checks
-            .push(check(fields_rule, true, "all four present"));
-        let text = |key: &str| {
-            map.get(key)
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_owned()
-        };
-        let email = Email {
-            target_email: text("targetEmail"),
-            sender_name: text("senderName"),
-            sender_email: text("senderEmail"),
-            subject: text("subject"),
-        };
-        let bad: Vec<String> = [
-            ("targetEmail", &email.target_email),
-            ("senderEmail", &email.sender_email),
-        ]
-        .into_iter()
-        .filter(|(_, address)| !is_email_address(address))
-        .map(|(key, address)| format!("{key} '{address}' is not an e-mail address"))
-        .collect();
-        report.checks.push(check(
-            format!("e-mail {n} addresses are well formed"),
-            bad.is_empty(),
-            if bad.is_empty() {
-                format!("to {}, from {}", email.target_email, email.sender_email)
-            } else {
-                bad.join("; ")
+        out.rule(fields_rule, true, || "all four present".to_owned());
+        let text = |key: &str| map.get(key).and_then(Value::as_str).unwrap_or("");
+        let (to, from) = (text("targetEmail"), text("senderEmail"));
+        let well_formed = is_email_address(to) && is_email_address(from);
+        out.rule(
+            || Cow::Owned(format!("e-mail {n} addresses are well formed")),
+            well_formed,
+            || {
+                if well_formed {
+                    format!("to {to}, from {from}")
+                } else {
+                    [("targetEmail", to), ("senderEmail", from)]
+                        .into_iter()
+                        .filter(|(_, address)| !is_email_address(address))
+                        .map(|(key, address)| format!("{key} '{address}' is not an e-mail address"))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                }
             },
-        ));
-        report.emails.push(email);
+        );
+        out.email(|| Email {
+            target_email: to.to_owned(),
+            sender_name: text("senderName").to_owned(),
+            sender_email: from.to_owned(),
+            subject: text("subject").to_owned(),
+        });
     }
-    report.notes.push(describe_emails(&report.emails));
+    out.emails_note();
 }
 
 /// "2 e-mails: to a@x.com (subject …), to b@y.com (subject …)" or "no e-mail".
@@ -260,6 +337,40 @@ mod tests {
     use serde_json::json;
 
     const TRANSCRIPT: EventId = EventId::ChatPostSurveyEmailTranscript;
+
+    /// Counting the rules gives what the full report says, for answers that pass and fail
+    /// each rule, on every event.
+    #[test]
+    fn counted_rules_are_the_reports_rules() {
+        let email = |to: &str, from: &str| json!({"targetEmail": to, "senderName": "Survey", "senderEmail": from, "subject": "S"});
+        let bodies = [
+            Body::Empty,
+            Body::Text("<html>502</html>".into()),
+            Body::Json(json!({"emails": []})),
+            Body::Json(json!([])),
+            Body::Json(json!([email("a@x.com", "b@y.com")])),
+            Body::Json(json!([
+                email("a@x.com", "b@y.com"),
+                email("c@x.com", "d@y.com")
+            ])),
+            Body::Json(json!([email("not an address", "b@y.com")])),
+            Body::Json(json!([email("a@x.com", "b@y.com"), 7])),
+            Body::Json(json!([{"targetEmail": "a@x.com", "senderName": "", "subject": 3}])),
+        ];
+        for event in EventId::ALL {
+            for status in [None, Some(200), Some(204), Some(500)] {
+                for body in &bodies {
+                    let report = check_result(event, status, body);
+                    let held = report.checks.iter().filter(|c| c.ok).count();
+                    assert_eq!(
+                        count_rules(event, status, body),
+                        (held, report.checks.len()),
+                        "{event:?} {status:?} {body:?}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn numbered_messages_read_as_formatted_ones() {

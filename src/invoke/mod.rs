@@ -34,7 +34,8 @@ use crate::functions::{
 };
 use crate::net;
 pub use contract::{
-    ContractReport, check_result, check_result_for, describe_emails, explain_http_failure,
+    ContractReport, check_result, check_result_for, count_rules, describe_emails,
+    explain_http_failure,
 };
 pub use curl::curl_command;
 use envelope::recorded_body;
