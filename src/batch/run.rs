@@ -298,7 +298,7 @@ impl Shared {
         // thread that made them (cheaper for the allocator than freeing them elsewhere).
         // Read before counting: once the first records are kept, a passed result writes no
         // shared counter.
-        let keep = (self.kept.load(Ordering::Relaxed) < KEEP_FIRST_RECORDS
+        let keep = (self.keeping_first()
             && self.kept.fetch_add(1, Ordering::Relaxed) < KEEP_FIRST_RECORDS)
             || (!result.ok
                 && self.kept_failed.load(Ordering::Relaxed) < KEEP_FAILED_RECORDS

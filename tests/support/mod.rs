@@ -2,6 +2,7 @@
 //! closure, so slow answers do not hold up the next request.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod batch;
 pub mod broken;
 pub mod gui;
 pub mod junit;
