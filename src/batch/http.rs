@@ -10,6 +10,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::BatchItem;
 use super::run::{BatchResult, Shared, unreadable};
 use crate::catalog::EventId;
 use crate::invoke::{
@@ -213,60 +214,108 @@ async fn task(shared: Arc<Shared>, prepared: Arc<Prepared>, outbox: Arc<Outbox>)
         else {
             return;
         };
-        let mut response_headers = None;
-        let (record, sent) = match (&item.envelope, request) {
-            (Err(message), _) => (unreadable(&shared.batch, message), false),
-            (Ok(_), Err(error)) => {
-                let mut record = prepared.template.clone();
-                record.at_ms = now_ms();
-                fail(&mut record, error.clone());
-                (record, false)
+        let (Ok(_), Ok((request, plan))) = (&item.envelope, request) else {
+            // Nothing to send: the payload is unreadable, or its request could not be made.
+            let record = match (&item.envelope, request) {
+                (Err(message), _) => unreadable(&shared.batch, message),
+                (_, Err(error)) => failed(&prepared.template, error),
+                (Ok(_), Ok(_)) => return,
+            };
+            if !outbox.push(kept_result(&shared, item, index, iteration, record, None)) {
+                return;
             }
-            (Ok(_), Ok((request, plan))) => {
-                let started = Instant::now();
-                let at_ms = now_ms();
-                let mut outcome = send_planned(request, plan, Via::Slot(&mut slot)).await;
-                let time_ms = started.elapsed().as_secs_f64() * 1e3;
-                // Past the first records, a result that passes is kept without its record:
-                // judged from the answer alone, without making the record it would drop.
-                if item.expectation.is_none()
-                    && !shared.keeping_first()
-                    && let Some(passed) = passed_contract(shared.batch.event, &outcome)
-                {
-                    let mut result = shared.passed(item, index, iteration, passed, time_ms);
-                    shared.settle(&mut result, |_| {});
-                    if !outbox.push(result) {
-                        return;
-                    }
-                    continue;
-                }
-                let mut record = prepared.template.clone();
-                record.at_ms = at_ms;
-                response_headers = outcome.response_headers.take();
-                apply_outcome(&mut record, outcome);
-                record.timings.total_ms = time_ms;
-                record.payload_findings.clone_from(&item.findings);
-                (record, true)
-            }
+            continue;
         };
-        let mut result = shared.result(item, index, iteration, record, sent);
-        // The headers sent and received, only in the records the batch keeps.
-        let plan = request.as_ref().ok().map(|(_, plan)| plan);
-        let kept = |record: &mut Invocation| {
-            if let (Some(plan), Some(id)) = (plan, &record.request_id)
-                && let Some(headers) = plan.recorded_headers(id)
-            {
-                record.request.headers = headers;
-            }
-            if let (Some(response), Some(headers)) = (record.response.as_mut(), &response_headers) {
-                response.headers = net::header_pairs(headers);
-            }
+        let started = Instant::now();
+        let outcome = send_planned(request, plan, Via::Slot(&mut slot)).await;
+        let time_ms = started.elapsed().as_secs_f64() * 1e3;
+        // Past the first records, a result that passes is kept without its record: judged
+        // from the answer alone, without making the record it would drop.
+        let result = if item.expectation.is_none()
+            && !shared.keeping_first()
+            && let Some(passed) = passed_contract(shared.batch.event, &outcome)
+        {
+            let mut result = shared.passed(item, index, iteration, passed, time_ms);
+            shared.settle(&mut result, |_| {});
+            result
+        } else {
+            let at = (index, iteration);
+            answered(
+                &shared,
+                &prepared.template,
+                item,
+                at,
+                plan,
+                outcome,
+                time_ms,
+            )
         };
-        shared.settle(&mut result, kept);
         if !outbox.push(result) {
             return;
         }
     }
+}
+
+/// The record of a request that could not be made.
+#[inline(never)]
+fn failed(template: &Invocation, error: &InvokeError) -> Invocation {
+    let mut record = template.clone();
+    record.at_ms = now_ms();
+    fail(&mut record, error.clone());
+    record
+}
+
+/// The result of an answered request, made from its whole record (kept out of the line every
+/// request takes, which judges most answers without one).
+#[inline(never)]
+fn answered(
+    shared: &Shared,
+    template: &Invocation,
+    item: &BatchItem,
+    (index, iteration): (usize, u32),
+    plan: &SendPlan,
+    mut outcome: HttpOutcome,
+    time_ms: f64,
+) -> BatchResult {
+    let mut record = template.clone();
+    // When it was sent: the clock is read once the answer is in, off the line every request
+    // takes.
+    record.at_ms = now_ms().saturating_sub(time_ms as u64);
+    let response_headers = outcome.response_headers.take();
+    apply_outcome(&mut record, outcome);
+    record.timings.total_ms = time_ms;
+    record.payload_findings.clone_from(&item.findings);
+    let sent = Some((plan, response_headers));
+    kept_result(shared, item, index, iteration, record, sent)
+}
+
+/// The result of `record`, settled; the headers sent and received (of a request that was
+/// sent) go only into the records the batch keeps.
+#[inline(never)]
+fn kept_result(
+    shared: &Shared,
+    item: &BatchItem,
+    index: usize,
+    iteration: u32,
+    record: Invocation,
+    sent: Option<(&SendPlan, Option<http::HeaderMap>)>,
+) -> BatchResult {
+    let mut result = shared.result(item, index, iteration, record, sent.is_some());
+    let kept = |record: &mut Invocation| {
+        let Some((plan, response_headers)) = &sent else {
+            return;
+        };
+        if let Some(id) = &record.request_id
+            && let Some(headers) = plan.recorded_headers(id)
+        {
+            record.request.headers = headers;
+        }
+        if let (Some(response), Some(headers)) = (record.response.as_mut(), response_headers) {
+            response.headers = net::header_pairs(headers);
+        }
+    };
+    shared.settle(&mut result, kept);
+    result
 }
 
 /// The status and the number of rules of an answer that passes the event's contract, as its

@@ -30,7 +30,7 @@ impl LatencyStats {
         if sorted.is_empty() {
             return LatencyStats::default();
         }
-        sorted.sort_by(f64::total_cmp);
+        sorted.sort_unstable_by(f64::total_cmp);
         let sum: f64 = sorted.iter().sum();
         LatencyStats {
             count: sorted.len(),

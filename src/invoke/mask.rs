@@ -198,7 +198,10 @@ impl Invocation {
             if let std::borrow::Cow::Owned(reason) = &mut attempt.reason {
                 text(reason);
             }
-            text(&mut attempt.outcome);
+            // A borrowed outcome is an answer's status ([`super::record::status_text`]).
+            if let std::borrow::Cow::Owned(outcome) = &mut attempt.outcome {
+                text(outcome);
+            }
         }
         for email in &mut self.emails {
             text(&mut email.target_email);

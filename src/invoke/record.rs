@@ -181,10 +181,25 @@ pub struct Attempt {
     /// Why: "first attempt", "retry 1 of 3 after reset, 350 ms later", "a new token after
     /// HTTP 401" (the first attempt's reason is shared, not copied, by every record).
     pub reason: Cow<'static, str>,
-    /// What came of it: "HTTP 200", "reset (…)".
-    pub outcome: String,
+    /// What came of it: "HTTP 200", "reset (…)" (an answer's status text is shared, not
+    /// copied: [`status_text`]).
+    pub outcome: Cow<'static, str>,
     /// How long it took, in milliseconds.
     pub time_ms: f64,
+}
+
+/// "HTTP 200" and the like: the outcome of an attempt that was answered, made once per status
+/// for the whole process, so the attempts of a million-request batch share their texts.
+pub fn status_text(status: u16) -> Cow<'static, str> {
+    static TEXTS: std::sync::OnceLock<Box<[String]>> = std::sync::OnceLock::new();
+    let texts = TEXTS.get_or_init(|| (100..600).map(|s| format!("HTTP {s}")).collect());
+    match usize::from(status)
+        .checked_sub(100)
+        .and_then(|i| texts.get(i))
+    {
+        Some(text) => Cow::Borrowed(text.as_str()),
+        None => Cow::Owned(format!("HTTP {status}")),
+    }
 }
 
 /// How long things took, in milliseconds.
@@ -389,6 +404,21 @@ pub fn now_ms() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn status_texts_read_as_formatted_ones_and_common_ones_are_shared() {
+        for status in [0, 99, 100, 200, 204, 401, 599, 600, 999, u16::MAX] {
+            assert_eq!(status_text(status), format!("HTTP {status}"));
+        }
+        assert!(matches!(status_text(200), Cow::Borrowed(_)));
+        assert!(matches!(status_text(600), Cow::Owned(_)));
+        // Records read back from history hold their outcome as given.
+        let attempt: Attempt = serde_json::from_str(
+            r#"{"reason":"first attempt","outcome":"HTTP 503","time_ms":1.0}"#,
+        )
+        .unwrap();
+        assert_eq!(attempt.outcome, "HTTP 503");
+    }
 
     #[test]
     fn error_kinds_read_older_records() {

@@ -146,7 +146,7 @@ impl Via<'_> {
         options: &net::Options,
     ) -> Result<net::Response, NetError> {
         match self {
-            Via::Pool => net::engine::pooled_with(request, extra, options).await,
+            Via::Pool => Box::pin(net::engine::pooled_with(request, extra, options)).await,
             Via::Slot(slot) => net::exchange(slot, request, extra, options).await,
         }
     }
@@ -222,40 +222,42 @@ pub async fn send_planned(request: &HttpRequest, plan: &SendPlan, mut via: Via<'
                 (&made, None, false)
             }
         },
-        Destination::Liveperson(lp) => match liveperson::resolve(lp, request.timeout).await {
-            Ok(hosts) => {
-                if hosts.discovered {
-                    outcome.notes.push(format!(
-                        "Hosts found through CSDS: gateway {}, sentinel {}.",
-                        hosts.gateway, hosts.sentinel
-                    ));
-                }
-                outcome.platform = Some(if hosts.v2 { Platform::V2 } else { Platform::V1 });
-                let url = match request.purpose {
-                    Purpose::Invoke => liveperson::invoke_url(&hosts, lp, request.event),
-                    Purpose::IsImplemented => {
-                        liveperson::is_implemented_url(&hosts, lp, request.event)
+        Destination::Liveperson(lp) => {
+            match Box::pin(liveperson::resolve(lp, request.timeout)).await {
+                Ok(hosts) => {
+                    if hosts.discovered {
+                        outcome.notes.push(format!(
+                            "Hosts found through CSDS: gateway {}, sentinel {}.",
+                            hosts.gateway, hosts.sentinel
+                        ));
                     }
-                };
-                let Hosts { sentinel, v2, .. } = hosts;
-                let external_system = lp.external_system();
-                // V2 invocations name their source in LP-EventSource; the official client's
-                // isImplemented GET sends none.
-                let event_source =
-                    (v2 && matches!(request.purpose, Purpose::Invoke)).then_some(external_system);
-                made = Fixed::new(request, url, event_source);
-                (
-                    &made,
-                    Some((sentinel, lp.account_id.trim().to_owned())),
-                    false,
-                )
+                    outcome.platform = Some(if hosts.v2 { Platform::V2 } else { Platform::V1 });
+                    let url = match request.purpose {
+                        Purpose::Invoke => liveperson::invoke_url(&hosts, lp, request.event),
+                        Purpose::IsImplemented => {
+                            liveperson::is_implemented_url(&hosts, lp, request.event)
+                        }
+                    };
+                    let Hosts { sentinel, v2, .. } = hosts;
+                    let external_system = lp.external_system();
+                    // V2 invocations name their source in LP-EventSource; the official client's
+                    // isImplemented GET sends none.
+                    let event_source = (v2 && matches!(request.purpose, Purpose::Invoke))
+                        .then_some(external_system);
+                    made = Fixed::new(request, url, event_source);
+                    (
+                        &made,
+                        Some((sentinel, lp.account_id.trim().to_owned())),
+                        false,
+                    )
+                }
+                Err(error) => {
+                    outcome.sent_headers = redacted_headers(request, None);
+                    outcome.result = Err(error);
+                    return outcome;
+                }
             }
-            Err(error) => {
-                outcome.sent_headers = redacted_headers(request, None);
-                outcome.result = Err(error);
-                return outcome;
-            }
-        },
+        }
     };
     outcome.url.clone_from(&fixed.url);
     if !lean {
@@ -296,7 +298,13 @@ pub async fn send_planned(request: &HttpRequest, plan: &SendPlan, mut via: Via<'
         let mut with_token = None;
         let mut token_used = None;
         if let Some(credentials) = &credentials {
-            match liveperson::token(credentials, refused_token.as_deref(), request.timeout).await {
+            match Box::pin(liveperson::token(
+                credentials,
+                refused_token.as_deref(),
+                request.timeout,
+            ))
+            .await
+            {
                 Ok((token, fetched_ms)) => {
                     if fetched_ms.is_some() {
                         outcome.token_ms = fetched_ms;
@@ -323,12 +331,12 @@ pub async fn send_planned(request: &HttpRequest, plan: &SendPlan, mut via: Via<'
         let time_ms = started.elapsed().as_secs_f64() * 1e3;
         let (said, retry_because) = match &answer {
             Ok(response) => (
-                super::contract::numbered("HTTP ", response.status.into(), ""),
+                super::record::status_text(response.status),
                 retriable_status(response, request.timeout)
                     .then(|| format!("HTTP {}", response.status)),
             ),
             Err(e) => (
-                format!("{} ({})", e.kind.as_str(), e.message),
+                Cow::Owned(format!("{} ({})", e.kind.as_str(), e.message)),
                 matches!(
                     e.kind,
                     NetErrorKind::Reset | NetErrorKind::Timeout | NetErrorKind::Dns

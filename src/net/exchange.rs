@@ -33,6 +33,9 @@ pub struct Request {
     /// The request target an origin server is sent (path and query), made once by
     /// [`Request::prepare_for_reuse`]; `None` makes it on each send.
     origin_form: Option<http::Uri>,
+    /// The URL's origin and the `Host` header set for it, made once by
+    /// [`Request::prepare_for_reuse`]; `None` makes them on each send.
+    origin: Option<(Origin, Option<HeaderValue>)>,
 }
 
 impl Request {
@@ -44,6 +47,7 @@ impl Request {
             headers: HeaderMap::new(),
             body: Bytes::new(),
             origin_form: None,
+            origin: None,
         }
     }
 
@@ -53,9 +57,13 @@ impl Request {
     /// header map, growing it), and the request target parsed once. Call it after the last
     /// change to the URL or the body.
     pub fn prepare_for_reuse(&mut self) {
-        if let Some(host) = Origin::of(&self.url).and_then(|o| o.host_header()) {
-            self.headers.insert(HOST, host);
-        }
+        self.origin = Origin::of(&self.url).map(|origin| {
+            let host = origin.host_header();
+            if let Some(host) = &host {
+                self.headers.insert(HOST, host.clone());
+            }
+            (origin, host)
+        });
         if self.body.is_empty() {
             self.headers.remove(CONTENT_LENGTH);
         } else {
@@ -176,7 +184,10 @@ pub fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
 /// single invocation borrows one from the shared pool.
 #[derive(Default)]
 pub struct Slot {
-    conn: Option<(Origin, Conn)>,
+    /// Where the connection goes; kept while it is lent out, so handing it back copies
+    /// nothing.
+    origin: Option<Origin>,
+    conn: Option<Conn>,
 }
 
 impl Slot {
@@ -188,13 +199,14 @@ impl Slot {
     /// A slot holding `conn`.
     pub fn with(origin: Origin, conn: Conn) -> Slot {
         Slot {
-            conn: Some((origin, conn)),
+            origin: Some(origin),
+            conn: Some(conn),
         }
     }
 
     /// The connection kept, if any.
     pub fn into_inner(self) -> Option<(Origin, Conn)> {
-        self.conn
+        Some((self.origin?, self.conn?))
     }
 
     /// Drops the connection kept.
@@ -202,11 +214,19 @@ impl Slot {
         self.conn = None;
     }
 
+    /// The connection kept, when it goes to `origin` and can still carry a request; any
+    /// other is dropped.
     fn take_for(&mut self, origin: &Origin) -> Option<Conn> {
-        match self.conn.take() {
-            Some((o, c)) if o == *origin && !c.is_closed() => Some(c),
-            _ => None,
+        let conn = self.conn.take()?;
+        (self.origin.as_ref() == Some(origin) && !conn.is_closed()).then_some(conn)
+    }
+
+    /// Keeps `conn`, a connection to `origin`, for the next exchange.
+    fn keep(&mut self, origin: &Origin, conn: Conn) {
+        if self.origin.as_ref() != Some(origin) {
+            self.origin = Some(origin.clone());
         }
+        self.conn = Some(conn);
     }
 }
 
@@ -250,15 +270,22 @@ async fn run(
     let mut redirects: Vec<Redirect> = Vec::new();
     loop {
         let shown = url.as_str();
-        let Some(origin) = Origin::of(&url) else {
-            return Err(NetError::invalid_url(shown, "no host"));
+        // The parts made ahead fit the request's own URL only, not a redirect's.
+        let own = matches!(url, Cow::Borrowed(_));
+        let (origin, host) = match &request.origin {
+            Some((origin, host)) if own => (Cow::Borrowed(origin), host.as_ref()),
+            _ => match Origin::of(&url) {
+                Some(origin) => (Cow::Owned(origin), None),
+                None => return Err(NetError::invalid_url(shown, "no host")),
+            },
         };
         let message = Message {
-            // The target made ahead fits the request's own URL only, not a redirect's.
-            origin_form: match &url {
-                Cow::Borrowed(_) => request.origin_form.as_ref(),
-                Cow::Owned(_) => None,
+            origin_form: if own {
+                request.origin_form.as_ref()
+            } else {
+                None
             },
+            host,
             url: &url,
             method: &method,
             headers: &headers,
@@ -268,77 +295,38 @@ async fn run(
         let (conn, response) = send(slot, &origin, &message, shown).await?;
         let headers_ms = started.elapsed().as_secs_f64() * 1e3;
         let status = response.status().as_u16();
-        let location = response
-            .headers()
-            .get(LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let (parts, incoming) = response.into_parts();
         let redirect = options.follow_redirects && matches!(status, 301 | 302 | 303 | 307 | 308);
-        if let (true, Some(location)) = (redirect, location) {
+        let location = redirect
+            .then(|| {
+                response
+                    .headers()
+                    .get(LOCATION)?
+                    .to_str()
+                    .ok()
+                    .map(str::to_owned)
+            })
+            .flatten();
+        let (parts, incoming) = response.into_parts();
+        if let Some(location) = location {
             // Read what little a redirect carries so the connection can be reused.
             let (_, _, reusable) = read_body(incoming, 64 * 1024, shown).await?;
             if reusable {
-                *slot = Slot::with(origin.clone(), conn);
+                slot.keep(&origin, conn);
             }
-            let next = url.join(&location).map_err(|e| {
-                NetError::new(
-                    NetErrorKind::Redirect,
-                    format!("the redirect's Location '{location}' is not a URL ({e})"),
-                    shown,
-                )
-            })?;
-            if !matches!(next.scheme(), "http" | "https") {
-                return Err(NetError::new(
-                    NetErrorKind::Redirect,
-                    format!("the endpoint redirects to {next}, which is not http(s)"),
-                    shown,
-                ));
-            }
-            if status == 303 || (matches!(status, 301 | 302) && *method == http::Method::POST) {
-                // What every HTTP client does (RFC 9110 15.4): the body is not sent on.
-                method = Cow::Owned(http::Method::GET);
-                body = Cow::Owned(Bytes::new());
-                headers.to_mut().remove(CONTENT_TYPE);
-                headers.to_mut().remove(CONTENT_LENGTH);
-            }
-            let chain = || {
-                let mut hops: Vec<&str> = vec![request.url.as_str()];
-                hops.extend(redirects.iter().map(|r| r.to.as_str()));
-                hops.join(" -> ")
-            };
-            if next == request.url || redirects.iter().any(|r| r.to == next.as_str()) {
-                return Err(NetError::new(
-                    NetErrorKind::Redirect,
-                    format!("redirect loop: {} -> {next}", chain()),
-                    shown,
-                ));
-            }
-            if redirects.len() >= MAX_REDIRECTS {
-                return Err(NetError::new(
-                    NetErrorKind::Redirect,
-                    format!("more than {MAX_REDIRECTS} redirects: {} -> {next}", chain()),
-                    shown,
-                ));
-            }
-            if Origin::of(&next).as_ref() != Some(&origin) {
-                if options.credentials {
-                    return Err(NetError::new(
-                        NetErrorKind::Redirect,
-                        format!(
-                            "the endpoint redirects to another origin ({next}); the request carries credentials, which are never sent to another origin: call that URL directly if you trust it"
-                        ),
-                        shown,
-                    ));
-                }
-                headers.to_mut().remove(AUTHORIZATION);
-                headers.to_mut().remove(COOKIE);
-            }
-            redirects.push(Redirect {
+            let hop = Hop {
+                request,
+                url: &url,
+                origin: &origin,
                 status,
-                to: next.to_string(),
-                method: method.to_string(),
-            });
+                options,
+            };
+            let next = hop.next(
+                &location,
+                &mut method,
+                &mut body,
+                &mut headers,
+                &mut redirects,
+            )?;
             url = Cow::Owned(next);
             continue;
         }
@@ -346,7 +334,7 @@ async fn run(
         let http2 = conn.is_h2();
         let proxy = conn.via.clone();
         if reusable {
-            *slot = Slot::with(origin, conn);
+            slot.keep(&origin, conn);
         }
         return Ok(Response {
             status,
@@ -359,6 +347,99 @@ async fn run(
             http2,
             proxy,
         });
+    }
+}
+
+/// A redirect being followed: where it came from.
+struct Hop<'a> {
+    request: &'a Request,
+    url: &'a url::Url,
+    origin: &'a Origin,
+    status: u16,
+    options: &'a Options,
+}
+
+impl Hop<'_> {
+    /// Where the redirect to `location` goes, by the rules every HTTP client keeps, with the
+    /// method, body and headers of the next request changed as they require; an error for a
+    /// loop, too many hops, a target that is not http(s), or credentials bound for another
+    /// origin. Out of the exchange's own code: most exchanges are never redirected.
+    #[inline(never)]
+    fn next(
+        &self,
+        location: &str,
+        method: &mut Cow<'_, http::Method>,
+        body: &mut Cow<'_, Bytes>,
+        headers: &mut Cow<'_, HeaderMap>,
+        redirects: &mut Vec<Redirect>,
+    ) -> Result<url::Url, NetError> {
+        let Hop {
+            request,
+            url,
+            origin,
+            status,
+            options,
+        } = *self;
+        let shown = url.as_str();
+        let next = url.join(location).map_err(|e| {
+            NetError::new(
+                NetErrorKind::Redirect,
+                format!("the redirect's Location '{location}' is not a URL ({e})"),
+                shown,
+            )
+        })?;
+        if !matches!(next.scheme(), "http" | "https") {
+            return Err(NetError::new(
+                NetErrorKind::Redirect,
+                format!("the endpoint redirects to {next}, which is not http(s)"),
+                shown,
+            ));
+        }
+        if status == 303 || (matches!(status, 301 | 302) && **method == http::Method::POST) {
+            // What every HTTP client does (RFC 9110 15.4): the body is not sent on.
+            *method = Cow::Owned(http::Method::GET);
+            *body = Cow::Owned(Bytes::new());
+            headers.to_mut().remove(CONTENT_TYPE);
+            headers.to_mut().remove(CONTENT_LENGTH);
+        }
+        let chain = || {
+            let mut hops: Vec<&str> = vec![request.url.as_str()];
+            hops.extend(redirects.iter().map(|r| r.to.as_str()));
+            hops.join(" -> ")
+        };
+        if next == request.url || redirects.iter().any(|r| r.to == next.as_str()) {
+            return Err(NetError::new(
+                NetErrorKind::Redirect,
+                format!("redirect loop: {} -> {next}", chain()),
+                shown,
+            ));
+        }
+        if redirects.len() >= MAX_REDIRECTS {
+            return Err(NetError::new(
+                NetErrorKind::Redirect,
+                format!("more than {MAX_REDIRECTS} redirects: {} -> {next}", chain()),
+                shown,
+            ));
+        }
+        if Origin::of(&next).as_ref() != Some(origin) {
+            if options.credentials {
+                return Err(NetError::new(
+                    NetErrorKind::Redirect,
+                    format!(
+                        "the endpoint redirects to another origin ({next}); the request carries credentials, which are never sent to another origin: call that URL directly if you trust it"
+                    ),
+                    shown,
+                ));
+            }
+            headers.to_mut().remove(AUTHORIZATION);
+            headers.to_mut().remove(COOKIE);
+        }
+        redirects.push(Redirect {
+            status,
+            to: next.to_string(),
+            method: method.to_string(),
+        });
+        Ok(next)
     }
 }
 
@@ -376,7 +457,9 @@ async fn send(
     for _ in 0..4 {
         let mut conn = match kept.take() {
             Some(conn) => conn,
-            None => connect(origin, shown).await?,
+            // Boxed: a connection's setup (DNS, TLS, a proxy's CONNECT) is a large future that
+            // would otherwise sit in every exchange's and be copied with it on each send.
+            None => Box::pin(connect(origin, shown)).await?,
         };
         if let Err(e) = conn.ready().await {
             last_error = Some(NetError::from_error(&e, shown));
@@ -412,6 +495,8 @@ async fn send(
 /// What one hop sends.
 struct Message<'a> {
     origin_form: Option<&'a http::Uri>,
+    /// The `Host` header `headers` carry already, if any.
+    host: Option<&'a HeaderValue>,
     url: &'a url::Url,
     method: &'a http::Method,
     headers: &'a HeaderMap,
@@ -442,7 +527,7 @@ fn build(conn: &Conn, message: &Message<'_>) -> Result<http::Request<Full<Bytes>
     }
     match &conn.host {
         // Prepared requests carry it already.
-        Some(host) if headers.get(HOST) == Some(host) => {}
+        Some(host) if message.host == Some(host) => {}
         Some(host) => {
             headers.insert(HOST, host.clone());
         }
