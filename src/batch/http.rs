@@ -47,7 +47,9 @@ struct Outbox {
 
 struct Pending {
     results: Vec<BatchResult>,
-    sent_at: Instant,
+    /// When the last chunk was handed on, in seconds since the batch started (the clock
+    /// every result reads already: the outbox reads none of its own).
+    sent_at_s: f64,
 }
 
 impl Outbox {
@@ -55,7 +57,7 @@ impl Outbox {
         Outbox {
             pending: Mutex::new(Pending {
                 results: Vec::with_capacity(CHUNK),
-                sent_at: Instant::now(),
+                sent_at_s: 0.0,
             }),
             tx,
         }
@@ -69,22 +71,24 @@ impl Outbox {
     /// longer listens.
     fn push(&self, result: BatchResult) -> bool {
         let mut pending = self.pending();
+        let at_s = result.at_s;
         pending.results.push(result);
-        if pending.results.len() >= CHUNK || pending.sent_at.elapsed() >= HOLD {
-            return self.send(&mut pending);
+        if pending.results.len() >= CHUNK || at_s - pending.sent_at_s >= HOLD.as_secs_f64() {
+            return self.send(&mut pending, at_s);
         }
         true
     }
 
-    /// Hands on whatever waits. False when the run no longer listens.
-    fn flush(&self) -> bool {
+    /// Hands on whatever waits; `now_s` is the time since the batch started. False when the
+    /// run no longer listens.
+    fn flush(&self, now_s: f64) -> bool {
         let mut pending = self.pending();
-        pending.results.is_empty() || self.send(&mut pending)
+        pending.results.is_empty() || self.send(&mut pending, now_s)
     }
 
-    fn send(&self, pending: &mut Pending) -> bool {
+    fn send(&self, pending: &mut Pending, now_s: f64) -> bool {
         let chunk = std::mem::replace(&mut pending.results, Vec::with_capacity(CHUNK));
-        pending.sent_at = Instant::now();
+        pending.sent_at_s = now_s;
         self.tx.send(chunk).is_ok()
     }
 }
@@ -180,14 +184,14 @@ async fn tasks_until_cancelled(
         () = async { while set.join_next().await.is_some() {} } => {}
         () = until_halted(shared, &outbox) => set.abort_all(),
     }
-    outbox.flush();
+    outbox.flush(shared.started.elapsed().as_secs_f64());
 }
 
 /// Resolves once the batch is cancelled or stopped at its first failure (the requests in
 /// flight are then ended at once), or the run no longer listens; hands on the waiting
 /// results at each look.
 async fn until_halted(shared: &Shared, outbox: &Outbox) {
-    while !shared.halted() && outbox.flush() {
+    while !shared.halted() && outbox.flush(shared.started.elapsed().as_secs_f64()) {
         tokio::time::sleep(HOLD).await;
     }
 }
@@ -228,17 +232,17 @@ async fn task(shared: Arc<Shared>, prepared: Arc<Prepared>, outbox: Arc<Outbox>)
         };
         let started = Instant::now();
         let outcome = send_planned(request, plan, Via::Slot(&mut slot)).await;
-        let time_ms = started.elapsed().as_secs_f64() * 1e3;
         // Past the first records, a result that passes is kept without its record: judged
         // from the answer alone, without making the record it would drop.
         let result = if item.expectation.is_none()
             && !shared.keeping_first()
-            && let Some(passed) = passed_contract(shared.batch.event, &outcome)
+            && let Some((passed, time_ms)) = passed_contract(shared.batch.event, &outcome)
         {
             let mut result = shared.passed(item, index, iteration, passed, time_ms);
             shared.settle(&mut result, |_| {});
             result
         } else {
+            let time_ms = started.elapsed().as_secs_f64() * 1e3;
             let at = (index, iteration);
             answered(
                 &shared,
@@ -320,16 +324,17 @@ fn kept_result(
 
 /// The status and the number of rules of an answer that passes the event's contract, as its
 /// record would judge it ([`crate::invoke::finish_response`]): one attempt, a 2xx status, the
-/// whole body, every rule held. `None` for any other outcome: its record tells why.
-fn passed_contract(event: EventId, outcome: &HttpOutcome) -> Option<(u16, usize)> {
-    let Ok(response) = &outcome.result else {
+/// whole body, every rule held; and the time of its one attempt, in milliseconds. `None` for
+/// any other outcome: its record tells why.
+fn passed_contract(event: EventId, outcome: &HttpOutcome) -> Option<((u16, usize), f64)> {
+    let (Ok(response), [attempt]) = (&outcome.result, outcome.attempts.as_slice()) else {
         return None;
     };
-    if outcome.attempts.len() != 1 || response.truncated || !(200..300).contains(&response.status) {
+    if response.truncated || !(200..300).contains(&response.status) {
         return None;
     }
     let (held, checked) = count_rules(event, Some(response.status), &response.body);
-    (held == checked).then_some((response.status, checked))
+    (held == checked).then_some(((response.status, checked), attempt.time_ms))
 }
 
 /// Waits `delay`, waking early when the batch is halted. False when halted.

@@ -144,10 +144,11 @@ impl Via<'_> {
         request: &net::Request,
         extra: &[net::Extra],
         options: &net::Options,
+        started: Instant,
     ) -> Result<net::Response, NetError> {
         match self {
             Via::Pool => Box::pin(net::engine::pooled_with(request, extra, options)).await,
-            Via::Slot(slot) => net::exchange(slot, request, extra, options).await,
+            Via::Slot(slot) => net::exchange_since(slot, request, extra, options, started).await,
         }
     }
 }
@@ -326,6 +327,7 @@ pub async fn send_planned(request: &HttpRequest, plan: &SendPlan, mut via: Via<'
                 with_token.as_ref().unwrap_or(base),
                 extra.as_slice(),
                 &options,
+                started,
             )
             .await;
         let time_ms = started.elapsed().as_secs_f64() * 1e3;

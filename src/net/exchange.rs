@@ -243,9 +243,24 @@ pub async fn exchange(
     extra: &[Extra],
     options: &Options,
 ) -> Result<Response, NetError> {
-    let started = Instant::now();
+    exchange_since(slot, request, extra, options, Instant::now()).await
+}
+
+/// [`exchange`] for a caller that has just read the clock: the exchange counts its deadline
+/// and times from `started` (a batch reads the clock once per request, not once per layer).
+pub async fn exchange_since(
+    slot: &mut Slot,
+    request: &Request,
+    extra: &[Extra],
+    options: &Options,
+    started: Instant,
+) -> Result<Response, NetError> {
     let exchange = run(slot, request, extra, options, started);
-    match tokio::time::timeout(options.deadline, exchange).await {
+    let timed = match started.checked_add(options.deadline) {
+        Some(deadline) => tokio::time::timeout_at(deadline.into(), exchange).await,
+        None => Ok(exchange.await),
+    };
+    match timed {
         Ok(result) => result,
         Err(_) => {
             // The connection may be mid-answer: never reuse it.

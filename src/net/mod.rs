@@ -20,7 +20,9 @@ use serde::Serialize;
 
 pub use connect::{Conn, Origin};
 pub use engine::{block_on, fetch, until_cancelled};
-pub use exchange::{Extra, Options, Request, Response, Slot, exchange, header_pairs};
+pub use exchange::{
+    Extra, Options, Request, Response, Slot, exchange, exchange_since, header_pairs,
+};
 
 /// Largest response body kept; the rest is cut and the cut is reported.
 pub const DEFAULT_BODY_CAP: usize = 16 * 1024 * 1024;
