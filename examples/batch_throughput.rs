@@ -5,14 +5,15 @@
 //!     cargo run --release --example batch_throughput              # the side-by-side table
 //!     cargo run --release --example batch_throughput -- --million # + 1,000,000 requests, peak RSS
 //!     cargo run --release --example batch_throughput -- --serve   # only serve, print the URL
+//!     cargo run --release --example batch_throughput -- --rounds 7 # median of 7 turns each
 //!
 //! The server is a minimal keep-alive HTTP/1.1 server on 127.0.0.1 (a thread per connection)
 //! that reads each request and answers `[]` as JSON: the transcript function sending no e-mail.
 //! It runs in a process of its own (this example, started again with `--serve`), so the batch,
 //! like oha and wrk, shares no process with the server it measures.
 //! The payload is a transcript envelope of about 4 KB. Each run sends 20,000 POSTs, at
-//! concurrency 1 and 16; the batch, oha and wrk take turns, 3 runs each, and the median of each
-//! counts (wrk runs for a fixed time instead of a count: as long as the batch's run took).
+//! concurrency 1 and 16; the batch, oha and wrk take turns, 3 runs each (`--rounds N` for more),
+//! and the median of each counts (wrk runs for a fixed time instead of a count: as long as the batch's run took).
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
@@ -30,7 +31,7 @@ use survey_console::invoke::{PreparedEnvelope, SessionSecrets, Target};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Runs of each engine per concurrency; the median counts.
+/// Runs of each engine per concurrency unless `--rounds N` says otherwise; the median counts.
 const ROUNDS: usize = 3;
 
 /// Requests per run.
@@ -312,10 +313,20 @@ fn main() {
             std::thread::park();
         }
     }
+    let rounds = match args.iter().position(|a| a == "--rounds") {
+        None => ROUNDS,
+        Some(at) => match args.get(at + 1).and_then(|n| n.parse::<usize>().ok()) {
+            Some(n) if n > 0 => n,
+            _ => {
+                eprintln!("--rounds takes a number of turns, 1 or more");
+                std::process::exit(2);
+            }
+        },
+    };
     let (_server, url) = spawn_server();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
-        "payload: {} bytes; {REQUESTS} requests per run, median of {ROUNDS}; {cores} cores; {url}",
+        "payload: {} bytes; {REQUESTS} requests per run, median of {rounds}; {cores} cores; {url}",
         bytes.len()
     );
     println!("| concurrency | batch | oha | wrk | batch / oha | batch / wrk |");
@@ -324,7 +335,7 @@ fn main() {
         // Warm up the server's threads and the engine.
         let _ = batch_rate(&url, &body, 2_000, concurrency);
         let (mut ours, mut oha, mut wrk) = (Vec::new(), Vec::new(), Vec::new());
-        for _ in 0..ROUNDS {
+        for _ in 0..rounds {
             let rate = batch_rate(&url, &body, REQUESTS, concurrency);
             ours.push(rate);
             if let Some(rate) = oha_rate(&url, &bytes, concurrency) {

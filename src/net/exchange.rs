@@ -7,6 +7,8 @@
 //! the function.
 
 use std::borrow::Cow;
+use std::future::Future as _;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -255,14 +257,24 @@ pub async fn exchange_since(
     options: &Options,
     started: Instant,
 ) -> Result<Response, NetError> {
-    let exchange = run(slot, request, extra, options, started);
-    let timed = match started.checked_add(options.deadline) {
-        Some(deadline) => tokio::time::timeout_at(deadline.into(), exchange).await,
-        None => Ok(exchange.await),
+    let Some(deadline) = started.checked_add(options.deadline) else {
+        return run(slot, request, extra, options, started).await;
+    };
+    // Both pinned where they stand and polled together, rather than the exchange moved into
+    // a timeout future and that into this one: the exchange's future is large, and every
+    // request would copy it twice.
+    let timed = {
+        let mut exchange = std::pin::pin!(run(slot, request, extra, options, started));
+        let mut sleep = std::pin::pin!(tokio::time::sleep_until(deadline.into()));
+        std::future::poll_fn(|cx| match exchange.as_mut().poll(cx) {
+            Poll::Ready(result) => Poll::Ready(Some(result)),
+            Poll::Pending => sleep.as_mut().poll(cx).map(|()| None),
+        })
+        .await
     };
     match timed {
-        Ok(result) => result,
-        Err(_) => {
+        Some(result) => result,
+        None => {
             // The connection may be mid-answer: never reuse it.
             slot.clear();
             Err(NetError::timeout(options.deadline, request.url.as_str()))
