@@ -12,8 +12,8 @@
 //! It runs in a process of its own (this example, started again with `--serve`), so the batch,
 //! like oha and wrk, shares no process with the server it measures.
 //! The payload is a transcript envelope of about 4 KB. Each run sends 20,000 POSTs, at
-//! concurrency 1 and 16; the batch, oha and wrk take turns, 3 runs each (`--rounds N` for more),
-//! and the median of each counts (wrk runs for a fixed time instead of a count: as long as the batch's run took).
+//! concurrency 1 and 16; the batch, oha and wrk take turns, 3 runs each (`--rounds N` for more;
+//! the batch and oha take turns going first), and the median of each counts (wrk runs for a fixed time instead of a count: as long as the batch's run took).
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
@@ -335,10 +335,15 @@ fn main() {
         // Warm up the server's threads and the engine.
         let _ = batch_rate(&url, &body, 2_000, concurrency);
         let (mut ours, mut oha, mut wrk) = (Vec::new(), Vec::new(), Vec::new());
-        for _ in 0..rounds {
+        for round in 0..rounds {
+            // The two take turns going first, so neither always follows wrk.
+            let oha_first = round % 2 == 1;
+            if oha_first && let Some(rate) = oha_rate(&url, &bytes, concurrency) {
+                oha.push(rate);
+            }
             let rate = batch_rate(&url, &body, REQUESTS, concurrency);
             ours.push(rate);
-            if let Some(rate) = oha_rate(&url, &bytes, concurrency) {
+            if !oha_first && let Some(rate) = oha_rate(&url, &bytes, concurrency) {
                 oha.push(rate);
             }
             if let Some(rate) = wrk_rate(&url, &bytes, concurrency, REQUESTS as f64 / rate) {
