@@ -13,7 +13,10 @@
 //! like oha and wrk, shares no process with the server it measures.
 //! The payload is a transcript envelope of about 4 KB. Each run sends 20,000 POSTs, at
 //! concurrency 1 and 16; the batch, oha and wrk take turns, 3 runs each (`--rounds N` for more;
-//! the batch and oha take turns going first), and the median of each counts (wrk runs for a fixed time instead of a count: as long as the batch's run took).
+//! the batch and oha take turns going first), and the median of each counts (wrk runs for a
+//! fixed time instead of a count: as long as the batch's run took). Beside the rates, the CPU
+//! time each request cost the batch and oha (user and system, from `/proc`): on a shared
+//! machine the rates swing with the neighbours, the CPU a request takes much less.
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
@@ -145,7 +148,44 @@ fn envelope_4k() -> Value {
     })
 }
 
-fn batch_rate(url: &str, body: &Value, requests: usize, concurrency: usize) -> f64 {
+/// A run's requests per second, and the CPU time each request took in microseconds.
+#[derive(Clone, Copy)]
+struct Run {
+    rate: f64,
+    cpu_us: Option<f64>,
+}
+
+/// The CPU time (user and system) this process has used, and that of its children it has
+/// waited for, in seconds: `/proc/self/stat`'s utime, stime, cutime and cstime, counted in
+/// the kernel's clock ticks of 1/100 s.
+fn cpu_seconds() -> Option<(f64, f64)> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name (in parentheses, and it may hold spaces) start at
+    // the third, the state; utime is the fourteenth.
+    let ticks: Vec<u64> = stat
+        .rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .skip(11)
+        .take(4)
+        .map(|v| v.parse().ok())
+        .collect::<Option<_>>()?;
+    let [utime, stime, cutime, cstime] = ticks[..] else {
+        return None;
+    };
+    Some((
+        (utime + stime) as f64 / 100.0,
+        (cutime + cstime) as f64 / 100.0,
+    ))
+}
+
+/// Microseconds of CPU per request between two readings of one of [`cpu_seconds`]' clocks.
+fn per_request(before: Option<f64>, after: Option<f64>, requests: usize) -> Option<f64> {
+    Some((after? - before?) * 1e6 / requests as f64)
+}
+
+fn batch_rate(url: &str, body: &Value, requests: usize, concurrency: usize) -> Run {
+    let before = cpu_seconds();
     let event = EventId::ChatPostSurveyEmailTranscript;
     let item = BatchItem {
         name: "4k.json".into(),
@@ -175,7 +215,14 @@ fn batch_rate(url: &str, body: &Value, requests: usize, concurrency: usize) -> f
         |r| failed += usize::from(!r.ok),
     );
     assert_eq!(failed, 0, "every request should pass");
-    requests as f64 / end.elapsed.as_secs_f64()
+    Run {
+        rate: requests as f64 / end.elapsed.as_secs_f64(),
+        cpu_us: per_request(
+            before.map(|(own, _)| own),
+            cpu_seconds().map(|(own, _)| own),
+            requests,
+        ),
+    }
 }
 
 fn wrk_rate(url: &str, body: &[u8], connections: usize, seconds: f64) -> Option<f64> {
@@ -200,10 +247,11 @@ fn wrk_rate(url: &str, body: &[u8], connections: usize, seconds: f64) -> Option<
         .and_then(|v| v.trim().parse().ok())
 }
 
-fn oha_rate(url: &str, body: &[u8], connections: usize) -> Option<f64> {
+fn oha_rate(url: &str, body: &[u8], connections: usize) -> Option<Run> {
     let dir = tempdir();
     let file = dir.join("body.json");
     std::fs::write(&file, body).ok()?;
+    let before = cpu_seconds();
     let output = Command::new("oha")
         .args(["-n", &REQUESTS.to_string(), "-c", &connections.to_string()])
         .args(["-m", "POST", "-H", "Content-Type: application/json", "-D"])
@@ -212,8 +260,16 @@ fn oha_rate(url: &str, body: &[u8], connections: usize) -> Option<f64> {
         .arg(url)
         .output()
         .ok()?;
+    let cpu_us = per_request(
+        before.map(|(_, children)| children),
+        cpu_seconds().map(|(_, children)| children),
+        REQUESTS,
+    );
     let json: Value = serde_json::from_slice(&output.stdout).ok()?;
-    json["summary"]["requestsPerSec"].as_f64()
+    Some(Run {
+        rate: json["summary"]["requestsPerSec"].as_f64()?,
+        cpu_us,
+    })
 }
 
 /// The run's own temporary folder (one per run, from the tempfile crate).
@@ -329,8 +385,10 @@ fn main() {
         "payload: {} bytes; {REQUESTS} requests per run, median of {rounds}; {cores} cores; {url}",
         bytes.len()
     );
-    println!("| concurrency | batch | oha | wrk | batch / oha | batch / wrk |");
-    println!("| --- | --- | --- | --- | --- | --- |");
+    println!(
+        "| concurrency | batch | oha | wrk | batch / oha | batch / wrk | CPU per request, batch / oha |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- |");
     for concurrency in [1usize, 16] {
         // Warm up the server's threads and the engine.
         let _ = batch_rate(&url, &body, 2_000, concurrency);
@@ -338,30 +396,35 @@ fn main() {
         for round in 0..rounds {
             // The two take turns going first, so neither always follows wrk.
             let oha_first = round % 2 == 1;
-            if oha_first && let Some(rate) = oha_rate(&url, &bytes, concurrency) {
-                oha.push(rate);
+            if oha_first && let Some(run) = oha_rate(&url, &bytes, concurrency) {
+                oha.push(run);
             }
-            let rate = batch_rate(&url, &body, REQUESTS, concurrency);
-            ours.push(rate);
-            if !oha_first && let Some(rate) = oha_rate(&url, &bytes, concurrency) {
-                oha.push(rate);
+            let run = batch_rate(&url, &body, REQUESTS, concurrency);
+            ours.push(run);
+            if !oha_first && let Some(run) = oha_rate(&url, &bytes, concurrency) {
+                oha.push(run);
             }
-            if let Some(rate) = wrk_rate(&url, &bytes, concurrency, REQUESTS as f64 / rate) {
+            if let Some(rate) = wrk_rate(&url, &bytes, concurrency, REQUESTS as f64 / run.rate) {
                 wrk.push(rate);
             }
         }
-        let ours = median(ours).unwrap_or(0.0);
+        let rates = |runs: &[Run]| median(runs.iter().map(|r| r.rate).collect());
+        let cpu = |runs: &[Run]| median(runs.iter().filter_map(|r| r.cpu_us).collect());
+        let (our_rate, our_cpu) = (rates(&ours).unwrap_or(0.0), cpu(&ours));
         let cell =
             |v: Option<f64>| v.map_or_else(|| "not found".to_owned(), |v| format!("{v:.0} req/s"));
         let ratio =
-            |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{:.2}×", ours / v));
-        let (oha, wrk) = (median(oha), median(wrk));
+            |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{:.2}×", our_rate / v));
+        let micros = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.1} µs"));
+        let (oha_rate, oha_cpu, wrk) = (rates(&oha), cpu(&oha), median(wrk));
         println!(
-            "| {concurrency} | {ours:.0} req/s | {} | {} | {} | {} |",
-            cell(oha),
+            "| {concurrency} | {our_rate:.0} req/s | {} | {} | {} | {} | {} / {} |",
+            cell(oha_rate),
             cell(wrk),
-            ratio(oha),
-            ratio(wrk)
+            ratio(oha_rate),
+            ratio(wrk),
+            micros(our_cpu),
+            micros(oha_cpu)
         );
     }
     if args.iter().any(|a| a == "--million") {
