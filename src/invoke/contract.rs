@@ -190,33 +190,20 @@ fn field_problem(map: &serde_json::Map<String, Value>, key: &str) -> Option<Stri
 
 fn check_emails(result: &Body, out: &mut impl Rules) {
     const RULE: &str = "response is a list of e-mail entries";
-    let items = match result {
-        Body::Json(Value::Array(items)) => items,
-        Body::Json(other) => {
-            out.rule(
-                || RULE.into(),
-                false,
-                || {
-                    format!(
-                        "found {} instead of a list",
-                        crate::payload::json_kind_name(other)
-                    )
-                },
-            );
-            return;
-        }
-        Body::Text(_) => {
-            out.rule(
-                || RULE.into(),
-                false,
-                || "the answer is not JSON".to_owned(),
-            );
-            return;
-        }
-        Body::Empty => {
-            out.rule(|| RULE.into(), false, || "the answer is empty".to_owned());
-            return;
-        }
+    let Body::Json(Value::Array(items)) = result else {
+        out.rule(
+            || RULE.into(),
+            false,
+            || match result {
+                Body::Json(other) => format!(
+                    "found {} instead of a list",
+                    crate::payload::json_kind_name(other)
+                ),
+                Body::Text(_) => "the answer is not JSON".to_owned(),
+                Body::Empty => "the answer is empty".to_owned(),
+            },
+        );
+        return;
     };
     let entries = if items.len() == 1 {
         " entry"
@@ -425,11 +412,17 @@ mod tests {
                 "entry 3 is a string, not an object",
             ]
         );
-        let not_list = check_result(TRANSCRIPT, Some(200), &Body::Json(json!("ok")));
-        assert_eq!(
-            not_list.checks[1].message,
-            "found a string instead of a list"
-        );
+        // Each answer that is not a list fails the list rule with what it is instead.
+        for (body, message) in [
+            (Body::Json(json!("ok")), "found a string instead of a list"),
+            (Body::Text("<html>".into()), "the answer is not JSON"),
+            (Body::Empty, "the answer is empty"),
+        ] {
+            let not_list = check_result(TRANSCRIPT, Some(200), &body);
+            assert_eq!(not_list.checks.len(), 2, "{message}");
+            assert!(!not_list.checks[1].ok, "{message}");
+            assert_eq!(not_list.checks[1].message, message);
+        }
     }
 
     #[test]
