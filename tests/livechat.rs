@@ -3,9 +3,11 @@
 
 mod support;
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use serde_json::json;
+use support::broken::{Act, BrokenServer};
 use support::rocketchat::{Config, Generation, Mail, RocketChat};
 use survey_console::livechat::{
     ConversationRequest, DropReason, ErrorCode, RateLimits, Route, RulesSource, Server, SurveyItem,
@@ -388,6 +390,27 @@ fn a_refused_connection_is_a_network_error() {
     assert_eq!(err.code, ErrorCode::Network);
     assert_eq!(err.net_kind, Some(NetErrorKind::Refused));
     assert_eq!(out.http_status, None);
+}
+
+#[test]
+fn a_visitor_token_is_never_taken_to_another_origin() {
+    let elsewhere = BrokenServer::start(|_, _, _| Act::Answer(200, r#"{"success":true}"#.into()));
+    let to = elsewhere.url("/api/v1/livechat/room.survey");
+    let redirecting = BrokenServer::start(move |_, _, _| Act::Redirect(307, to.clone()));
+    let request = SurveyRequest {
+        rid: "r".into(),
+        token: TOKEN.into(),
+        items: vec![item("satisfaction", "4")],
+        rules: SurveyRules::builtin(),
+    };
+    let server = Server::new(redirecting.url("/"));
+    let out = submit_survey(&server, &RateLimits::in_memory(), &request).unwrap();
+    let err = out.error.expect("the redirect is refused");
+    assert_eq!(err.code, ErrorCode::Network);
+    assert_eq!(err.net_kind, Some(NetErrorKind::Redirect), "{err}");
+    assert!(err.message.contains("another origin"), "{err}");
+    assert!(!err.message.contains(TOKEN), "{err}");
+    assert_eq!(elsewhere.requests.load(Ordering::SeqCst), 0);
 }
 
 #[test]

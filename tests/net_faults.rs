@@ -236,6 +236,43 @@ fn redirect_loops_and_credentials_for_another_origin_stop() {
 }
 
 #[test]
+fn secret_headers_are_never_taken_to_another_origin() {
+    let elsewhere = BrokenServer::start(|_, _, _| Act::Answer(200, "\"ok\"".into()));
+    let to = elsewhere.url("/fn");
+    let redirecting = BrokenServer::start(move |_, _, _| Act::Redirect(307, to.clone()));
+    let with_header = |name: &str, value: &str| {
+        let mut target = Target::url(EVENT, &redirecting.url("/fn"), Duration::from_secs(5));
+        target.headers = vec![(name.to_owned(), value.to_owned())];
+        target
+    };
+    // A header named as a credential, and one whose value is read from the environment.
+    for (name, value) in [
+        ("X-Api-Key", "k3y-value"),
+        ("X-Custom-Token", "t0ken-value"),
+        ("X-Tenant", "env:PATH"),
+    ] {
+        let (one, result) = both(&with_header(name, value));
+        assert_eq!(code(&one), ("network", "redirect"), "{name}: {one:#?}");
+        assert!(!result.ok, "{name}");
+        assert!(
+            one.error
+                .as_ref()
+                .is_some_and(|e| e.message.contains("another origin")),
+            "{name}: {one:#?}"
+        );
+    }
+    assert_eq!(
+        elsewhere.requests.load(Ordering::SeqCst),
+        0,
+        "no secret header reached the other origin"
+    );
+    // A header that carries nothing secret follows the redirect on both paths.
+    let (one, result) = both(&with_header("X-Trace", "1"));
+    assert!(one.ok && result.ok, "{one:#?}");
+    assert_eq!(elsewhere.requests.load(Ordering::SeqCst), 2);
+}
+
+#[test]
 fn https_to_a_plain_port_is_a_tls_error_on_every_path() {
     let server = BrokenServer::start(|_, _, _| Act::Answer(400, "{}".into()));
     let target = Target::url(

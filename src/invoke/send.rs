@@ -70,6 +70,10 @@ pub struct HttpRequest {
     pub event: EventId,
     /// Extra headers.
     pub headers: Vec<(String, String)>,
+    /// Some extra header carries a secret: read from `env:NAME`, or named as a credential
+    /// ([`super::prepare::is_secret_header`]). Like the credentials, it keeps a redirect from
+    /// taking the request to another origin.
+    pub secret_headers: bool,
     /// How to authenticate.
     pub credentials: Credentials,
     /// The body (the envelope), serialized once and shared.
@@ -88,6 +92,7 @@ impl HttpRequest {
             purpose: Purpose::Invoke,
             event: EventId::ALL[0],
             headers: Vec::new(),
+            secret_headers: false,
             credentials: Credentials::None,
             body: body.into(),
             timeout,
@@ -273,7 +278,12 @@ pub async fn send_planned(request: &HttpRequest, plan: &SendPlan, mut via: Via<'
     };
     let mut options = net::Options::new(request.timeout);
     options.body_cap = request.body_cap;
-    options.credentials = !matches!(request.credentials, Credentials::None);
+    options.credentials = !matches!(request.credentials, Credentials::None)
+        || request.secret_headers
+        || request
+            .headers
+            .iter()
+            .any(|(name, _)| super::prepare::is_secret_header(name));
     let credentials = match (&request.credentials, &sentinel) {
         (
             Credentials::LivePerson {
