@@ -1,13 +1,17 @@
 //! The Livechat survey view's server parts, driven headless with egui_kittest against the
 //! loopback Rocket.Chat stand-in: the server check (version and the server's own survey), the
-//! rate-limit warnings before sending, the transcript request, an empty rid and a room the
-//! visitor may not close.
+//! rate-limit warnings before sending, the transcript request, an empty rid, a room the
+//! visitor may not close, and a call cancelled in flight.
 
 mod support;
 
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
-use support::gui::{harness_in, wait_idle};
+use support::broken::{Act, BrokenServer};
+use support::gui::{harness_in, wait_idle, wait_until};
 use support::rocketchat::{Config, Generation, RocketChat};
 use survey_console::livechat::{ErrorCode, RulesSource};
 use survey_console::ui::{State, SurveyConsoleApp};
@@ -207,4 +211,34 @@ fn an_empty_rid_is_sent_and_the_visitors_room_takes_it() {
     harness.get_by_label("The server stored the survey (HTTP 200)");
     harness.get_by_label_contains("Room the visitor's own (empty rid)");
     assert_eq!(rc.room(&rid).unwrap().survey.unwrap()["satisfaction"], "3");
+}
+
+#[test]
+fn cancel_ends_a_survey_call_and_says_what_it_means() {
+    let silent = BrokenServer::start(|_, _, _| Act::DripStatus {
+        every: Duration::from_secs(30),
+    });
+    let (mut harness, _dir) = open(&silent.url("/"));
+    type_into(&mut harness, "Room id (rid)", "r1");
+    type_into(&mut harness, "Visitor token", TOKEN);
+    harness.query_all_by_label("5").next().unwrap().click();
+    harness.run_ok();
+    harness.get_by_label("Submit").click();
+    wait_until(&mut harness, "the survey call", |h| {
+        silent.requests.load(Ordering::SeqCst) == 1
+            && h.query_by_label("Sending the survey…").is_some()
+    });
+    harness.get_by_label("Cancel").click();
+    wait_idle(&mut harness);
+    harness.get_by_label_contains("Cancelled: the survey call was ended");
+    assert!(harness.query_by_label("Sending the survey…").is_none());
+    assert!(
+        harness
+            .state()
+            .session()
+            .livechat
+            .outcome
+            .as_ref()
+            .is_some_and(|o| o.is_err())
+    );
 }

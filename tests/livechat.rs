@@ -3,16 +3,17 @@
 
 mod support;
 
-use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use serde_json::json;
 use support::broken::{Act, BrokenServer};
 use support::rocketchat::{Config, Generation, Mail, RocketChat};
 use survey_console::livechat::{
-    ConversationRequest, DropReason, ErrorCode, RateLimits, Route, RulesSource, Server, SurveyItem,
-    SurveyOutcome, SurveyRequest, SurveyRules, close_room, request_transcript, routes::send,
-    server_info, start_conversation, submit_survey,
+    Cancel, ConversationRequest, DropReason, ErrorCode, RateLimits, Route, RulesSource, Server,
+    SurveyItem, SurveyOutcome, SurveyRequest, SurveyRules, close_room, request_transcript,
+    routes::send, server_info, start_conversation, submit_survey,
 };
 use survey_console::net::NetErrorKind;
 
@@ -411,6 +412,43 @@ fn a_visitor_token_is_never_taken_to_another_origin() {
     assert!(err.message.contains("another origin"), "{err}");
     assert!(!err.message.contains(TOKEN), "{err}");
     assert_eq!(elsewhere.requests.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn cancel_ends_a_survey_call_in_flight() {
+    let silent = BrokenServer::start(|_, _, _| Act::DripStatus {
+        every: Duration::from_secs(30),
+    });
+    let cancel = Arc::new(AtomicBool::new(false));
+    let mut server = Server::new(silent.url("/"));
+    server.timeout = Duration::from_secs(20);
+    server.cancel = Some(Cancel(Arc::clone(&cancel)));
+    let request = SurveyRequest {
+        rid: "r".into(),
+        token: TOKEN.into(),
+        items: vec![item("satisfaction", "4")],
+        rules: SurveyRules::builtin(),
+    };
+    let flag = Arc::clone(&cancel);
+    let requests = Arc::clone(&silent.requests);
+    std::thread::Builder::new()
+        .name("cancel-survey".into())
+        .spawn(move || {
+            while requests.load(Ordering::SeqCst) == 0 {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            flag.store(true, Ordering::SeqCst);
+        })
+        .unwrap();
+    let started = Instant::now();
+    let out = submit_survey(&server, &RateLimits::in_memory(), &request).unwrap();
+    let err = out.error.expect("the call was ended");
+    assert_eq!(err.code, ErrorCode::Network, "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "ended at once, not at the 20 s timeout: {:?}",
+        started.elapsed()
+    );
 }
 
 #[test]

@@ -105,7 +105,8 @@ pub fn call(
     // The server's own headers (an admin's token) and the visitor token a visitor's call
     // carries in its body are credentials: a redirect never takes them to another origin.
     options.credentials = !server.headers.is_empty() || !secret.is_empty();
-    let response = match net::fetch(&request, &options, None) {
+    let cancel = server.cancel.as_ref().map(|c| &*c.0);
+    let response = match net::fetch(&request, &options, cancel) {
         Ok(r) => r,
         Err(err) => return failed(&shown_url, err),
     };

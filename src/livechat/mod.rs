@@ -29,6 +29,8 @@ pub mod rules;
 pub mod survey;
 pub mod transcript;
 
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 pub use codes::codes_help;
@@ -99,7 +101,23 @@ pub struct Server {
     pub headers: Vec<Header>,
     /// Timeout of each call.
     pub timeout: Duration,
+    /// Set, it ends the calls in flight at once: a cancelled console job sends nothing more
+    /// and leaves no call running behind it.
+    pub cancel: Option<Cancel>,
 }
+
+/// A cancel flag shared with whoever may cancel the calls (servers compare equal when they
+/// share the same flag).
+#[derive(Clone, Debug, Default)]
+pub struct Cancel(pub Arc<AtomicBool>);
+
+impl PartialEq for Cancel {
+    fn eq(&self, other: &Cancel) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Cancel {}
 
 impl Server {
     /// A server at `url` with no extra headers and the default timeout.
@@ -108,6 +126,7 @@ impl Server {
             url: url.into(),
             headers: Vec::new(),
             timeout: DEFAULT_TIMEOUT,
+            cancel: None,
         }
     }
 
@@ -123,6 +142,7 @@ impl Server {
             url: url.to_owned(),
             headers,
             timeout: Duration::from_secs(timeout_s.max(1)),
+            cancel: None,
         })
     }
 

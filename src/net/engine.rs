@@ -67,18 +67,27 @@ where
 }
 
 /// Spawns `future` on the shared runtime and awaits it from any runtime (a batch's token and
-/// discovery calls use the shared pool this way).
+/// discovery calls use the shared pool this way). Dropping the wait (a cancelled batch or
+/// invocation) ends the spawned exchange too, and its connection with it.
 pub async fn on_shared<F>(future: F) -> Result<F::Output, NetError>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
     let engine = engine()?;
-    engine
-        .runtime
-        .spawn(future)
+    let mut task = AbortOnDrop(engine.runtime.spawn(future));
+    (&mut task.0)
         .await
         .map_err(|e| NetError::new(NetErrorKind::Other, e.to_string(), ""))
+}
+
+/// A spawned task that ends when its handle is dropped (aborting a finished task does nothing).
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Resolves once `cancel` is set (polled every [`CANCEL_POLL`]); never, without a flag.
@@ -142,4 +151,45 @@ pub fn fetch(
             () = until_cancelled(cancel) => Err(NetError::new(NetErrorKind::Other, "cancelled", &url)),
         }
     })?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    /// Sets its flag when dropped: the spawned future holding it has ended.
+    struct Ended(Arc<AtomicBool>);
+
+    impl Drop for Ended {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_dropped_wait_ends_the_exchange_on_the_shared_runtime() {
+        let ended = Arc::new(AtomicBool::new(false));
+        let guard = Ended(Arc::clone(&ended));
+        let forever = async move {
+            let _guard = guard;
+            std::future::pending::<()>().await;
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let waited = runtime.block_on(async {
+            tokio::time::timeout(Duration::from_millis(50), on_shared(forever)).await
+        });
+        assert!(waited.is_err(), "the wait was given up");
+        let given_up = Instant::now();
+        while !ended.load(Ordering::SeqCst) && given_up.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(
+            ended.load(Ordering::SeqCst),
+            "the spawned exchange still runs"
+        );
+    }
 }

@@ -11,8 +11,23 @@ use super::commands::{Command, LivechatCommand};
 use super::jobs::JobKind;
 use super::session::CheckedServer;
 use crate::livechat::{
-    History, HistoryEntry, SurveyRequest, server_info, start_conversation, submit_survey,
+    Cancel, History, HistoryEntry, Server, SurveyRequest, server_info, start_conversation,
+    submit_survey,
 };
+
+/// What a cancelled submission says: the call was ended, but the server may have had it.
+pub const SURVEY_CANCELLED: &str = "Cancelled: the survey call was ended. If the server had already received it, it may have stored the survey: check the room before sending it again.";
+
+/// What a cancelled test conversation says.
+const CONVERSATION_CANCELLED: &str = "The test conversation was cancelled: a visitor or room it had already made stays on the server.";
+
+/// `server` with the job's cancel flag, so cancelling the job ends its call in flight.
+fn cancellable(server: Server, cancel: Arc<std::sync::atomic::AtomicBool>) -> Server {
+    Server {
+        cancel: Some(Cancel(cancel)),
+        ..server
+    }
+}
 
 impl SurveyConsoleApp {
     /// Reads the Livechat submission history on a worker.
@@ -38,7 +53,8 @@ impl SurveyConsoleApp {
                     ctx,
                     JobKind::LivechatServer,
                     "checking the server",
-                    move |_| {
+                    move |job| {
+                        let server = cancellable(server, job.cancel_flag());
                         let info = server_info(&server, &limits);
                         Command::Livechat(LivechatCommand::ServerChecked {
                             url: server.url,
@@ -68,7 +84,8 @@ impl SurveyConsoleApp {
                     ctx,
                     JobKind::LivechatSubmit,
                     "sending the survey",
-                    move |_| {
+                    move |job| {
+                        let server = cancellable(server, job.cancel_flag());
                         let submitted = match submit_survey(&server, &limits, &request) {
                             Ok(outcome) => {
                                 let entry = HistoryEntry::from_outcome(&server.url, &outcome);
@@ -94,7 +111,8 @@ impl SurveyConsoleApp {
                     ctx,
                     JobKind::LivechatConversation,
                     "starting a test conversation",
-                    move |_| {
+                    move |job| {
+                        let server = cancellable(server, job.cancel_flag());
                         let done = start_conversation(&server, &limits, &request);
                         Command::Livechat(LivechatCommand::ConversationDone(Box::new(done)))
                     },
@@ -136,6 +154,18 @@ impl SurveyConsoleApp {
                 }
                 Err(message) => livechat.history_error = Some(message),
             },
+            LivechatCommand::Cancel(kind) => {
+                if !self.jobs.cancel(kind) {
+                    return;
+                }
+                match kind {
+                    JobKind::LivechatSubmit => {
+                        livechat.outcome = Some(Err(SURVEY_CANCELLED.to_owned()));
+                    }
+                    JobKind::LivechatConversation => self.say(CONVERSATION_CANCELLED.to_owned()),
+                    _ => {}
+                }
+            }
         }
     }
 }

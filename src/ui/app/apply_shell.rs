@@ -4,7 +4,7 @@
 
 use super::SurveyConsoleApp;
 use super::actions::UiAction;
-use super::commands::{Command, Copied, FilePurpose, ReportFormat};
+use super::commands::{Command, Copied, FilePurpose, LivechatCommand, ReportFormat};
 use super::context::ViewContext;
 use super::jobs::JobKind;
 use super::session::Overlay;
@@ -135,10 +135,19 @@ impl SurveyConsoleApp {
                 self.start_batch(ctx, request);
             }
             UiAction::Cancel => {
+                let livechat = [
+                    JobKind::LivechatSubmit,
+                    JobKind::LivechatConversation,
+                    JobKind::LivechatServer,
+                ]
+                .into_iter()
+                .find(|&kind| self.jobs.is_running(kind));
                 if self.jobs.is_running(JobKind::Invoke) {
                     self.cancel_invoke();
-                } else {
+                } else if self.jobs.is_running(JobKind::Batch) {
                     self.jobs.request_stop(JobKind::Batch);
+                } else if let Some(kind) = livechat {
+                    self.run_livechat(ctx, LivechatCommand::Cancel(kind));
                 }
             }
             UiAction::ShowFields

@@ -556,4 +556,7 @@ pub enum LivechatCommand {
     ConversationDone(Box<Result<Conversation, ConversationFailure>>),
     /// The submission history was read (or why it could not be).
     HistoryRead(Result<LogRead<HistoryEntry>, String>),
+    /// Stop a running call (a server check, a submission or a test conversation): the request
+    /// in flight is ended at once and its answer never shown.
+    Cancel(JobKind),
 }

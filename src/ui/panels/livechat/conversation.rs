@@ -77,6 +77,7 @@ impl LivechatPanel {
             if running {
                 busy::spinner(ui);
                 ui.label("Starting the conversation…");
+                super::cancel_button(ui, commands, JobKind::LivechatConversation);
             }
         });
         result::conversation_ui(ui, ctx.session.livechat.conversation.as_ref());

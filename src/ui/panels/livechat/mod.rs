@@ -143,6 +143,7 @@ impl LivechatPanel {
             if running {
                 busy::spinner(ui);
                 ui.label("Checking the server…");
+                cancel_button(ui, commands, JobKind::LivechatServer);
             }
         });
         if !server_url.trim().is_empty()
@@ -321,6 +322,7 @@ impl LivechatPanel {
             if running {
                 busy::spinner(ui);
                 ui.label("Sending the survey…");
+                cancel_button(ui, commands, JobKind::LivechatSubmit);
             }
         });
     }
@@ -355,5 +357,16 @@ fn refusals_ui(ui: &mut Ui, ctx: &ViewContext<'_>, server_url: &str, routes: &[R
     }
     if !refusals.is_empty() {
         ui.ctx().request_repaint_after(Duration::from_secs(1));
+    }
+}
+
+/// The Cancel button beside a running call's spinner: it ends the call in flight.
+fn cancel_button(ui: &mut Ui, commands: &mut Vec<Command>, job: JobKind) {
+    if ui
+        .button("Cancel")
+        .on_hover_text("End the call now; its answer is not shown")
+        .clicked()
+    {
+        commands.push(Command::Livechat(LivechatCommand::Cancel(job)));
     }
 }
