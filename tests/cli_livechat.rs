@@ -5,8 +5,11 @@ mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use support::broken::{Act, BrokenServer};
 use support::rocketchat::{Config, Generation, RocketChat};
 use survey_console::livechat::{ErrorCode, History};
 
@@ -555,4 +558,36 @@ fn conversation_forecasts_the_visitor_limit_of_the_newest_servers() {
     );
     assert!(text.contains("(rate limit: 5 calls a minute)"), "{text}");
     assert!(stderr(&out).contains("rate-limited"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_surveys_timeout_is_the_whole_commands() {
+    // A server that drips its status line: each call would use the whole timeout.
+    let silent = BrokenServer::start(|_, _, _| Act::DripStatus {
+        every: Duration::from_millis(500),
+    });
+    let files = Files::new();
+    let started = Instant::now();
+    let out = files.run(&[
+        "survey",
+        "--server",
+        &silent.base,
+        "--rid",
+        "r",
+        "--token",
+        TOKEN,
+        "--rating",
+        "satisfaction=4",
+        "--timeout",
+        "2",
+        "--json",
+    ]);
+    let took = started.elapsed();
+    // The server's first answer used the two seconds: the other calls were not sent after it.
+    assert!(took < Duration::from_secs(4), "took {took:?}: {out:?}");
+    assert_eq!(silent.requests.load(Ordering::SeqCst), 1, "{out:?}");
+    let json = json_of(&out);
+    let text = json.to_string();
+    assert!(text.contains("time limit of the whole command"), "{text}");
+    assert!(!text.contains(TOKEN), "{text}");
 }

@@ -66,7 +66,8 @@ pub struct ConversationArgs {
     /// An extra request header, e.g. 'X-Proxy-Key: abc' (repeatable).
     #[arg(long = "header", value_name = "'K: V'", value_parser = parse_header)]
     pub headers: Vec<HeaderArg>,
-    /// Timeout of each call, in seconds.
+    /// Time limit of the whole command, in seconds: the server check and every call of the
+    /// conversation share it.
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub timeout: u64,
     /// Print JSON instead of text.

@@ -72,7 +72,7 @@ pub struct SurveyArgs {
     /// An extra request header, e.g. 'X-Proxy-Key: abc' (repeatable).
     #[arg(long = "header", value_name = "'K: V'", value_parser = parse_header)]
     pub headers: Vec<HeaderArg>,
-    /// Timeout of the call, in seconds.
+    /// Time limit of the whole command, in seconds: the server check and the survey share it.
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub timeout: u64,
     /// Check the items against the built-in rules; do not ask the server for its own.
@@ -86,16 +86,19 @@ pub struct SurveyArgs {
     pub json: bool,
 }
 
-/// `NAME=VALUE` for a rating. Whether the server keeps it is its rules' matter, said before
-/// sending; only the shape is checked here.
-/// The `--server` argument with its headers: a bad URL is a usage error.
+/// The `--server` argument with its headers: a bad URL is a usage error. `--timeout` is the
+/// whole command's: its calls share it, from now.
 pub(super) fn server(url: &str, headers: &[HeaderArg], timeout_s: u64) -> anyhow::Result<Server> {
     let headers = headers.iter().map(HeaderArg::livechat).collect();
-    Server::checked(url, headers, timeout_s)
+    let mut server = Server::checked(url, headers, timeout_s)
         .map_err(|err| anyhow::anyhow!("--server: {err}"))
-        .or_usage()
+        .or_usage()?;
+    server.deadline = std::time::Instant::now().checked_add(server.timeout);
+    Ok(server)
 }
 
+/// `NAME=VALUE` for a rating. Whether the server keeps it is its rules' matter, said before
+/// sending; only the shape is checked here.
 fn parse_rating(text: &str) -> Result<SurveyItem, String> {
     let (name, value) = text
         .split_once('=')

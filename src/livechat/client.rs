@@ -1,11 +1,13 @@
 //! The calls to a Rocket.Chat server: one blocking exchange helper that every route goes
 //! through (see [`super::routes::send`]), on the console's one HTTP engine ([`crate::net`]).
 
+use std::time::Instant;
+
 use serde_json::Value;
 
 use super::errors::{ApiError, RateHeaders, now_ms, read_answer};
 use super::{Server, mask_token, redact};
-use crate::net::{self, NetError, check_url, query_encoded};
+use crate::net::{self, NetError, NetErrorKind, check_url, query_encoded};
 
 /// Largest answer kept from the server.
 const ANSWER_CAP: usize = 1024 * 1024;
@@ -100,7 +102,21 @@ pub fn call(
     }
     let _ = request.header("Accept", "application/json");
     let _ = request.header("User-Agent", net::USER_AGENT);
-    let mut options = net::Options::new(server.timeout);
+    let timeout = match server.deadline {
+        None => server.timeout,
+        Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+            Some(left) if !left.is_zero() => left.min(server.timeout),
+            _ => {
+                let spent = NetError::new(
+                    NetErrorKind::Timeout,
+                    "the time limit of the whole command ran out before this call, so it was not sent",
+                    &shown_url,
+                );
+                return failed(&shown_url, spent);
+            }
+        },
+    };
+    let mut options = net::Options::new(timeout);
     options.body_cap = ANSWER_CAP;
     // The server's own headers (an admin's token) and the visitor token a visitor's call
     // carries in its body are credentials: a redirect never takes them to another origin.

@@ -31,7 +31,7 @@ pub mod transcript;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub use codes::codes_help;
 pub use conversation::{
@@ -104,6 +104,9 @@ pub struct Server {
     /// Set, it ends the calls in flight at once: a cancelled console job sends nothing more
     /// and leaves no call running behind it.
     pub cancel: Option<Cancel>,
+    /// When the whole job's time runs out (a CLI command's `--timeout`): each call gets what
+    /// is left of it, at most `timeout`, and none starts once it has passed.
+    pub deadline: Option<Instant>,
 }
 
 /// A cancel flag shared with whoever may cancel the calls (servers compare equal when they
@@ -127,6 +130,7 @@ impl Server {
             headers: Vec::new(),
             timeout: DEFAULT_TIMEOUT,
             cancel: None,
+            deadline: None,
         }
     }
 
@@ -143,6 +147,7 @@ impl Server {
             headers,
             timeout: Duration::from_secs(timeout_s.max(1)),
             cancel: None,
+            deadline: None,
         })
     }
 
