@@ -184,6 +184,28 @@ fn no_proxy_hosts_are_reached_directly() {
     assert_eq!(origin.count("/fn"), 3);
 }
 
+/// A "proxy" that reads each request's head, writes `answer` (nothing: it just closes) and
+/// closes: what is not an HTTP proxy, or one that goes away.
+fn raw_proxy(answer: &'static [u8]) -> String {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    std::thread::Builder::new()
+        .name("raw-proxy".into())
+        .spawn(move || {
+            for mut stream in listener.incoming().flatten() {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).is_ok_and(|n| n == 1) {
+                    head.push(byte[0]);
+                }
+                let _ = stream.write_all(answer);
+            }
+        })
+        .unwrap();
+    url
+}
+
 #[test]
 fn a_proxy_that_says_no_is_named_and_its_password_is_not() {
     let origin = TlsServer::start(false);
@@ -207,6 +229,11 @@ fn a_proxy_that_says_no_is_named_and_its_password_is_not() {
             "refused the credentials in its URL (HTTP 407)",
         ),
         (closed.url.clone(), "refused to open a tunnel"),
+        (raw_proxy(b"SSH-2.0-OpenSSH_9.6\r\n\r\n"), "is not HTTP"),
+        (
+            raw_proxy(b""),
+            "closed the connection before answering CONNECT",
+        ),
         (nowhere, "cannot reach the proxy"),
         ("socks5://127.0.0.1:1080".to_owned(), "only http:// ones"),
     ];

@@ -17,7 +17,6 @@ use http_body_util::Full;
 use hyper::client::conn::{http1, http2};
 use hyper_rustls::{HttpsConnector, MaybeHttpsStream};
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use tower_service::Service as _;
 
@@ -244,12 +243,10 @@ async fn reach_proxy(proxy: &Proxy) -> Result<TcpStream, ConnectError> {
         })
 }
 
-/// The most a proxy's answer to `CONNECT` may take before its blank line.
-const TUNNEL_HEAD_CAP: usize = 16 * 1024;
-
-/// Asks the proxy on `stream` for a tunnel to `host:port`; the stream, once it answers 200.
+/// Asks the proxy on `stream` for a tunnel to `host:port` (a `CONNECT` request over hyper's
+/// HTTP/1.1 client); the stream, once it answers 2xx.
 async fn tunnel(
-    mut stream: TcpStream,
+    stream: TcpStream,
     proxy: &Proxy,
     host: &str,
     port: u16,
@@ -264,64 +261,78 @@ async fn tunnel(
         message,
         source: None,
     };
-    let io_failed = |e: std::io::Error| ConnectError {
-        kind: NetErrorKind::Proxy,
-        message: format!("talking to the proxy failed ({e})"),
-        source: Some(Box::new(e)),
-    };
-    let mut head = format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n").into_bytes();
-    if let Some(auth) = &proxy.auth {
-        head.extend_from_slice(b"Proxy-Authorization: ");
-        head.extend_from_slice(auth.as_bytes());
-        head.extend_from_slice(b"\r\n");
-    }
-    head.extend_from_slice(b"\r\n");
-    stream.write_all(&head).await.map_err(io_failed)?;
-    // The proxy says nothing past its blank line until the client speaks (TLS starts with the
-    // client's hello), so reading in chunks takes nothing of the tunnel's.
-    let mut answer = Vec::with_capacity(1024);
-    let mut chunk = [0u8; 2048];
-    let end = loop {
-        let n = stream.read(&mut chunk).await.map_err(io_failed)?;
-        if n == 0 {
-            return Err(failed(format!(
-                "the proxy closed the connection before answering CONNECT {target}"
-            )));
-        }
-        answer.extend_from_slice(&chunk[..n]);
-        if let Some(at) = answer.windows(4).position(|w| w == b"\r\n\r\n") {
-            break at;
-        }
-        if answer.len() > TUNNEL_HEAD_CAP {
-            return Err(failed(format!(
-                "the proxy's answer to CONNECT {target} has no end of headers within {} KiB",
-                TUNNEL_HEAD_CAP / 1024
-            )));
-        }
-    };
-    let status_line = String::from_utf8_lossy(&answer[..end]);
-    let status_line = status_line.lines().next().unwrap_or_default();
-    let mut parts = status_line.splitn(3, ' ');
-    let version = parts.next().unwrap_or_default();
-    let code = parts.next().and_then(|c| c.parse::<u16>().ok());
-    let shown: String = status_line.chars().take(120).collect();
-    match code {
-        _ if !version.starts_with("HTTP/1.") => Err(failed(format!(
-            "the proxy's answer to CONNECT {target} is not HTTP ('{shown}')"
-        ))),
-        Some(200..=299) => Ok(stream),
-        Some(407) => Err(failed(if proxy.auth.is_some() {
-            "the proxy refused the credentials in its URL (HTTP 407)".to_owned()
+    let hyper_failed = |e: hyper::Error| {
+        let message = if e.is_parse() || e.is_parse_status() {
+            format!("the proxy's answer to CONNECT {target} is not HTTP ({e})")
+        } else if e.is_parse_too_large() {
+            format!("the proxy's answer to CONNECT {target} is too large to be one")
+        } else if e.is_incomplete_message() || e.is_canceled() || e.is_closed() {
+            format!("the proxy closed the connection before answering CONNECT {target}")
         } else {
-            "the proxy asks for credentials (HTTP 407): put them in the proxy URL, http://user:password@host:port".to_owned()
-        })),
-        Some(code) => Err(failed(format!(
-            "the proxy refused to open a tunnel to {target} (HTTP {code} to CONNECT): is that host allowed through it?"
-        ))),
-        None => Err(failed(format!(
-            "the proxy's answer to CONNECT {target} is not HTTP ('{shown}')"
-        ))),
+            format!("talking to the proxy failed ({e})")
+        };
+        ConnectError {
+            kind: NetErrorKind::Proxy,
+            message,
+            source: Some(Box::new(e)),
+        }
+    };
+    let mut request = http::Request::new(http_body_util::Empty::<Bytes>::new());
+    *request.method_mut() = http::Method::CONNECT;
+    *request.uri_mut() = target
+        .parse()
+        .map_err(|e| failed(format!("cannot ask the proxy for {target} ({e})")))?;
+    let headers = request.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&target) {
+        headers.insert(http::header::HOST, value);
     }
+    if let Some(auth) = &proxy.auth {
+        headers.insert(http::header::PROXY_AUTHORIZATION, auth.clone());
+    }
+    let (mut sender, conn) = http1::Builder::new()
+        .handshake::<_, http_body_util::Empty<Bytes>>(TokioIo::new(stream))
+        .await
+        .map_err(hyper_failed)?;
+    // The connection is driven here, beside the request, and ends with this future: a proxy
+    // that never answers holds nothing once the deadline drops it.
+    let mut conn = std::pin::pin!(conn.without_shutdown());
+    let mut send = std::pin::pin!(sender.send_request(request));
+    // The connection may end in the same turn as it hands the answer over (a tunnel's answer
+    // ends hyper's part of it): its end is then followed by the answer, or by why none came.
+    let (response, parts) = tokio::select! {
+        response = send.as_mut() => (response.map_err(hyper_failed)?, None),
+        ended = conn.as_mut() => {
+            let parts = ended.map_err(hyper_failed)?;
+            (send.await.map_err(hyper_failed)?, Some(parts))
+        }
+    };
+    match response.status().as_u16() {
+        200..=299 => {}
+        407 => {
+            return Err(failed(if proxy.auth.is_some() {
+                "the proxy refused the credentials in its URL (HTTP 407)".to_owned()
+            } else {
+                "the proxy asks for credentials (HTTP 407): put them in the proxy URL, http://user:password@host:port".to_owned()
+            }));
+        }
+        code => {
+            return Err(failed(format!(
+                "the proxy refused to open a tunnel to {target} (HTTP {code} to CONNECT): is that host allowed through it?"
+            )));
+        }
+    }
+    // The proxy says nothing past its answer until the client speaks (TLS starts with the
+    // client's hello): the connection hands back its stream with nothing read ahead.
+    let parts = match parts {
+        Some(parts) => parts,
+        None => conn.await.map_err(hyper_failed)?,
+    };
+    if !parts.read_buf.is_empty() {
+        return Err(failed(format!(
+            "the proxy sent data after its answer to CONNECT {target}, before the tunnel was used"
+        )));
+    }
+    Ok(parts.io.into_inner())
 }
 
 /// The TLS configuration every exchange uses: rustls with ring, the platform's verifier,
