@@ -289,7 +289,9 @@ async fn tunnel(
     if let Some(auth) = &proxy.auth {
         headers.insert(http::header::PROXY_AUTHORIZATION, auth.clone());
     }
+    // Header names as curl and older proxies write them (`Proxy-Authorization`).
     let (mut sender, conn) = http1::Builder::new()
+        .title_case_headers(true)
         .handshake::<_, http_body_util::Empty<Bytes>>(TokioIo::new(stream))
         .await
         .map_err(hyper_failed)?;
