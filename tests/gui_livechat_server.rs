@@ -241,4 +241,15 @@ fn cancel_ends_a_survey_call_and_says_what_it_means() {
             .as_ref()
             .is_some_and(|o| o.is_err())
     );
+
+    // Escape ends it too.
+    harness.get_by_label("Submit").click();
+    wait_until(&mut harness, "the second survey call", |h| {
+        silent.requests.load(Ordering::SeqCst) == 2
+            && h.query_by_label("Sending the survey…").is_some()
+    });
+    harness.key_press(egui::Key::Escape);
+    wait_idle(&mut harness);
+    assert!(harness.query_by_label("Sending the survey…").is_none());
+    harness.get_by_label_contains("Cancelled: the survey call was ended");
 }

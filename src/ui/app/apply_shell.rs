@@ -135,13 +135,9 @@ impl SurveyConsoleApp {
                 self.start_batch(ctx, request);
             }
             UiAction::Cancel => {
-                let livechat = [
-                    JobKind::LivechatSubmit,
-                    JobKind::LivechatConversation,
-                    JobKind::LivechatServer,
-                ]
-                .into_iter()
-                .find(|&kind| self.jobs.is_running(kind));
+                let livechat = JobKind::LIVECHAT_CALLS
+                    .into_iter()
+                    .find(|&kind| self.jobs.is_running(kind));
                 if self.jobs.is_running(JobKind::Invoke) {
                     self.cancel_invoke();
                 } else if self.jobs.is_running(JobKind::Batch) {

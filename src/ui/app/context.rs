@@ -106,8 +106,9 @@ impl ViewContext<'_> {
                     None
                 }
             }
-            UiAction::Cancel => (!self.is_running(JobKind::Invoke)
-                && !self.is_running(JobKind::Batch))
+            UiAction::Cancel => (!JobKind::CANCELLABLE
+                .into_iter()
+                .any(|kind| self.is_running(kind)))
             .then(|| "Nothing is running".to_owned()),
             UiAction::OpenPayload
             | UiAction::Quit

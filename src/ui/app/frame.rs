@@ -96,7 +96,9 @@ impl SurveyConsoleApp {
         if modal {
             return;
         }
-        let running = self.jobs.is_running(JobKind::Invoke) || self.jobs.is_running(JobKind::Batch);
+        let running = JobKind::CANCELLABLE
+            .into_iter()
+            .any(|kind| self.jobs.is_running(kind));
         let palette = overlay.is_some();
         let pressed = ui.input_mut(|i| {
             UiAction::pressed(i, |a| {

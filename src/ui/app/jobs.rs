@@ -68,6 +68,22 @@ pub enum JobKind {
 }
 
 impl JobKind {
+    /// The livechat calls that Cancel (and Escape) end.
+    pub const LIVECHAT_CALLS: [JobKind; 3] = [
+        JobKind::LivechatSubmit,
+        JobKind::LivechatConversation,
+        JobKind::LivechatServer,
+    ];
+
+    /// Every job Cancel (and Escape) ends or stops.
+    pub const CANCELLABLE: [JobKind; 5] = [
+        JobKind::Invoke,
+        JobKind::Batch,
+        JobKind::LivechatSubmit,
+        JobKind::LivechatConversation,
+        JobKind::LivechatServer,
+    ];
+
     /// What the job does, in words, for messages.
     pub fn what(self) -> &'static str {
         match self {
