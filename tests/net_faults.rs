@@ -359,3 +359,34 @@ fn a_batch_keeps_its_connections_alive() {
     assert_eq!(server.requests.load(Ordering::SeqCst), 50);
     assert_eq!(server.connections.load(Ordering::SeqCst), 1);
 }
+
+#[test]
+fn a_rocket_chat_redirect_on_the_same_server_shows_where_the_survey_went() {
+    use survey_console::livechat::{
+        RateLimits, Server, SurveyItem, SurveyRequest, SurveyRules, submit_survey,
+    };
+    let server = BrokenServer::start(|_, _, path| {
+        if path.starts_with("/api/") {
+            Act::Redirect(307, format!("/chat{path}"))
+        } else {
+            Act::Answer(
+                200,
+                r#"{"success":true,"data":{"rid":"room-1","data":[]}}"#.into(),
+            )
+        }
+    });
+    let request = SurveyRequest {
+        rid: "room-1".into(),
+        token: "visitor-token".into(),
+        items: vec![SurveyItem::new("satisfaction", "5")],
+        rules: SurveyRules::builtin(),
+    };
+    let chat = Server::new(server.base.clone());
+    let outcome = submit_survey(&chat, &RateLimits::in_memory(), &request).unwrap();
+    assert_eq!(
+        outcome.url,
+        server.url("/chat/api/v1/livechat/room.survey"),
+        "{outcome:#?}"
+    );
+    assert!(!outcome.url.contains("visitor-token"));
+}

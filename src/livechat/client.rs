@@ -126,6 +126,10 @@ pub fn call(
         Ok(r) => r,
         Err(err) => return failed(&shown_url, err),
     };
+    // A redirect followed: the URL that answered is the one shown and kept.
+    if !response.redirects.is_empty() {
+        shown_url = redact(&redact(response.url.as_str(), secret), &encoded_secret);
+    }
     let status = response.status;
     let header = |name: &str| response.header(name).map(str::to_owned);
     let rate = RateHeaders {
