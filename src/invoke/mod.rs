@@ -476,9 +476,10 @@ fn build_request(
         purpose: Purpose::Invoke,
         event,
         headers: resolved_headers(target)?,
-        secret_headers: target.headers.iter().any(|(name, value)| {
-            value.trim_start().starts_with("env:") || prepare::is_secret_header(name)
-        }),
+        env_headers: target
+            .headers
+            .iter()
+            .any(|(_, value)| value.starts_with("env:")),
         credentials,
         body: body.clone(),
         timeout,

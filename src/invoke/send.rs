@@ -70,10 +70,10 @@ pub struct HttpRequest {
     pub event: EventId,
     /// Extra headers.
     pub headers: Vec<(String, String)>,
-    /// Some extra header carries a secret: read from `env:NAME`, or named as a credential
-    /// ([`super::prepare::is_secret_header`]). Like the credentials, it keeps a redirect from
-    /// taking the request to another origin.
-    pub secret_headers: bool,
+    /// Some extra header's value was read from `env:NAME`: a secret whatever its name, which
+    /// (like the credentials, and a header named as one) keeps a redirect from taking the
+    /// request to another origin.
+    pub env_headers: bool,
     /// How to authenticate.
     pub credentials: Credentials,
     /// The body (the envelope), serialized once and shared.
@@ -92,7 +92,7 @@ impl HttpRequest {
             purpose: Purpose::Invoke,
             event: EventId::ALL[0],
             headers: Vec::new(),
-            secret_headers: false,
+            env_headers: false,
             credentials: Credentials::None,
             body: body.into(),
             timeout,
@@ -279,7 +279,7 @@ pub async fn send_planned(request: &HttpRequest, plan: &SendPlan, mut via: Via<'
     let mut options = net::Options::new(request.timeout);
     options.body_cap = request.body_cap;
     options.credentials = !matches!(request.credentials, Credentials::None)
-        || request.secret_headers
+        || request.env_headers
         || request
             .headers
             .iter()

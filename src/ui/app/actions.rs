@@ -104,7 +104,7 @@ pub enum UiAction {
     RunLocally,
     /// Run a batch with the Batch tab's settings.
     RunBatch,
-    /// Stop waiting for the running invocation, or stop the running batch.
+    /// Stop waiting for the running invocation or livechat call, or stop the running batch.
     Cancel,
 
     // Help.
@@ -248,7 +248,7 @@ impl UiAction {
             ),
             UiAction::Cancel => (
                 "Cancel",
-                "Stop waiting for the running invocation, or stop the running batch",
+                "Stop waiting for the running invocation or livechat call, or stop the running batch",
             ),
             UiAction::KeyboardShortcuts => ("Keyboard shortcuts", "Every shortcut, in a window"),
             UiAction::About => (

@@ -135,14 +135,14 @@ impl SurveyConsoleApp {
                 self.start_batch(ctx, request);
             }
             UiAction::Cancel => {
-                let livechat = JobKind::LIVECHAT_CALLS
-                    .into_iter()
-                    .find(|&kind| self.jobs.is_running(kind));
                 if self.jobs.is_running(JobKind::Invoke) {
                     self.cancel_invoke();
                 } else if self.jobs.is_running(JobKind::Batch) {
                     self.jobs.request_stop(JobKind::Batch);
-                } else if let Some(kind) = livechat {
+                } else if let Some(kind) = JobKind::LIVECHAT_CALLS
+                    .into_iter()
+                    .find(|&kind| self.jobs.is_running(kind))
+                {
                     self.run_livechat(ctx, LivechatCommand::Cancel(kind));
                 }
             }

@@ -18,6 +18,7 @@ use egui::{RichText, TextEdit, Ui};
 use crate::livechat::{
     Header, Precheck, Route, Server, SurveyDraft, SurveyItem, SurveyRules, precheck, question,
 };
+use crate::ui::app::actions::UiAction;
 use crate::ui::app::commands::{Command, LivechatCommand, SecretText};
 use crate::ui::app::context::ViewContext;
 use crate::ui::app::jobs::JobKind;
@@ -362,11 +363,11 @@ fn refusals_ui(ui: &mut Ui, ctx: &ViewContext<'_>, server_url: &str, routes: &[R
 
 /// The Cancel button beside a running call's spinner: it ends the call in flight.
 fn cancel_button(ui: &mut Ui, commands: &mut Vec<Command>, job: JobKind) {
-    if ui
-        .button("Cancel")
-        .on_hover_text("End the call now; its answer is not shown")
-        .clicked()
-    {
+    let hover = match UiAction::Cancel.shortcut_text(ui.ctx()) {
+        Some(keys) => format!("End the call now; its answer is not shown ({keys})"),
+        None => "End the call now; its answer is not shown".to_owned(),
+    };
+    if ui.button("Cancel").on_hover_text(hover).clicked() {
         commands.push(Command::Livechat(LivechatCommand::Cancel(job)));
     }
 }
