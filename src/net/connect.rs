@@ -262,10 +262,9 @@ async fn tunnel(
         source: None,
     };
     let hyper_failed = |e: hyper::Error| {
+        // An answer too large to be a head is a parse error too ("message head is too large").
         let message = if e.is_parse() || e.is_parse_status() {
             format!("the proxy's answer to CONNECT {target} is not HTTP ({e})")
-        } else if e.is_parse_too_large() {
-            format!("the proxy's answer to CONNECT {target} is too large to be one")
         } else if e.is_incomplete_message() || e.is_canceled() || e.is_closed() {
             format!("the proxy closed the connection before answering CONNECT {target}")
         } else {
