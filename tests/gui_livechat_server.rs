@@ -241,6 +241,16 @@ fn cancel_ends_a_survey_call_and_says_what_it_means() {
             .as_ref()
             .is_some_and(|o| o.is_err())
     );
+    // The server may have stored it: the attempt is in the session's history as in the file.
+    let kept = &harness.state().session().livechat.history;
+    assert_eq!(
+        kept.len(),
+        1,
+        "the cancelled attempt is in the history shown"
+    );
+    let file = &harness.state().session().files.livechat_history;
+    let lines = std::fs::read_to_string(file).unwrap_or_default();
+    assert_eq!(lines.lines().count(), 1, "and in the file: {lines}");
 
     // Escape ends it too.
     harness.get_by_label("Submit").click();

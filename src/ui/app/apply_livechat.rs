@@ -90,8 +90,14 @@ impl SurveyConsoleApp {
                             Ok(outcome) => {
                                 let entry = HistoryEntry::from_outcome(&server.url, &outcome);
                                 let error = history.append(&entry).err().map(|e| e.to_string());
+                                // Ended by Cancel: the attempt is kept, and said for what it is.
+                                let outcome = if job.cancelled() && !outcome.success() {
+                                    Err(SURVEY_CANCELLED.to_owned())
+                                } else {
+                                    Ok(outcome)
+                                };
                                 LivechatCommand::Submitted {
-                                    outcome: Box::new(Ok(outcome)),
+                                    outcome: Box::new(outcome),
                                     entry: Some(entry),
                                     history_error: error,
                                 }
@@ -154,16 +160,15 @@ impl SurveyConsoleApp {
                 }
                 Err(message) => livechat.history_error = Some(message),
             },
+            // A survey call may have reached the server: its job is stopped but kept (the call
+            // ends at once), so the attempt it writes to the history file joins the session's
+            // history too, and its outcome says it was cancelled.
+            LivechatCommand::Cancel(JobKind::LivechatSubmit) => {
+                self.jobs.request_stop(JobKind::LivechatSubmit);
+            }
             LivechatCommand::Cancel(kind) => {
-                if !self.jobs.cancel(kind) {
-                    return;
-                }
-                match kind {
-                    JobKind::LivechatSubmit => {
-                        livechat.outcome = Some(Err(SURVEY_CANCELLED.to_owned()));
-                    }
-                    JobKind::LivechatConversation => self.say(CONVERSATION_CANCELLED.to_owned()),
-                    _ => {}
+                if self.jobs.cancel(kind) && kind == JobKind::LivechatConversation {
+                    self.say(CONVERSATION_CANCELLED.to_owned());
                 }
             }
         }
