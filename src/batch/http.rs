@@ -16,8 +16,8 @@ use super::BatchItem;
 use super::run::{BatchResult, Shared, unreadable};
 use crate::catalog::EventId;
 use crate::invoke::{
-    ErrorKind, HttpOutcome, HttpRequest, Invocation, InvokeError, SendPlan, Via, apply_outcome,
-    count_rules, fail, http_request, new_record, now_ms, send_planned,
+    ErrorKind, HttpOutcome, HttpRequest, Invocation, InvokeError, SendPlan, SessionSecrets, Via,
+    apply_outcome, count_rules, fail, http_request, new_record, now_ms, send_planned,
 };
 use crate::net::{self, Slot};
 
@@ -126,35 +126,13 @@ impl Outbox {
 /// Starts the engine's threads and returns; each thread sends its results on `tx` and drops
 /// its sender when done, so the caller knows the run ended when the channel closes.
 pub(super) fn start(shared: &Arc<Shared>, workers: usize, tx: &mpsc::Sender<Vec<BatchResult>>) {
-    let base = match http_request(&shared.batch.target, &shared.secrets) {
-        Ok(Some(request)) => Ok(request),
-        Ok(None) => Err(InvokeError::new(
-            ErrorKind::Config,
-            "not-http",
-            "the target runs in-process",
-        )),
-        Err(error) => Err(error),
-    };
-    let requests = shared
-        .batch
-        .items
-        .iter()
-        .map(|item| {
-            let mut request = base.clone()?;
-            if let Ok(envelope) = &item.envelope {
-                request.body = envelope.bytes.clone();
-            }
-            let plan = SendPlan::lean(&request);
-            Ok((request, plan))
-        })
-        .collect();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let prepared = Arc::new(Prepared {
-        requests,
-        template: new_record(&shared.batch.target),
-        // With one core, looking would keep an endpoint on the same machine from answering.
-        spin: workers == 1 && cores > 1,
-    });
+    // With one core, looking would keep an endpoint on the same machine from answering.
+    let prepared = Arc::new(prepare(
+        &shared.batch,
+        &shared.secrets,
+        workers == 1 && cores > 1,
+    ));
     let threads = cores.clamp(1, workers.max(1));
     for t in 0..threads {
         let tasks = workers / threads + usize::from(t < workers % threads);
@@ -171,6 +149,37 @@ pub(super) fn start(shared: &Arc<Shared>, workers: usize, tx: &mpsc::Sender<Vec<
             run_thread(shared, &prepared, tasks, tx);
             shared.exited();
         }
+    }
+}
+
+/// Each payload's request, made once: its body is the payload's envelope as it was serialized
+/// when the batch was read, shared by every send (never copied, never serialized again).
+fn prepare(batch: &super::Batch, secrets: &SessionSecrets, spin: bool) -> Prepared {
+    let base = match http_request(&batch.target, secrets) {
+        Ok(Some(request)) => Ok(request),
+        Ok(None) => Err(InvokeError::new(
+            ErrorKind::Config,
+            "not-http",
+            "the target runs in-process",
+        )),
+        Err(error) => Err(error),
+    };
+    let requests = batch
+        .items
+        .iter()
+        .map(|item| {
+            let mut request = base.clone()?;
+            if let Ok(envelope) = &item.envelope {
+                request.body = envelope.bytes.clone();
+            }
+            let plan = SendPlan::lean(&request);
+            Ok((request, plan))
+        })
+        .collect();
+    Prepared {
+        requests,
+        template: new_record(&batch.target),
+        spin,
     }
 }
 
@@ -470,5 +479,50 @@ mod tests {
             polls < 5_000,
             "polled {polls} times: the wait kept spinning"
         );
+    }
+
+    #[test]
+    fn every_send_of_a_payload_shares_its_one_serialized_envelope() {
+        use crate::invoke::{PreparedEnvelope, Target};
+        let item = |name: &str, json: &str| BatchItem {
+            name: name.into(),
+            origin: name.into(),
+            envelope: Ok(PreparedEnvelope::from_bytes(json.as_bytes().to_vec())),
+            expectation: None,
+            findings: None,
+        };
+        let batch = super::super::Batch {
+            event: EventId::ChatPostSurveyEmailTranscript,
+            target: Target::url(
+                EventId::ChatPostSurveyEmailTranscript,
+                "http://127.0.0.1:9/fn",
+                Duration::from_secs(5),
+            ),
+            items: Arc::new(vec![
+                item("a.json", r#"{"a":1}"#),
+                item("b.json", r#"{"b":2}"#),
+            ]),
+            settings: super::super::BatchSettings {
+                iterations: 1000,
+                ..Default::default()
+            },
+        };
+        let prepared = prepare(&batch, &SessionSecrets::default(), false);
+        assert_eq!(
+            prepared.requests.len(),
+            2,
+            "one request per payload, not per send"
+        );
+        for (item, request) in batch.items.iter().zip(&prepared.requests) {
+            let envelope = item.envelope.as_ref().expect("readable");
+            let (request, _) = request.as_ref().expect("a request");
+            assert_eq!(request.body, envelope.bytes);
+            assert_eq!(
+                request.body.as_ptr(),
+                envelope.bytes.as_ptr(),
+                "{}: the request's body is the envelope's own bytes, not a copy",
+                item.name
+            );
+        }
     }
 }

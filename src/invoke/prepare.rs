@@ -273,4 +273,22 @@ mod tests {
         assert!(text.contains("t1") && text.contains("id-1"));
         assert!(text.contains("Bearer <redacted>"));
     }
+
+    #[test]
+    fn the_request_sent_again_and_again_carries_the_envelope_uncopied() {
+        let envelope = bytes::Bytes::from_static(br#"{"conversationId":"c1"}"#);
+        let request = HttpRequest::new(
+            "http://127.0.0.1:1/fn",
+            envelope.clone(),
+            Duration::from_secs(1),
+        );
+        let fixed = Fixed::new(&request, "http://127.0.0.1:1/fn".into(), None);
+        let (base, _) = fixed.with_id("id-1").unwrap();
+        assert_eq!(base.body, envelope);
+        assert_eq!(
+            base.body.as_ptr(),
+            envelope.as_ptr(),
+            "every send shares the envelope's bytes"
+        );
+    }
 }
